@@ -1,0 +1,11 @@
+//! terraform-provider-planton: a Terraform/OpenTofu provider for AWS Secrets
+//! Manager secret containers, speaking plugin protocol 6 natively.
+//!
+//! - [`tf`] is the generic protocol layer: plugin transport, the tfplugin6
+//!   server, the value codec and the schema model. It knows nothing of AWS.
+//! - [`provider`] is the AWS provider: its configuration and client.
+//! - [`resources`] holds one module per resource type.
+
+pub mod provider;
+pub mod resources;
+pub mod tf;

@@ -1,0 +1,1 @@
+//! The cty value model and its msgpack / JSON codecs.
