@@ -9,3 +9,9 @@
 pub mod provider;
 pub mod resources;
 pub mod tf;
+
+/// The gRPC routes of this provider's tfplugin6 service, ready for the
+/// plugin transport to serve beside its own services.
+pub fn provider_routes() -> tonic::service::Routes {
+    tonic::service::Routes::default()
+}
