@@ -1,1 +1,3 @@
 //! The AWS provider layer.
+
+pub mod aws;
