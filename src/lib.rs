@@ -13,5 +13,6 @@ pub mod tf;
 /// The gRPC routes of this provider's tfplugin6 service, ready for the
 /// plugin transport to serve beside its own services.
 pub fn provider_routes() -> tonic::service::Routes {
-    tonic::service::Routes::default()
+    let service = tf::server::ProviderService::new(provider::PlantonProvider);
+    tonic::service::Routes::new(service.into_server())
 }

@@ -370,7 +370,7 @@ fn find_source<'a, T: std::error::Error + 'static>(
 
 /// `err` and its sources joined with ": ", skipping repeats. Display text
 /// only: `Debug` output of SDK errors is long and not meant for users.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(err);
     while let Some(e) = current {

@@ -1,1 +1,3 @@
 //! One module per resource type.
+
+pub mod aws_secrets;

@@ -1,6 +1,15 @@
 //! The generic Terraform plugin protocol layer. Nothing here imports
 //! `crate::provider` or `crate::resources`.
 
+pub mod convert;
+pub mod diag;
+pub mod engine;
+pub mod log;
 pub mod plugin;
 pub mod proto;
+pub mod provider;
+pub mod schema;
+pub mod server;
+pub mod stop;
+pub mod typed;
 pub mod value;

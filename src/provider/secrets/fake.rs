@@ -1,0 +1,197 @@
+//! An in-memory Secrets Manager for unit tests of resource logic. It follows
+//! the real service where the logic depends on it: names stay taken while
+//! scheduled for deletion, restore keeps the ARN, a second delete of a
+//! scheduled secret is refused.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{ApiError, ApiResult, ErrorKind, SecretInfo, SecretsApi};
+
+#[derive(Default)]
+pub struct FakeSecrets {
+    state: Mutex<FakeState>,
+}
+
+#[derive(Default)]
+struct FakeState {
+    secrets: BTreeMap<String, SecretInfo>,
+    next_suffix: u32,
+    /// Every call as "Operation name", in order.
+    calls: Vec<String>,
+    /// Names whose every call fails with AccessDenied.
+    denied: HashSet<String>,
+}
+
+fn error(kind: ErrorKind, code: &str, message: String) -> ApiError {
+    ApiError {
+        kind,
+        code: code.to_owned(),
+        message,
+    }
+}
+
+impl FakeSecrets {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Puts a secret in place as if made outside the provider.
+    pub fn insert(
+        &self,
+        name: &str,
+        tags: BTreeMap<String, String>,
+        scheduled_for_deletion: bool,
+    ) -> String {
+        let mut state = self.state.lock().unwrap();
+        let arn = state.arn_for(name);
+        state.secrets.insert(
+            name.to_owned(),
+            SecretInfo {
+                name: name.to_owned(),
+                arn: arn.clone(),
+                scheduled_for_deletion,
+                tags,
+            },
+        );
+        arn
+    }
+
+    pub fn deny(&self, name: &str) {
+        self.state.lock().unwrap().denied.insert(name.to_owned());
+    }
+
+    pub fn get(&self, name: &str) -> Option<SecretInfo> {
+        self.state.lock().unwrap().secrets.get(name).cloned()
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    fn enter(
+        &self,
+        operation: &str,
+        key: &str,
+    ) -> Result<std::sync::MutexGuard<'_, FakeState>, ApiError> {
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(format!("{operation} {key}"));
+        let name = state.name_of(key);
+        if state.denied.contains(&name) {
+            return Err(error(
+                ErrorKind::Other,
+                "AccessDeniedException",
+                format!("not allowed to {operation} {name}"),
+            ));
+        }
+        Ok(state)
+    }
+}
+
+impl FakeState {
+    fn arn_for(&mut self, name: &str) -> String {
+        self.next_suffix += 1;
+        format!(
+            "arn:aws:secretsmanager:us-east-1:000000000000:secret:{name}-{:06}",
+            self.next_suffix
+        )
+    }
+
+    /// Accepts a name or an ARN, as the service does.
+    fn name_of(&self, key: &str) -> String {
+        self.secrets
+            .values()
+            .find(|s| s.arn == key)
+            .map_or_else(|| key.to_owned(), |s| s.name.clone())
+    }
+
+    fn secret_mut(&mut self, key: &str) -> ApiResult<&mut SecretInfo> {
+        let name = self.name_of(key);
+        self.secrets.get_mut(&name).ok_or_else(|| {
+            error(
+                ErrorKind::NotFound,
+                "ResourceNotFoundException",
+                format!("{key} not found"),
+            )
+        })
+    }
+}
+
+#[async_trait]
+impl SecretsApi for FakeSecrets {
+    async fn create(&self, name: &str, tags: &BTreeMap<String, String>) -> ApiResult<String> {
+        let mut state = self.enter("CreateSecret", name)?;
+        if let Some(existing) = state.secrets.get(name) {
+            return Err(if existing.scheduled_for_deletion {
+                error(
+                    ErrorKind::ScheduledForDeletion,
+                    "InvalidRequestException",
+                    format!("{name} is already scheduled for deletion"),
+                )
+            } else {
+                error(
+                    ErrorKind::AlreadyExists,
+                    "ResourceExistsException",
+                    format!("{name} already exists"),
+                )
+            });
+        }
+        let arn = state.arn_for(name);
+        let info = SecretInfo {
+            name: name.to_owned(),
+            arn: arn.clone(),
+            scheduled_for_deletion: false,
+            tags: tags.clone(),
+        };
+        state.secrets.insert(name.to_owned(), info);
+        Ok(arn)
+    }
+
+    async fn describe(&self, key: &str) -> ApiResult<Option<SecretInfo>> {
+        let state = self.enter("DescribeSecret", key)?;
+        Ok(state.secrets.get(&state.name_of(key)).cloned())
+    }
+
+    async fn restore(&self, arn: &str) -> ApiResult<()> {
+        let mut state = self.enter("RestoreSecret", arn)?;
+        state.secret_mut(arn)?.scheduled_for_deletion = false;
+        Ok(())
+    }
+
+    async fn delete(&self, arn: &str, recovery_window_in_days: i64) -> ApiResult<()> {
+        let mut state = self.enter("DeleteSecret", arn)?;
+        if !(7..=30).contains(&recovery_window_in_days) {
+            return Err(error(
+                ErrorKind::Other,
+                "InvalidParameterException",
+                "bad recovery window".into(),
+            ));
+        }
+        match state.secret_mut(arn) {
+            Ok(secret) if secret.scheduled_for_deletion => Ok(()),
+            Ok(secret) => {
+                secret.scheduled_for_deletion = true;
+                Ok(())
+            }
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn tag(&self, arn: &str, tags: &BTreeMap<String, String>) -> ApiResult<()> {
+        let mut state = self.enter("TagResource", arn)?;
+        state.secret_mut(arn)?.tags.extend(tags.clone());
+        Ok(())
+    }
+
+    async fn untag(&self, arn: &str, keys: &[String]) -> ApiResult<()> {
+        let mut state = self.enter("UntagResource", arn)?;
+        let secret = state.secret_mut(arn)?;
+        for key in keys {
+            secret.tags.remove(key);
+        }
+        Ok(())
+    }
+}

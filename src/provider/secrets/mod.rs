@@ -1,0 +1,73 @@
+//! The Secrets Manager operations the provider uses, behind a trait so that
+//! resource logic can be unit-tested against a fake. The operations carry
+//! names, ARNs and tags only: none reads or writes a secret value, and
+//! deletion always keeps a recovery window.
+
+#[cfg(test)]
+pub mod fake;
+mod sdk;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+
+pub use sdk::SdkSecrets;
+
+/// What DescribeSecret tells about a secret (never its value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretInfo {
+    pub name: String,
+    pub arn: String,
+    /// True while the secret is scheduled for deletion.
+    pub scheduled_for_deletion: bool,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// How a failed call failed, as far as the resource logic cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    /// CreateSecret on a name that already has a live secret.
+    AlreadyExists,
+    /// The secret is scheduled for deletion (CreateSecret on its name, or
+    /// DeleteSecret on it again).
+    ScheduledForDeletion,
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    /// AWS's error code, e.g. `AccessDeniedException`, or the transport failure.
+    pub code: String,
+    pub message: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.is_empty() {
+            write!(f, "{}", self.code)
+        } else {
+            write!(f, "{}: {}", self.code, self.message)
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The Secrets Manager API surface of this provider.
+#[async_trait]
+pub trait SecretsApi: Send + Sync {
+    /// CreateSecret with no value and the AWS-managed key; returns the ARN.
+    async fn create(&self, name: &str, tags: &BTreeMap<String, String>) -> ApiResult<String>;
+    /// DescribeSecret; `Ok(None)` when no secret has that name or ARN.
+    async fn describe(&self, name_or_arn: &str) -> ApiResult<Option<SecretInfo>>;
+    /// RestoreSecret: cancels a scheduled deletion.
+    async fn restore(&self, arn: &str) -> ApiResult<()>;
+    /// DeleteSecret with a recovery window (never a force delete). A secret
+    /// that is already gone counts as deleted.
+    async fn delete(&self, arn: &str, recovery_window_in_days: i64) -> ApiResult<()>;
+    async fn tag(&self, arn: &str, tags: &BTreeMap<String, String>) -> ApiResult<()>;
+    async fn untag(&self, arn: &str, keys: &[String]) -> ApiResult<()>;
+}

@@ -1,0 +1,125 @@
+//! Tag rules shared by the provider's `default_tags` and the ownership tags
+//! every created secret carries.
+
+use std::collections::BTreeMap;
+
+use crate::tf::diag::Diagnostics;
+use crate::tf::value::AttributePath;
+
+/// Marks a secret as managed by Project Planton.
+pub const OWNERSHIP_RESOURCE: &str = "planton.ai/resource";
+/// Project Planton's kind for a set of secret containers.
+pub const OWNERSHIP_KIND: &str = "planton.ai/resource-kind";
+/// The id of the `planton_aws_secrets` resource that owns the secret.
+pub const OWNERSHIP_ID: &str = "planton.ai/resource-id";
+pub const KIND_VALUE: &str = "AwsSecretsManager";
+
+const OWNERSHIP_KEYS: [&str; 3] = [OWNERSHIP_RESOURCE, OWNERSHIP_KIND, OWNERSHIP_ID];
+/// AWS allows 50 tags per secret; the ownership tags take three.
+pub const MAX_DEFAULT_TAGS: usize = 50 - OWNERSHIP_KEYS.len();
+
+/// The tags every secret of resource `id` carries: the provider's default
+/// tags plus the ownership tags (which win over any default of that key).
+pub fn ownership_tags(defaults: &BTreeMap<String, String>, id: &str) -> BTreeMap<String, String> {
+    let mut tags = defaults.clone();
+    tags.insert(OWNERSHIP_RESOURCE.to_owned(), "true".to_owned());
+    tags.insert(OWNERSHIP_KIND.to_owned(), KIND_VALUE.to_owned());
+    tags.insert(OWNERSHIP_ID.to_owned(), id.to_owned());
+    tags
+}
+
+/// True when a secret's tags mark it as created by a planton resource.
+pub fn is_planton_owned(tags: &BTreeMap<String, String>) -> bool {
+    tags.get(OWNERSHIP_RESOURCE).map(String::as_str) == Some("true")
+}
+
+/// Checks `default_tags` against AWS's tag limits and the ownership keys.
+pub fn validate_default_tags(
+    tags: &BTreeMap<String, String>,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
+    if tags.len() > MAX_DEFAULT_TAGS {
+        diags.error_at(
+            path.clone(),
+            "Too many default tags",
+            format!(
+                "default_tags has {} tags; AWS allows 50 per secret and the provider's ownership \
+                 tags take 3, so at most {MAX_DEFAULT_TAGS} remain.",
+                tags.len()
+            ),
+        );
+    }
+    for (key, value) in tags {
+        let key_path = path.clone().key(key);
+        if key.is_empty() || key.chars().count() > 127 {
+            diags.error_at(
+                key_path.clone(),
+                "Invalid tag key",
+                format!("Tag key {key:?} must be 1 to 127 characters long."),
+            );
+        }
+        if key.to_ascii_lowercase().starts_with("aws:") {
+            diags.error_at(
+                key_path.clone(),
+                "Reserved tag key",
+                format!("Tag key {key:?} uses the reserved \"aws:\" prefix; choose another key."),
+            );
+        }
+        if OWNERSHIP_KEYS.contains(&key.as_str()) {
+            diags.error_at(
+                key_path.clone(),
+                "Reserved tag key",
+                format!("Tag key {key:?} is one of the provider's ownership tags, which it sets itself; remove it from default_tags."),
+            );
+        }
+        if value.chars().count() > 255 {
+            diags.error_at(
+                key_path,
+                "Tag value too long",
+                format!("The value of tag {key:?} has more than 255 characters."),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_and_oversized_keys_are_refused() {
+        let tags: BTreeMap<String, String> = [
+            ("aws:owner", "x"),
+            (OWNERSHIP_ID, "y"),
+            ("team", "platform"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let mut diags = Diagnostics::new();
+        validate_default_tags(
+            &tags,
+            &AttributePath::root("default_tags").attribute("tags"),
+            &mut diags,
+        );
+        assert_eq!(diags.len(), 2);
+        let first = diags.iter().next().unwrap();
+        assert_eq!(
+            first.path,
+            Some(
+                AttributePath::root("default_tags")
+                    .attribute("tags")
+                    .key("aws:owner")
+            )
+        );
+    }
+
+    #[test]
+    fn ordinary_tags_pass() {
+        let tags = BTreeMap::from([("team".to_owned(), "platform".to_owned())]);
+        let mut diags = Diagnostics::new();
+        validate_default_tags(&tags, &AttributePath::root("tags"), &mut diags);
+        assert!(diags.is_empty());
+    }
+}

@@ -1,0 +1,277 @@
+//! ApplyResourceChange: create, update and delete as a set difference of
+//! names, run concurrently. Whatever happens, the returned state lists
+//! exactly the names that exist and belong to this resource.
+
+use std::collections::BTreeMap;
+
+use crate::provider::batch::{run_all, Outcome};
+use crate::provider::secrets::ApiError;
+use crate::provider::tags::{ownership_tags, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE};
+use crate::provider::Configured;
+use crate::tf::diag::Diagnostics;
+use crate::tf::stop::StopSignal;
+use crate::tf::value::{AttributePath, Value};
+
+use super::ensure::{ensure_secret, EnsureError};
+use super::id::derive_id;
+use super::model::{known_names, SecretsState};
+use super::schema::SECRET_NAMES;
+
+pub async fn create(
+    client: &Configured,
+    stop: &StopSignal,
+    planned: &Value,
+    diags: &mut Diagnostics,
+) -> Value {
+    let Some(names) = planned_names(planned, diags) else {
+        return Value::Null;
+    };
+    let id = derive_id(&client.region, &names);
+    let tags = ownership_tags(&client.default_tags, &id);
+    let mut state = SecretsState::new(id, tags.clone());
+    add_names(client, stop, &mut state, names, &tags, diags).await;
+    if state.arns.is_empty() && diags.has_errors() {
+        // Nothing exists, so there is nothing to record.
+        return Value::Null;
+    }
+    state.to_value()
+}
+
+pub async fn update(
+    client: &Configured,
+    stop: &StopSignal,
+    prior: SecretsState,
+    planned: &Value,
+    diags: &mut Diagnostics,
+) -> Value {
+    let Some(names) = planned_names(planned, diags) else {
+        return prior.to_value();
+    };
+    let mut state = prior;
+    let desired_tags = ownership_tags(&client.default_tags, &state.id);
+
+    let removed: Vec<String> = state
+        .arns
+        .keys()
+        .filter(|n| !names.contains(n))
+        .cloned()
+        .collect();
+    remove_names(client, stop, &mut state, removed, diags).await;
+
+    if state.tags_all != desired_tags {
+        retag(client, stop, &mut state, &desired_tags, diags).await;
+    }
+
+    let added: Vec<String> = names
+        .into_iter()
+        .filter(|n| !state.arns.contains_key(n))
+        .collect();
+    add_names(client, stop, &mut state, added, &desired_tags, diags).await;
+    state.to_value()
+}
+
+/// Destroys every secret; returns what could not be deleted, if anything.
+pub async fn delete(
+    client: &Configured,
+    stop: &StopSignal,
+    prior: SecretsState,
+    diags: &mut Diagnostics,
+) -> Value {
+    let mut state = prior;
+    let names: Vec<String> = state.arns.keys().cloned().collect();
+    remove_names(client, stop, &mut state, names, diags).await;
+    if state.arns.is_empty() {
+        Value::Null
+    } else {
+        state.to_value()
+    }
+}
+
+fn planned_names(planned: &Value, diags: &mut Diagnostics) -> Option<Vec<String>> {
+    let names = known_names(planned.get_attribute(SECRET_NAMES));
+    if names.is_none() {
+        diags.error_at(
+            AttributePath::root(SECRET_NAMES),
+            "Secret names not known at apply time",
+            "Terraform asked to apply secret_names that are still unknown. This is a bug in Terraform or the provider; run the apply again.",
+        );
+    }
+    names
+}
+
+async fn add_names(
+    client: &Configured,
+    stop: &StopSignal,
+    state: &mut SecretsState,
+    names: Vec<String>,
+    tags: &BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) {
+    let api = client.secrets.as_ref();
+    let id = state.id.clone();
+    let results = run_all(names, stop, |name| {
+        let id = &id;
+        async move { ensure_secret(api, &name, id, tags).await }
+    })
+    .await;
+    for (name, outcome) in results {
+        match outcome {
+            Outcome::Done(arn) => {
+                state.arns.insert(name, arn);
+            }
+            Outcome::Failed(error) => report_ensure_error(&name, &state.id, error, diags),
+            Outcome::Skipped => report_stopped(&name, "created", diags),
+        }
+    }
+}
+
+async fn remove_names(
+    client: &Configured,
+    stop: &StopSignal,
+    state: &mut SecretsState,
+    names: Vec<String>,
+    diags: &mut Diagnostics,
+) {
+    let api = client.secrets.as_ref();
+    let window = client.recovery_window_in_days;
+    let targets: Vec<(String, String)> = names
+        .into_iter()
+        .filter_map(|n| state.arns.get(&n).map(|arn| (n, arn.clone())))
+        .collect();
+    let results = run_all(targets, stop, |(_, arn)| async move {
+        api.delete(&arn, window).await
+    })
+    .await;
+    for ((name, _), outcome) in results {
+        match outcome {
+            Outcome::Done(()) => {
+                state.arns.remove(&name);
+            }
+            Outcome::Failed(error) => diags.error_at(
+                AttributePath::root(SECRET_NAMES),
+                format!("Failed to delete secret {name:?}"),
+                format!(
+                    "DeleteSecret (recovery window {window} days) failed: {error}. The secret still \
+                     exists and stays in state; fix the cause and apply again."
+                ),
+            ),
+            Outcome::Skipped => report_stopped(&name, "deleted", diags),
+        }
+    }
+}
+
+/// Brings every secret's managed tags to `desired`. `tags_all` moves to the
+/// new tags only when every secret has them, so a partial failure is
+/// retried by the next plan.
+async fn retag(
+    client: &Configured,
+    stop: &StopSignal,
+    state: &mut SecretsState,
+    desired: &BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) {
+    let api = client.secrets.as_ref();
+    let changed: BTreeMap<String, String> = desired
+        .iter()
+        .filter(|(k, v)| state.tags_all.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let stale: Vec<String> = state
+        .tags_all
+        .keys()
+        .filter(|k| {
+            !desired.contains_key(*k)
+                && ![OWNERSHIP_RESOURCE, OWNERSHIP_KIND, OWNERSHIP_ID].contains(&k.as_str())
+        })
+        .cloned()
+        .collect();
+    let targets: Vec<(String, String)> = state
+        .arns
+        .iter()
+        .map(|(n, a)| (n.clone(), a.clone()))
+        .collect();
+    let (changed, stale) = (&changed, &stale);
+    let results = run_all(targets, stop, |(_, arn)| async move {
+        if !changed.is_empty() {
+            api.tag(&arn, changed).await?;
+        }
+        if !stale.is_empty() {
+            api.untag(&arn, stale).await?;
+        }
+        Ok::<(), ApiError>(())
+    })
+    .await;
+    let mut all_done = true;
+    for ((name, _), outcome) in results {
+        match outcome {
+            Outcome::Done(()) => {}
+            Outcome::Failed(error) => {
+                all_done = false;
+                diags.error_at(
+                    AttributePath::root(SECRET_NAMES),
+                    format!("Failed to update the tags of secret {name:?}"),
+                    format!(
+                        "TagResource/UntagResource failed: {error}. The next apply will try again."
+                    ),
+                );
+            }
+            Outcome::Skipped => {
+                all_done = false;
+                report_stopped(&name, "re-tagged", diags);
+            }
+        }
+    }
+    if all_done {
+        state.tags_all = desired.clone();
+    }
+}
+
+fn report_ensure_error(name: &str, id: &str, error: EnsureError, diags: &mut Diagnostics) {
+    let path = AttributePath::root(SECRET_NAMES);
+    match error {
+        EnsureError::Api { operation, error } => diags.error_at(
+            path,
+            format!("Failed to create secret {name:?}"),
+            format!(
+                "{operation} failed: {error}. Nothing else was changed for this name; fix the cause \
+                 (permissions, quotas, network) and apply again."
+            ),
+        ),
+        EnsureError::Foreign { scheduled_for_deletion: true, .. } => diags.error_at(
+            path,
+            format!("Secret {name:?} is scheduled for deletion and not owned by planton"),
+            format!(
+                "A secret named {name:?} is scheduled for deletion, and it carries no planton.ai \
+                 ownership tags, so this provider will not restore it. Restore it yourself \
+                 (aws secretsmanager restore-secret --secret-id '{name}') and import it, wait \
+                 for its deletion to finish, or choose another name."
+            ),
+        ),
+        EnsureError::Foreign { owner, .. } => {
+            let whose = match owner {
+                Some(other) => format!("it belongs to another planton_aws_secrets resource ({other})"),
+                None => "it was not created by this provider".to_owned(),
+            };
+            diags.error_at(
+                path,
+                format!("Secret {name:?} already exists"),
+                format!(
+                    "A secret named {name:?} already exists and {whose}; this provider never \
+                     takes over a secret it does not own, so it was left untouched. To manage it \
+                     here, import it (terraform import <address> '{name},...') or tag it with \
+                     planton.ai/resource-id = {id} so this resource adopts it; otherwise remove \
+                     the name from secret_names."
+                ),
+            );
+        }
+    }
+}
+
+fn report_stopped(name: &str, what: &str, diags: &mut Diagnostics) {
+    diags.error_at(
+        AttributePath::root(SECRET_NAMES),
+        format!("Secret {name:?} was not {what}"),
+        "Terraform asked the provider to stop before this secret was handled. State records what \
+         was done; apply again to finish.",
+    );
+}

@@ -1,0 +1,190 @@
+//! PlanResourceChange: precise planned values, so a plan shows exactly what
+//! will change and a plan after apply is empty.
+
+use std::collections::BTreeMap;
+
+use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
+use crate::tf::provider::Planned;
+use crate::tf::value::Value;
+
+use super::model::{known_names, SecretsState};
+use super::policy::read_policy_json;
+use super::schema::{ID, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL};
+
+/// Plans a create (`prior` null) or an update. `default_tags` is `None`
+/// when the provider configuration is not known yet.
+pub fn plan(
+    prior: &Value,
+    config: &Value,
+    default_tags: Option<&BTreeMap<String, String>>,
+) -> Result<Planned, String> {
+    let names_value = config
+        .get_attribute(SECRET_NAMES)
+        .cloned()
+        .unwrap_or(Value::Null);
+    let names = known_names(Some(&names_value));
+
+    let (id, arn_map, policy) = if prior.is_null() {
+        (Value::unknown(), Value::unknown(), Value::unknown())
+    } else {
+        let prior = SecretsState::from_value(prior)?;
+        let (arn_map, policy) = match &names {
+            // Names that stay keep their ARNs; only added names are unknown.
+            Some(names) => {
+                let arn_map = Value::Map(
+                    names
+                        .iter()
+                        .map(|n| {
+                            let arn = prior
+                                .arns
+                                .get(n)
+                                .map_or_else(Value::unknown, |a| Value::String(a.clone()));
+                            (n.clone(), arn)
+                        })
+                        .collect(),
+                );
+                let unchanged = names.len() == prior.arns.len()
+                    && names.iter().all(|n| prior.arns.contains_key(n));
+                let policy = if unchanged {
+                    Value::String(read_policy_json(prior.arns.values().map(String::as_str)))
+                } else {
+                    Value::unknown()
+                };
+                (arn_map, policy)
+            }
+            None => (Value::unknown(), Value::unknown()),
+        };
+        (Value::String(prior.id.clone()), arn_map, policy)
+    };
+
+    let tags_all = match default_tags {
+        Some(defaults) => planned_tags(defaults, id.as_str()),
+        None => Value::unknown(),
+    };
+
+    let state = Value::Object(
+        [
+            (ID, id),
+            (SECRET_NAMES, names_value),
+            (SECRET_ARN_MAP, arn_map),
+            (READ_POLICY_JSON, policy),
+            (TAGS_ALL, tags_all),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    );
+    Ok(Planned {
+        state,
+        requires_replace: Vec::new(),
+    })
+}
+
+/// The provider's default tags plus the ownership tags; the id tag is
+/// unknown until the id is.
+fn planned_tags(defaults: &BTreeMap<String, String>, id: Option<&str>) -> Value {
+    let mut tags: BTreeMap<String, Value> = ownership_tags(defaults, id.unwrap_or_default())
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    if id.is_none() {
+        tags.insert(OWNERSHIP_ID.to_owned(), Value::unknown());
+    }
+    Value::Map(tags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(names: &[&str]) -> Value {
+        let set = Value::Set(
+            names
+                .iter()
+                .map(|n| Value::String((*n).to_owned()))
+                .collect(),
+        );
+        Value::Object([(SECRET_NAMES.to_owned(), set)].into_iter().collect())
+    }
+
+    fn prior() -> Value {
+        let mut state =
+            SecretsState::new("asm-1".into(), ownership_tags(&BTreeMap::new(), "asm-1"));
+        state.arns.insert("a".into(), "arn:a".into());
+        state.arns.insert("b".into(), "arn:b".into());
+        state.to_value()
+    }
+
+    #[test]
+    fn create_plans_unknown_computed_values() {
+        let planned = plan(&Value::Null, &config(&["a"]), Some(&BTreeMap::new()))
+            .unwrap()
+            .state;
+        assert!(planned.get_attribute(ID).unwrap().is_unknown());
+        assert!(planned.get_attribute(SECRET_ARN_MAP).unwrap().is_unknown());
+        let tags = planned.get_attribute(TAGS_ALL).unwrap().as_map().unwrap();
+        assert!(tags[OWNERSHIP_ID].is_unknown());
+        assert_eq!(tags["planton.ai/resource"], Value::String("true".into()));
+    }
+
+    #[test]
+    fn same_names_plan_exactly_the_prior_state() {
+        let planned = plan(&prior(), &config(&["a", "b"]), Some(&BTreeMap::new()))
+            .unwrap()
+            .state;
+        assert_eq!(planned, prior());
+        // Order in the configuration is no change either.
+        let reordered = plan(&prior(), &config(&["b", "a"]), Some(&BTreeMap::new()))
+            .unwrap()
+            .state;
+        for attribute in [ID, SECRET_ARN_MAP, READ_POLICY_JSON, TAGS_ALL] {
+            assert_eq!(reordered.get_attribute(attribute), prior().get_attribute(attribute));
+        }
+    }
+
+    #[test]
+    fn added_names_alone_are_unknown() {
+        let planned = plan(&prior(), &config(&["a", "c"]), Some(&BTreeMap::new()))
+            .unwrap()
+            .state;
+        let arns = planned
+            .get_attribute(SECRET_ARN_MAP)
+            .unwrap()
+            .as_map()
+            .unwrap();
+        assert_eq!(arns["a"], Value::String("arn:a".into()));
+        assert!(arns["c"].is_unknown());
+        assert!(!arns.contains_key("b"));
+        assert!(planned
+            .get_attribute(READ_POLICY_JSON)
+            .unwrap()
+            .is_unknown());
+        assert_eq!(
+            planned.get_attribute(ID),
+            Some(&Value::String("asm-1".into()))
+        );
+    }
+
+    #[test]
+    fn changed_default_tags_change_tags_all_only() {
+        let tags = BTreeMap::from([("team".to_owned(), "platform".to_owned())]);
+        let planned = plan(&prior(), &config(&["a", "b"]), Some(&tags))
+            .unwrap()
+            .state;
+        let planned_tags = planned.get_attribute(TAGS_ALL).unwrap().as_map().unwrap();
+        assert_eq!(planned_tags["team"], Value::String("platform".into()));
+        assert!(!planned
+            .get_attribute(READ_POLICY_JSON)
+            .unwrap()
+            .is_unknown());
+    }
+
+    #[test]
+    fn unknown_names_make_arns_unknown() {
+        let names = Value::Set(vec![Value::String("a".into()), Value::unknown()]);
+        let config = Value::Object([(SECRET_NAMES.to_owned(), names)].into_iter().collect());
+        let planned = plan(&prior(), &config, None).unwrap().state;
+        assert!(planned.get_attribute(SECRET_ARN_MAP).unwrap().is_unknown());
+        assert!(planned.get_attribute(TAGS_ALL).unwrap().is_unknown());
+    }
+}

@@ -1,0 +1,172 @@
+//! ReadResource and ImportResourceState: what exists now, by DescribeSecret
+//! (which never returns a value).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::provider::batch::{run_all, Outcome};
+use crate::provider::secrets::SecretInfo;
+use crate::provider::tags::ownership_tags;
+use crate::provider::Configured;
+use crate::tf::diag::Diagnostics;
+use crate::tf::stop::StopSignal;
+use crate::tf::value::{AttributePath, Value};
+
+use super::id::derive_id;
+use super::model::SecretsState;
+use super::names::name_problem;
+use super::schema::SECRET_NAMES;
+
+/// Refreshes state: a secret deleted or scheduled for deletion outside
+/// Terraform drops out, so the next plan adds it back. A secret whose
+/// state cannot be learned (an API error) stays as recorded.
+pub async fn read(
+    client: &Configured,
+    stop: &StopSignal,
+    prior: SecretsState,
+    diags: &mut Diagnostics,
+) -> Value {
+    let api = client.secrets.as_ref();
+    let targets: Vec<(String, String)> = prior
+        .arns
+        .iter()
+        .map(|(n, a)| (n.clone(), a.clone()))
+        .collect();
+    let results = run_all(
+        targets,
+        stop,
+        |(_, arn)| async move { api.describe(&arn).await },
+    )
+    .await;
+    let mut state = SecretsState::new(prior.id.clone(), BTreeMap::new());
+    let mut live = Vec::new();
+    for ((name, arn), outcome) in results {
+        match outcome {
+            Outcome::Done(Some(info)) if !info.scheduled_for_deletion => {
+                state.arns.insert(name, info.arn.clone());
+                live.push(info);
+            }
+            Outcome::Done(_) => {} // gone or scheduled for deletion
+            Outcome::Failed(error) => {
+                diags.warning_at(
+                    AttributePath::root(SECRET_NAMES),
+                    format!("Could not refresh secret {name:?}"),
+                    format!("DescribeSecret failed: {error}. Its recorded state is kept."),
+                );
+                state.arns.insert(name, arn);
+            }
+            Outcome::Skipped => {
+                state.arns.insert(name, arn);
+            }
+        }
+    }
+    let managed_keys: BTreeSet<String> = prior
+        .tags_all
+        .keys()
+        .chain(client.default_tags.keys())
+        .cloned()
+        .chain(ownership_tags(&BTreeMap::new(), "").into_keys())
+        .collect();
+    state.tags_all = if live.is_empty() {
+        prior.tags_all
+    } else {
+        common_tags(&live, &managed_keys)
+    };
+    state.to_value()
+}
+
+/// Builds state for `terraform import ADDRESS 'name1,name2'`. Every name
+/// must exist and not be scheduled for deletion.
+pub async fn import(
+    client: &Configured,
+    stop: &StopSignal,
+    import_id: &str,
+    diags: &mut Diagnostics,
+) -> Value {
+    let Some(names) = parse_import_id(import_id, diags) else {
+        return Value::Null;
+    };
+    let api = client.secrets.as_ref();
+    let results = run_all(names.clone(), stop, |name| async move {
+        api.describe(&name).await
+    })
+    .await;
+    let mut found = Vec::new();
+    for (name, outcome) in results {
+        let problem = match outcome {
+            Outcome::Done(Some(info)) if !info.scheduled_for_deletion => {
+                found.push(info);
+                continue;
+            }
+            Outcome::Done(Some(_)) => format!(
+                "it is scheduled for deletion. Restore it first (aws secretsmanager restore-secret \
+                 --secret-id '{name}'), or leave it out of the import ID"
+            ),
+            Outcome::Done(None) => "no secret with that name exists in this account and region. Check the name and the provider's region, or leave it out".to_owned(),
+            Outcome::Failed(error) => format!("DescribeSecret failed: {error}"),
+            Outcome::Skipped => "the import was stopped before it was checked".to_owned(),
+        };
+        diags.error(
+            format!("Cannot import secret {name:?}"),
+            format!("The secret {name:?} cannot be imported: {problem}."),
+        );
+    }
+    if diags.has_errors() {
+        return Value::Null;
+    }
+    let id = derive_id(&client.region, &names);
+    let managed_keys: BTreeSet<String> = ownership_tags(&client.default_tags, &id)
+        .into_keys()
+        .collect();
+    let mut state = SecretsState::new(id, common_tags(&found, &managed_keys));
+    state.arns = found
+        .into_iter()
+        .map(|info| (info.name, info.arn))
+        .collect();
+    state.to_value()
+}
+
+/// The import ID is the comma-separated list of names.
+fn parse_import_id(import_id: &str, diags: &mut Diagnostics) -> Option<Vec<String>> {
+    let names: BTreeSet<String> = import_id
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if names.is_empty() {
+        diags.error(
+            "Invalid import ID",
+            "The import ID must list the secret names separated by commas, for example: terraform import planton_aws_secrets.app 'app/prod/DB_PASSWORD,app/prod/API_KEY'.",
+        );
+        return None;
+    }
+    for name in &names {
+        if let Some(problem) = name_problem(name) {
+            diags.error(
+                format!("Invalid secret name {name:?} in import ID"),
+                format!("{name:?} is not a valid secret name: {problem}."),
+            );
+        }
+    }
+    (!diags.has_errors()).then(|| names.into_iter().collect())
+}
+
+/// The managed tags that every secret carries with the same value. A tag
+/// missing from some secret, or differing, is left out, so the next plan
+/// shows the tag update that brings them back in line.
+fn common_tags(
+    secrets: &[SecretInfo],
+    managed_keys: &BTreeSet<String>,
+) -> BTreeMap<String, String> {
+    let Some((first, rest)) = secrets.split_first() else {
+        return BTreeMap::new();
+    };
+    first
+        .tags
+        .iter()
+        .filter(|(k, v)| {
+            managed_keys.contains(*k) && rest.iter().all(|s| s.tags.get(*k) == Some(*v))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}

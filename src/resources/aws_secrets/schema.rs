@@ -1,0 +1,36 @@
+//! The `planton_aws_secrets` schema (DESIGN: "Resource planton_aws_secrets").
+
+use crate::tf::schema::{Attribute, Block, Schema};
+use crate::tf::value::Type;
+
+/// Bumped whenever the stored state's shape changes; older versions are
+/// upgraded in `upgrade.rs`.
+pub const SCHEMA_VERSION: i64 = 0;
+
+pub const SECRET_NAMES: &str = "secret_names";
+pub const ID: &str = "id";
+pub const SECRET_ARN_MAP: &str = "secret_arn_map";
+pub const READ_POLICY_JSON: &str = "read_policy_json";
+pub const TAGS_ALL: &str = "tags_all";
+
+pub fn resource_schema() -> Schema {
+    let block = Block::new(
+        "A set of AWS Secrets Manager secret containers, created from a list of names. The resource manages the containers only: it never reads or writes a secret value.",
+    )
+    .attribute(Attribute::required(SECRET_NAMES, Type::set(Type::String)).description(
+        "Names of the secrets that must exist, exactly as written (1 to 512 characters of `A-Za-z0-9/_+=.@-`). Adding a name creates (or restores) that secret; removing one schedules it for deletion with the provider's recovery window.",
+    ))
+    .attribute(Attribute::computed(ID, Type::String).description(
+        "Identifier fixed at creation, derived from the account, the region and the names at creation. Every secret carries it in its `planton.ai/resource-id` tag.",
+    ))
+    .attribute(Attribute::computed(SECRET_ARN_MAP, Type::map(Type::String)).description(
+        "Map from each secret name to its ARN.",
+    ))
+    .attribute(Attribute::computed(READ_POLICY_JSON, Type::String).description(
+        "Least-privilege IAM policy document allowing `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret` on exactly these secrets, for application roles.",
+    ))
+    .attribute(Attribute::computed(TAGS_ALL, Type::map(Type::String)).description(
+        "Tags on every secret: the provider's `default_tags` plus the `planton.ai/*` ownership tags.",
+    ));
+    Schema::new(SCHEMA_VERSION, block)
+}

@@ -1,0 +1,95 @@
+//! ValidateResourceConfig: the names are checked before any AWS call.
+
+use crate::tf::diag::Diagnostics;
+use crate::tf::value::{AttributePath, Value};
+
+use super::names::{looks_like_arn_suffix, name_problem};
+use super::schema::SECRET_NAMES;
+
+/// Checks every known name; unknown ones are checked when they are known.
+pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
+    let Some(names) = config.get_attribute(SECRET_NAMES) else {
+        return;
+    };
+    // The protocol cannot point inside a set, so diagnostics name the set
+    // attribute and quote the offending element.
+    let path = AttributePath::root(SECRET_NAMES);
+    let Some(elements) = names.as_elements() else {
+        return; // null (Terraform reports the missing required argument) or unknown
+    };
+    if elements.is_empty() {
+        diags.error_at(
+            path.clone(),
+            "No secret names",
+            "secret_names is empty. List at least one secret name, or remove the resource to delete its secrets.",
+        );
+    }
+    for name in elements.iter().filter_map(Value::as_str) {
+        if let Some(problem) = name_problem(name) {
+            diags.error_at(
+                path.clone(),
+                format!("Invalid secret name {name:?}"),
+                format!("The secret name {name:?} in secret_names is invalid: {problem}."),
+            );
+        } else if looks_like_arn_suffix(name) {
+            diags.warning_at(
+                path.clone(),
+                format!("Secret name {name:?} ends like an ARN suffix"),
+                format!(
+                    "AWS adds \"-\" and six random characters to every secret's ARN. A name that \
+                     already ends in \"-\" plus six characters ({name:?}) makes partial-ARN \
+                     lookups and IAM wildcards ambiguous; consider another suffix."
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tf::diag::Severity;
+
+    fn config(names: Value) -> Value {
+        Value::Object([(SECRET_NAMES.to_owned(), names)].into_iter().collect())
+    }
+
+    fn strings(names: &[&str]) -> Value {
+        Value::Set(
+            names
+                .iter()
+                .map(|n| Value::String((*n).to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn invalid_name_is_an_error_on_secret_names() {
+        let mut diags = Diagnostics::new();
+        validate_config(&config(strings(&["ok/name", "bad name"])), &mut diags);
+        assert_eq!(diags.len(), 1);
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.severity, Severity::Error);
+        assert_eq!(d.path, Some(AttributePath::root(SECRET_NAMES)));
+        assert!(d.summary.contains("bad name"));
+    }
+
+    #[test]
+    fn arn_like_suffix_is_a_warning() {
+        let mut diags = Diagnostics::new();
+        validate_config(&config(strings(&["db-abc123"])), &mut diags);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags.iter().next().unwrap().severity, Severity::Warning);
+    }
+
+    #[test]
+    fn empty_set_is_an_error_and_unknowns_wait() {
+        let mut diags = Diagnostics::new();
+        validate_config(&config(strings(&[])), &mut diags);
+        assert!(diags.has_errors());
+        let mut diags = Diagnostics::new();
+        validate_config(&config(Value::unknown()), &mut diags);
+        validate_config(&config(Value::Set(vec![Value::unknown()])), &mut diags);
+        assert!(diags.is_empty());
+    }
+}

@@ -1,0 +1,64 @@
+//! PlanResourceChange.
+
+use crate::tf::diag::Diagnostics;
+use crate::tf::provider::{PlanRequest, Provider};
+use crate::tf::value::{AttributePath, Value};
+
+use super::{Engine, ResourceEntry};
+
+pub struct PlanOutcome {
+    pub planned_state: Value,
+    pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Diagnostics,
+}
+
+impl<P: Provider> Engine<P> {
+    pub async fn plan(
+        &self,
+        entry: &ResourceEntry<P::Client>,
+        prior: &Value,
+        proposed: &Value,
+        config: &Value,
+    ) -> PlanOutcome {
+        let mut diagnostics = Diagnostics::new();
+        // A destroy plan: nothing for the resource to decide.
+        if proposed.is_null() {
+            return PlanOutcome {
+                planned_state: Value::Null,
+                requires_replace: Vec::new(),
+                diagnostics,
+            };
+        }
+        let client = self.current_client();
+        let ctx = self.context(client.as_deref());
+        let request = PlanRequest {
+            prior,
+            proposed,
+            config,
+        };
+        match entry.resource.plan(&ctx, request, &mut diagnostics).await {
+            Some(planned) => PlanOutcome {
+                planned_state: planned.state,
+                requires_replace: planned.requires_replace,
+                diagnostics,
+            },
+            None => {
+                if !diagnostics.has_errors() {
+                    diagnostics.error(
+                        "Resource produced no plan",
+                        format!(
+                            "{} returned no planned state and no error; this is a provider bug.",
+                            entry.resource.type_name()
+                        ),
+                    );
+                }
+                // Terraform ignores the planned state when there are errors.
+                PlanOutcome {
+                    planned_state: proposed.clone(),
+                    requires_replace: Vec::new(),
+                    diagnostics,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,679 @@
+//! The tfplugin6 gRPC service. Every RPC does the same steps: log, convert
+//! the request into engine values, call the engine, convert the answer.
+//! Failures become diagnostics in the response, never gRPC errors or panics.
+
+mod unsupported;
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+use tracing::debug;
+
+use crate::tf::convert::{diagnostics, dynamic, schema};
+use crate::tf::diag::Diagnostics;
+use crate::tf::engine::Engine;
+use crate::tf::proto::tfplugin6 as pb;
+use crate::tf::proto::tfplugin6::provider_server::{Provider as ProviderRpc, ProviderServer};
+use crate::tf::provider::Provider;
+use crate::tf::value::Value;
+
+type RpcResult<T> = Result<Response<T>, Status>;
+
+/// Returns early from an RPC with a response holding only the diagnostics.
+macro_rules! or_respond {
+    ($result:expr, $response:ty) => {
+        match $result {
+            Ok(value) => value,
+            Err(diags) => {
+                return Ok(Response::new(<$response>::from_diagnostics(diags)));
+            }
+        }
+    };
+}
+
+/// Responses that can carry nothing but diagnostics.
+trait FromDiagnostics: Default {
+    fn from_diagnostics(diags: Diagnostics) -> Self;
+}
+
+macro_rules! diagnostics_response {
+    ($($ty:ty),* $(,)?) => {
+        $(#[allow(clippy::needless_update)] // some responses have no other fields
+        impl FromDiagnostics for $ty {
+            fn from_diagnostics(diags: Diagnostics) -> Self {
+                Self { diagnostics: diagnostics::to_proto(diags), ..Default::default() }
+            }
+        })*
+    };
+}
+
+diagnostics_response!(
+    pb::validate_resource_config::Response,
+    pb::upgrade_resource_state::Response,
+    pb::read_resource::Response,
+    pb::plan_resource_change::Response,
+    pb::apply_resource_change::Response,
+    pb::import_resource_state::Response,
+    pb::generate_resource_config::Response,
+);
+
+/// Serves one provider over tfplugin6.
+pub struct ProviderService<P: Provider> {
+    engine: Arc<Engine<P>>,
+}
+
+impl<P: Provider> ProviderService<P> {
+    pub fn new(provider: P) -> Self {
+        Self {
+            engine: Arc::new(Engine::new(provider)),
+        }
+    }
+
+    /// The tonic service, with message limits raised for large plans.
+    pub fn into_server(self) -> ProviderServer<Self> {
+        // Terraform's own client allows 256 MiB messages; state for many
+        // thousands of names is far beyond tonic's 4 MiB default.
+        const MAX_MESSAGE: usize = 256 << 20;
+        ProviderServer::new(self)
+            .max_decoding_message_size(MAX_MESSAGE)
+            .max_encoding_message_size(MAX_MESSAGE)
+    }
+
+    fn server_capabilities() -> pb::ServerCapabilities {
+        pb::ServerCapabilities {
+            plan_destroy: false,
+            get_provider_schema_optional: true,
+            move_resource_state: false,
+            generate_resource_config: true,
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl<P: Provider> ProviderRpc for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> RpcResult<pb::get_metadata::Response> {
+        debug!(rpc = "GetMetadata", "request");
+        let resources = self
+            .engine
+            .resources()
+            .map(|(type_name, _)| pb::get_metadata::ResourceMetadata {
+                type_name: type_name.to_owned(),
+            })
+            .collect();
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(Self::server_capabilities()),
+            resources,
+            ..Default::default()
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> RpcResult<pb::get_provider_schema::Response> {
+        debug!(rpc = "GetProviderSchema", "request");
+        let resource_schemas = self
+            .engine
+            .resources()
+            .map(|(type_name, entry)| (type_name.to_owned(), schema::to_proto(&entry.schema)))
+            .collect();
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(schema::to_proto(self.engine.provider_schema())),
+            resource_schemas,
+            server_capabilities: Some(Self::server_capabilities()),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
+        // No resource of this provider declares an identity.
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> RpcResult<pb::validate_provider_config::Response> {
+        debug!(rpc = "ValidateProviderConfig", "request");
+        let request = request.into_inner();
+        let diags = match dynamic::decode(
+            request.config.as_ref(),
+            self.engine.provider_type(),
+            "provider configuration",
+        ) {
+            Ok(config) => self.engine.validate_provider_config(&config),
+            Err(diags) => diags,
+        };
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: diagnostics::to_proto(diags),
+        }))
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> RpcResult<pb::configure_provider::Response> {
+        let request = request.into_inner();
+        debug!(rpc = "ConfigureProvider", terraform_version = %request.terraform_version, "request");
+        let diags = match dynamic::decode(
+            request.config.as_ref(),
+            self.engine.provider_type(),
+            "provider configuration",
+        ) {
+            Ok(config) => {
+                self.engine
+                    .configure(&config, &request.terraform_version)
+                    .await
+            }
+            Err(diags) => diags,
+        };
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: diagnostics::to_proto(diags),
+        }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> RpcResult<pb::validate_resource_config::Response> {
+        type Resp = pb::validate_resource_config::Response;
+        let request = request.into_inner();
+        debug!(rpc = "ValidateResourceConfig", type_name = %request.type_name, "request");
+        let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
+        let config = or_respond!(
+            dynamic::decode(
+                request.config.as_ref(),
+                &entry.value_type,
+                "resource configuration"
+            ),
+            Resp
+        );
+        Ok(Response::new(Resp::from_diagnostics(
+            self.engine.validate_resource_config(entry, &config),
+        )))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> RpcResult<pb::upgrade_resource_state::Response> {
+        type Resp = pb::upgrade_resource_state::Response;
+        let request = request.into_inner();
+        debug!(rpc = "UpgradeResourceState", type_name = %request.type_name, version = request.version, "request");
+        let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
+        let raw = request.raw_state.unwrap_or_default();
+        if raw.json.is_empty() && !raw.flatmap.is_empty() {
+            let mut diags = Diagnostics::new();
+            diags.error(
+                "Legacy flatmap state is not supported",
+                "This state was written in Terraform 0.11's flatmap format, which no release of \
+                 this provider ever wrote. Remove the resource from state and import it again.",
+            );
+            return Ok(Response::new(Resp::from_diagnostics(diags)));
+        }
+        let (upgraded, mut diags) = self.engine.upgrade_state(entry, request.version, &raw.json);
+        let upgraded_state = match upgraded {
+            Some(value) => match dynamic::encode(&value, &entry.value_type, "upgraded state") {
+                Ok(encoded) => Some(encoded),
+                Err(more) => {
+                    diags.extend(more);
+                    None
+                }
+            },
+            None => None,
+        };
+        Ok(Response::new(Resp {
+            upgraded_state,
+            diagnostics: diagnostics::to_proto(diags),
+        }))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> RpcResult<pb::upgrade_resource_identity::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity: None,
+            diagnostics: unsupported::no_identity(&request.type_name),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> RpcResult<pb::read_resource::Response> {
+        type Resp = pb::read_resource::Response;
+        let request = request.into_inner();
+        debug!(rpc = "ReadResource", type_name = %request.type_name, "request");
+        let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
+        let state = or_respond!(
+            dynamic::decode(
+                request.current_state.as_ref(),
+                &entry.value_type,
+                "current state"
+            ),
+            Resp
+        );
+        let (new_state, mut diags) = self.engine.read(entry, &state).await;
+        let new_state = encode_state(&new_state, entry, &mut diags).or(request.current_state);
+        Ok(Response::new(Resp {
+            new_state,
+            diagnostics: diagnostics::to_proto(diags),
+            private: request.private,
+            ..Default::default()
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> RpcResult<pb::plan_resource_change::Response> {
+        type Resp = pb::plan_resource_change::Response;
+        let request = request.into_inner();
+        debug!(rpc = "PlanResourceChange", type_name = %request.type_name, "request");
+        let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
+        let ty = &entry.value_type;
+        let prior = or_respond!(
+            dynamic::decode(request.prior_state.as_ref(), ty, "prior state"),
+            Resp
+        );
+        let proposed = or_respond!(
+            dynamic::decode(
+                request.proposed_new_state.as_ref(),
+                ty,
+                "proposed new state"
+            ),
+            Resp
+        );
+        let config = or_respond!(
+            dynamic::decode(request.config.as_ref(), ty, "resource configuration"),
+            Resp
+        );
+        let mut outcome = self.engine.plan(entry, &prior, &proposed, &config).await;
+        let planned_state = encode_state(&outcome.planned_state, entry, &mut outcome.diagnostics);
+        Ok(Response::new(Resp {
+            planned_state,
+            requires_replace: outcome
+                .requires_replace
+                .iter()
+                .map(diagnostics::path_to_proto)
+                .collect(),
+            planned_private: request.prior_private,
+            diagnostics: diagnostics::to_proto(outcome.diagnostics),
+            ..Default::default()
+        }))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> RpcResult<pb::apply_resource_change::Response> {
+        type Resp = pb::apply_resource_change::Response;
+        let request = request.into_inner();
+        debug!(rpc = "ApplyResourceChange", type_name = %request.type_name, "request");
+        let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
+        let ty = &entry.value_type;
+        let prior = or_respond!(
+            dynamic::decode(request.prior_state.as_ref(), ty, "prior state"),
+            Resp
+        );
+        let planned = or_respond!(
+            dynamic::decode(request.planned_state.as_ref(), ty, "planned state"),
+            Resp
+        );
+        let config = or_respond!(
+            dynamic::decode(request.config.as_ref(), ty, "resource configuration"),
+            Resp
+        );
+        let (new_state, mut diags) = self.engine.apply(entry, &prior, &planned, &config).await;
+        // If the new state cannot be encoded, keep the prior state: it is
+        // the last thing known to be true.
+        let new_state = encode_state(&new_state, entry, &mut diags).or(request.prior_state);
+        Ok(Response::new(Resp {
+            new_state,
+            private: request.planned_private,
+            diagnostics: diagnostics::to_proto(diags),
+            ..Default::default()
+        }))
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> RpcResult<pb::import_resource_state::Response> {
+        type Resp = pb::import_resource_state::Response;
+        let request = request.into_inner();
+        debug!(rpc = "ImportResourceState", type_name = %request.type_name, "request");
+        let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
+        let (state, mut diags) = self.engine.import(entry, &request.id).await;
+        let imported_resources = if diags.has_errors() || state.is_null() {
+            Vec::new()
+        } else {
+            encode_state(&state, entry, &mut diags)
+                .map(|state| pb::import_resource_state::ImportedResource {
+                    type_name: request.type_name.clone(),
+                    state: Some(state),
+                    ..Default::default()
+                })
+                .into_iter()
+                .collect()
+        };
+        Ok(Response::new(Resp {
+            imported_resources,
+            diagnostics: diagnostics::to_proto(diags),
+            ..Default::default()
+        }))
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: Request<pb::move_resource_state::Request>,
+    ) -> RpcResult<pb::move_resource_state::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::move_resource_state::Response {
+            diagnostics: unsupported::no_move(&request.source_type_name, &request.target_type_name),
+            ..Default::default()
+        }))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        request: Request<pb::generate_resource_config::Request>,
+    ) -> RpcResult<pb::generate_resource_config::Response> {
+        type Resp = pb::generate_resource_config::Response;
+        let request = request.into_inner();
+        debug!(rpc = "GenerateResourceConfig", type_name = %request.type_name, "request");
+        let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
+        let state = or_respond!(
+            dynamic::decode(request.state.as_ref(), &entry.value_type, "state"),
+            Resp
+        );
+        let (config, mut diags) = self.engine.generate_config(entry, &state);
+        let config = encode_state(&config, entry, &mut diags);
+        Ok(Response::new(Resp {
+            config,
+            diagnostics: diagnostics::to_proto(diags),
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> RpcResult<pb::read_data_source::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::read_data_source::Response {
+            diagnostics: unsupported::no_kind("data source", &request.type_name),
+            ..Default::default()
+        }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> RpcResult<pb::validate_data_resource_config::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: unsupported::no_kind("data source", &request.type_name),
+        }))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        request: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> RpcResult<pb::validate_ephemeral_resource_config::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(
+            pb::validate_ephemeral_resource_config::Response {
+                diagnostics: unsupported::no_kind("ephemeral resource", &request.type_name),
+            },
+        ))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        request: Request<pb::open_ephemeral_resource::Request>,
+    ) -> RpcResult<pb::open_ephemeral_resource::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::open_ephemeral_resource::Response {
+            diagnostics: unsupported::no_kind("ephemeral resource", &request.type_name),
+            ..Default::default()
+        }))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        request: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> RpcResult<pb::renew_ephemeral_resource::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::renew_ephemeral_resource::Response {
+            diagnostics: unsupported::no_kind("ephemeral resource", &request.type_name),
+            ..Default::default()
+        }))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        request: Request<pb::close_ephemeral_resource::Request>,
+    ) -> RpcResult<pb::close_ephemeral_resource::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::close_ephemeral_resource::Response {
+            diagnostics: unsupported::no_kind("ephemeral resource", &request.type_name),
+        }))
+    }
+
+    type ListResourceStream = unsupported::OneShot<pb::list_resource::Event>;
+
+    async fn list_resource(
+        &self,
+        request: Request<pb::list_resource::Request>,
+    ) -> RpcResult<Self::ListResourceStream> {
+        let request = request.into_inner();
+        Ok(Response::new(unsupported::one_shot(
+            pb::list_resource::Event {
+                diagnostic: unsupported::no_kind("list resource", &request.type_name),
+                ..Default::default()
+            },
+        )))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<pb::validate_list_resource_config::Request>,
+    ) -> RpcResult<pb::validate_list_resource_config::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: unsupported::no_kind("list resource", &request.type_name),
+        }))
+    }
+
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> RpcResult<pb::get_functions::Response> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> RpcResult<pb::call_function::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::call_function::Response {
+            result: None,
+            error: Some(pb::FunctionError {
+                text: format!(
+                    "This provider defines no functions; there is no function named {:?}.",
+                    request.name
+                ),
+                function_argument: None,
+            }),
+        }))
+    }
+
+    async fn validate_state_store_config(
+        &self,
+        request: Request<pb::validate_state_store::Request>,
+    ) -> RpcResult<pb::validate_state_store::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::validate_state_store::Response {
+            diagnostics: unsupported::no_kind("state store", &request.type_name),
+        }))
+    }
+
+    async fn configure_state_store(
+        &self,
+        request: Request<pb::configure_state_store::Request>,
+    ) -> RpcResult<pb::configure_state_store::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::configure_state_store::Response {
+            diagnostics: unsupported::no_kind("state store", &request.type_name),
+            capabilities: None,
+        }))
+    }
+
+    type ReadStateBytesStream = unsupported::OneShot<pb::read_state_bytes::Response>;
+
+    async fn read_state_bytes(
+        &self,
+        request: Request<pb::read_state_bytes::Request>,
+    ) -> RpcResult<Self::ReadStateBytesStream> {
+        let request = request.into_inner();
+        Ok(Response::new(unsupported::one_shot(
+            pb::read_state_bytes::Response {
+                diagnostics: unsupported::no_kind("state store", &request.type_name),
+                ..Default::default()
+            },
+        )))
+    }
+
+    async fn write_state_bytes(
+        &self,
+        request: Request<tonic::Streaming<pb::write_state_bytes::RequestChunk>>,
+    ) -> RpcResult<pb::write_state_bytes::Response> {
+        let mut chunks = request.into_inner();
+        let mut type_name = String::new();
+        // Read the stream to its end so the client is not left blocked.
+        while let Ok(Some(chunk)) = chunks.message().await {
+            if let Some(meta) = chunk.meta {
+                type_name = meta.type_name;
+            }
+        }
+        Ok(Response::new(pb::write_state_bytes::Response {
+            diagnostics: unsupported::no_kind("state store", &type_name),
+        }))
+    }
+
+    async fn lock_state(
+        &self,
+        request: Request<pb::lock_state::Request>,
+    ) -> RpcResult<pb::lock_state::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::lock_state::Response {
+            lock_id: String::new(),
+            diagnostics: unsupported::no_kind("state store", &request.type_name),
+        }))
+    }
+
+    async fn unlock_state(
+        &self,
+        request: Request<pb::unlock_state::Request>,
+    ) -> RpcResult<pb::unlock_state::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::unlock_state::Response {
+            diagnostics: unsupported::no_kind("state store", &request.type_name),
+        }))
+    }
+
+    async fn get_states(
+        &self,
+        request: Request<pb::get_states::Request>,
+    ) -> RpcResult<pb::get_states::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::get_states::Response {
+            state_id: Vec::new(),
+            diagnostics: unsupported::no_kind("state store", &request.type_name),
+        }))
+    }
+
+    async fn delete_state(
+        &self,
+        request: Request<pb::delete_state::Request>,
+    ) -> RpcResult<pb::delete_state::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::delete_state::Response {
+            diagnostics: unsupported::no_kind("state store", &request.type_name),
+        }))
+    }
+
+    async fn plan_action(
+        &self,
+        request: Request<pb::plan_action::Request>,
+    ) -> RpcResult<pb::plan_action::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::plan_action::Response {
+            diagnostics: unsupported::no_kind("action", &request.action_type),
+            deferred: None,
+        }))
+    }
+
+    type InvokeActionStream = unsupported::OneShot<pb::invoke_action::Event>;
+
+    async fn invoke_action(
+        &self,
+        request: Request<pb::invoke_action::Request>,
+    ) -> RpcResult<Self::InvokeActionStream> {
+        let request = request.into_inner();
+        let completed = pb::invoke_action::event::Completed {
+            diagnostics: unsupported::no_kind("action", &request.action_type),
+        };
+        Ok(Response::new(unsupported::one_shot(
+            pb::invoke_action::Event {
+                r#type: Some(pb::invoke_action::event::Type::Completed(completed)),
+            },
+        )))
+    }
+
+    async fn validate_action_config(
+        &self,
+        request: Request<pb::validate_action_config::Request>,
+    ) -> RpcResult<pb::validate_action_config::Response> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::validate_action_config::Response {
+            diagnostics: unsupported::no_kind("action", &request.type_name),
+        }))
+    }
+
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> RpcResult<pb::stop_provider::Response> {
+        debug!(rpc = "StopProvider", "request: cancelling in-flight work");
+        self.engine.stop();
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
+    }
+}
+
+/// Encodes a state value with the resource's type; a failure is added to
+/// `diags` and yields `None`.
+fn encode_state<C>(
+    state: &Value,
+    entry: &crate::tf::engine::ResourceEntry<C>,
+    diags: &mut Diagnostics,
+) -> Option<pb::DynamicValue> {
+    match dynamic::encode(state, &entry.value_type, "state") {
+        Ok(encoded) => Some(encoded),
+        Err(more) => {
+            diags.extend(more);
+            None
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Answers for protocol features this provider does not offer: always a
+//! clear diagnostic, never an unimplemented error or a hang.
+
+use std::pin::Pin;
+
+use tokio_stream::Stream;
+
+use crate::tf::convert::diagnostics;
+use crate::tf::diag::Diagnostics;
+use crate::tf::proto::tfplugin6 as pb;
+
+/// A server stream that yields one message and ends.
+pub type OneShot<T> = Pin<Box<dyn Stream<Item = Result<T, tonic::Status>> + Send + 'static>>;
+
+pub fn one_shot<T: Send + 'static>(message: T) -> OneShot<T> {
+    Box::pin(tokio_stream::once(Ok(message)))
+}
+
+/// "This provider has no <kind> named <name>."
+pub fn no_kind(kind: &str, type_name: &str) -> Vec<pb::Diagnostic> {
+    let mut diags = Diagnostics::new();
+    diags.error(
+        format!("Unsupported {kind} {type_name:?}"),
+        format!(
+            "The planton provider offers no {kind}s, so there is no {kind} named {type_name:?}. \
+             Remove it from the configuration; the provider manages secret containers through \
+             the planton_aws_secrets resource."
+        ),
+    );
+    diagnostics::to_proto(diags)
+}
+
+pub fn no_identity(type_name: &str) -> Vec<pb::Diagnostic> {
+    let mut diags = Diagnostics::new();
+    diags.error(
+        "Resource identity is not supported",
+        format!("{type_name:?} declares no resource identity, so there is none to upgrade."),
+    );
+    diagnostics::to_proto(diags)
+}
+
+pub fn no_move(source: &str, target: &str) -> Vec<pb::Diagnostic> {
+    let mut diags = Diagnostics::new();
+    diags.error(
+        "Moving state between resource types is not supported",
+        format!(
+            "The planton provider cannot move {source:?} state into {target:?}. Remove the old \
+             resource from state and import the secrets into the new one instead \
+             (terraform import planton_aws_secrets.NAME 'name1,name2')."
+        ),
+    );
+    diagnostics::to_proto(diags)
+}
