@@ -275,3 +275,208 @@ fn report_stopped(name: &str, what: &str, diags: &mut Diagnostics) {
          was done; apply again to finish.",
     );
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::provider::secrets::fake::FakeSecrets;
+    use crate::tf::stop::StopSource;
+    use std::sync::Arc;
+
+    pub fn configured(fake: &Arc<FakeSecrets>, default_tags: &[(&str, &str)]) -> Configured {
+        Configured {
+            secrets: fake.clone(),
+            region: "us-east-1".into(),
+            default_tags: default_tags
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+            recovery_window_in_days: 7,
+        }
+    }
+
+    pub fn planned(names: &[&str]) -> Value {
+        let set = Value::Set(names.iter().map(|n| Value::String((*n).into())).collect());
+        Value::Object([(SECRET_NAMES.to_owned(), set)].into_iter().collect())
+    }
+
+    fn never() -> StopSignal {
+        StopSignal::never()
+    }
+
+    async fn created(client: &Configured, names: &[&str]) -> SecretsState {
+        let mut diags = Diagnostics::new();
+        let value = create(client, &never(), &planned(names), &mut diags).await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        SecretsState::from_value(&value).unwrap()
+    }
+
+    #[tokio::test]
+    async fn create_records_every_name_with_ownership_tags() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[("team", "platform")]);
+        let state = created(&client, &["a", "b", "c"]).await;
+        assert_eq!(state.arns.len(), 3);
+        for (name, arn) in &state.arns {
+            let secret = fake.get(name).unwrap();
+            assert_eq!(&secret.arn, arn);
+            assert_eq!(secret.tags[OWNERSHIP_ID], state.id);
+            assert_eq!(secret.tags["team"], "platform");
+        }
+        assert_eq!(
+            state.id,
+            derive_id("us-east-1", &["a".into(), "b".into(), "c".into()])
+        );
+    }
+
+    #[tokio::test]
+    async fn partial_create_records_what_exists_and_names_the_failure() {
+        let fake = Arc::new(FakeSecrets::new());
+        fake.deny("b");
+        let client = configured(&fake, &[]);
+        let mut diags = Diagnostics::new();
+        let value = create(&client, &never(), &planned(&["a", "b", "c"]), &mut diags).await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["a", "c"]);
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].summary.contains("\"b\""));
+        assert!(errors[0].detail.contains("AccessDeniedException"));
+    }
+
+    #[tokio::test]
+    async fn create_that_makes_nothing_records_nothing() {
+        let fake = Arc::new(FakeSecrets::new());
+        fake.deny("a");
+        let mut diags = Diagnostics::new();
+        let value = create(
+            &configured(&fake, &[]),
+            &never(),
+            &planned(&["a"]),
+            &mut diags,
+        )
+        .await;
+        assert!(value.is_null());
+        assert!(diags.has_errors());
+    }
+
+    #[tokio::test]
+    async fn update_adds_and_removes_and_keeps_arns() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let prior = created(&client, &["a", "b", "c"]).await;
+        let mut diags = Diagnostics::new();
+        let value = update(
+            &client,
+            &never(),
+            prior.clone(),
+            &planned(&["a", "b", "d", "e"]),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["a", "b", "d", "e"]);
+        assert_eq!(state.arns["a"], prior.arns["a"]);
+        assert_eq!(state.id, prior.id);
+        assert!(fake.get("c").unwrap().scheduled_for_deletion);
+        assert!(fake
+            .calls()
+            .contains(&format!("DeleteSecret {}", prior.arns["c"])));
+        assert_eq!(fake.get("d").unwrap().tags[OWNERSHIP_ID], prior.id);
+    }
+
+    #[tokio::test]
+    async fn changed_default_tags_retag_in_place_and_keep_ownership() {
+        let fake = Arc::new(FakeSecrets::new());
+        let prior = created(
+            &configured(&fake, &[("team", "a"), ("old", "x")]),
+            &["s1", "s2"],
+        )
+        .await;
+        let client = configured(&fake, &[("team", "b")]);
+        let mut diags = Diagnostics::new();
+        let value = update(
+            &client,
+            &never(),
+            prior.clone(),
+            &planned(&["s1", "s2"]),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns, prior.arns);
+        for name in ["s1", "s2"] {
+            let tags = fake.get(name).unwrap().tags;
+            assert_eq!(tags["team"], "b");
+            assert!(!tags.contains_key("old"));
+            assert_eq!(tags[OWNERSHIP_ID], prior.id);
+            assert_eq!(tags[OWNERSHIP_RESOURCE], "true");
+        }
+        assert_eq!(
+            state.tags_all,
+            ownership_tags(&client.default_tags, &prior.id)
+        );
+        let untagged_ownership = fake
+            .calls()
+            .iter()
+            .any(|c| c.starts_with("UntagResource") && c.contains("planton.ai"));
+        assert!(!untagged_ownership);
+    }
+
+    #[tokio::test]
+    async fn delete_keeps_in_state_what_could_not_be_deleted() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let prior = created(&client, &["a", "b"]).await;
+        fake.deny("b");
+        let mut diags = Diagnostics::new();
+        let value = delete(&client, &never(), prior, &mut diags).await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["b"]);
+        assert!(fake.get("a").unwrap().scheduled_for_deletion);
+        assert!(diags.has_errors());
+
+        let mut diags = Diagnostics::new();
+        let fake_ok = Arc::new(FakeSecrets::new());
+        let client = configured(&fake_ok, &[]);
+        let prior = created(&client, &["x"]).await;
+        assert!(delete(&client, &never(), prior, &mut diags).await.is_null());
+        assert!(!diags.has_errors());
+    }
+
+    #[tokio::test]
+    async fn retried_create_adopts_what_an_interrupted_one_made() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let first = created(&client, &["a", "b"]).await;
+        // The state of the first create was lost (kill -9): create again.
+        let second = created(&client, &["a", "b"]).await;
+        assert_eq!(first, second);
+        let creates = fake
+            .calls()
+            .iter()
+            .filter(|c| c.starts_with("CreateSecret"))
+            .count();
+        assert_eq!(creates, 4, "two creates, two refused, no duplicates");
+    }
+
+    #[tokio::test]
+    async fn stop_leaves_unstarted_names_out_of_state() {
+        let fake = Arc::new(FakeSecrets::new());
+        let source = StopSource::new();
+        source.stop();
+        let mut diags = Diagnostics::new();
+        let value = create(
+            &configured(&fake, &[]),
+            &source.signal(),
+            &planned(&["a", "b"]),
+            &mut diags,
+        )
+        .await;
+        assert!(value.is_null());
+        assert_eq!(diags.len(), 2);
+        assert!(fake.calls().is_empty());
+    }
+}

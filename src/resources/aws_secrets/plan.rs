@@ -138,7 +138,10 @@ mod tests {
             .unwrap()
             .state;
         for attribute in [ID, SECRET_ARN_MAP, READ_POLICY_JSON, TAGS_ALL] {
-            assert_eq!(reordered.get_attribute(attribute), prior().get_attribute(attribute));
+            assert_eq!(
+                reordered.get_attribute(attribute),
+                prior().get_attribute(attribute)
+            );
         }
     }
 

@@ -170,3 +170,84 @@ fn common_tags(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::secrets::fake::FakeSecrets;
+    use crate::provider::secrets::SecretsApi;
+    use crate::resources::aws_secrets::apply::create;
+    use crate::resources::aws_secrets::apply::tests::{configured, planned};
+    use std::sync::Arc;
+
+    async fn setup(names: &[&str]) -> (Arc<FakeSecrets>, Configured, SecretsState) {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[("team", "x")]);
+        let mut diags = Diagnostics::new();
+        let value = create(&client, &StopSignal::never(), &planned(names), &mut diags).await;
+        (fake, client, SecretsState::from_value(&value).unwrap())
+    }
+
+    #[tokio::test]
+    async fn refresh_drops_secrets_deleted_or_scheduled_out_of_band() {
+        let (fake, client, prior) = setup(&["a", "b", "c"]).await;
+        fake.delete(&prior.arns["b"], 30).await.unwrap();
+        let mut diags = Diagnostics::new();
+        let value = read(&client, &StopSignal::never(), prior.clone(), &mut diags).await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["a", "c"]);
+        assert_eq!(state.tags_all, prior.tags_all);
+        assert!(fake.calls().iter().all(|c| !c.contains("Value")));
+    }
+
+    #[tokio::test]
+    async fn refresh_notices_a_managed_tag_removed_out_of_band() {
+        let (fake, client, prior) = setup(&["a", "b"]).await;
+        fake.untag(&prior.arns["a"], &["team".to_owned()])
+            .await
+            .unwrap();
+        let mut diags = Diagnostics::new();
+        let value = read(&client, &StopSignal::never(), prior.clone(), &mut diags).await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert!(!state.tags_all.contains_key("team"));
+        assert_eq!(state.arns, prior.arns);
+    }
+
+    #[tokio::test]
+    async fn import_of_own_secrets_matches_created_state() {
+        let (_fake, client, prior) = setup(&["a", "b"]).await;
+        let mut diags = Diagnostics::new();
+        let value = import(&client, &StopSignal::never(), " b, a ", &mut diags).await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(SecretsState::from_value(&value).unwrap(), prior);
+    }
+
+    #[tokio::test]
+    async fn import_names_each_missing_or_scheduled_secret() {
+        let (fake, client, prior) = setup(&["a", "b"]).await;
+        fake.delete(&prior.arns["b"], 30).await.unwrap();
+        let mut diags = Diagnostics::new();
+        let value = import(&client, &StopSignal::never(), "a,b,nope", &mut diags).await;
+        assert!(value.is_null());
+        let summaries: Vec<_> = diags.iter().map(|d| d.summary.clone()).collect();
+        assert_eq!(summaries.len(), 2, "{summaries:?}");
+        assert!(diags
+            .iter()
+            .any(|d| d.summary.contains("\"b\"") && d.detail.contains("scheduled for deletion")));
+        assert!(diags
+            .iter()
+            .any(|d| d.summary.contains("\"nope\"") && d.detail.contains("no secret")));
+    }
+
+    #[tokio::test]
+    async fn import_id_must_list_valid_names() {
+        let (_fake, client, _) = setup(&["a"]).await;
+        for bad in ["", " , ", "a,bad name"] {
+            let mut diags = Diagnostics::new();
+            assert!(import(&client, &StopSignal::never(), bad, &mut diags)
+                .await
+                .is_null());
+            assert!(diags.has_errors(), "{bad:?}");
+        }
+    }
+}
