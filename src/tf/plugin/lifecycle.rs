@@ -1,0 +1,181 @@
+//! How the provider process ends: on Terraform's request, on SIGTERM, or
+//! when Terraform is gone; and what does not end it.
+//!
+//! - SIGINT is ignored (and logged): a Ctrl-C reaches the whole process group,
+//!   and Terraform then stops work through the StopProvider call and still
+//!   needs the provider to answer. Go providers do the same.
+//! - stdin is never read, so a host without stdin changes nothing.
+//! - Terraform dying, even by SIGKILL, must not leave the provider behind:
+//!   on Linux the kernel signals us when the parent goes (PR_SET_PDEATHSIG),
+//!   and everywhere a once-a-second look at the parent pid catches the rest.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
+
+/// Why the provider is shutting down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// Terraform called GRPCController/Shutdown.
+    Controller,
+    /// Someone sent SIGTERM.
+    Terminated,
+    /// The process that started us has exited.
+    ParentGone,
+}
+
+/// A one-shot, cloneable shutdown switch; the first reason wins.
+#[derive(Clone, Debug)]
+pub struct Shutdown {
+    state: Arc<watch::Sender<Option<Reason>>>,
+}
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Shutdown {
+            state: Arc::new(watch::Sender::new(None)),
+        }
+    }
+}
+
+impl Shutdown {
+    /// Starts the shutdown, unless it already started.
+    pub fn trigger(&self, reason: Reason) {
+        self.state.send_if_modified(|current| {
+            if current.is_some() {
+                return false;
+            }
+            tracing::debug!(?reason, "plugin shutting down");
+            *current = Some(reason);
+            true
+        });
+    }
+
+    /// Resolves once the shutdown has started.
+    pub async fn wait(&self) -> Reason {
+        let mut rx = self.state.subscribe();
+        let reason = match rx.wait_for(Option::is_some).await {
+            Ok(reason) => *reason,
+            // Unreachable: `self` keeps the sender alive.
+            Err(_) => None,
+        };
+        reason.unwrap_or(Reason::Terminated)
+    }
+}
+
+/// The signal the kernel sends us when our parent exits. Not SIGTERM: Linux
+/// also sends it when just the parent *thread* that forked us exits (Go
+/// threads can), so we check the parent pid before believing it.
+#[cfg(target_os = "linux")]
+const PARENT_DEATH_SIGNAL: libc::c_int = libc::SIGUSR1;
+
+/// Asks the kernel to tell us when our parent dies and returns the parent's
+/// pid, to compare against later. Call first thing, before any thread starts.
+pub fn arm_parent_death_signal() -> libc::pid_t {
+    // SAFETY: getppid has no preconditions.
+    let parent = unsafe { libc::getppid() };
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_SET_PDEATHSIG takes a signal number; no memory involved.
+        // If it fails we still have the parent-pid watch.
+        unsafe {
+            libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                PARENT_DEATH_SIGNAL as libc::c_ulong,
+                0,
+                0,
+                0,
+            );
+        }
+    }
+    parent
+}
+
+fn parent_changed(original: libc::pid_t) -> bool {
+    // SAFETY: getppid has no preconditions.
+    unsafe { libc::getppid() != original }
+}
+
+/// Installs the signal handlers and the parent watch; they trigger
+/// `shutdown` as described above. Must run inside the tokio runtime, and
+/// before the handshake, when Terraform may start sending signals.
+pub fn watch(shutdown: &Shutdown, parent: libc::pid_t) -> Result<(), String> {
+    let install = |kind: SignalKind, name: &str| {
+        signal(kind).map_err(|e| format!("cannot install the {name} handler: {e}"))
+    };
+    let mut interrupts = install(SignalKind::interrupt(), "SIGINT")?;
+    let mut terminate = install(SignalKind::terminate(), "SIGTERM")?;
+    #[cfg(target_os = "linux")]
+    let mut parent_death = install(SignalKind::from_raw(PARENT_DEATH_SIGNAL), "parent-death")?;
+
+    tokio::spawn(async move {
+        let mut count = 0u64;
+        while interrupts.recv().await.is_some() {
+            count += 1;
+            tracing::debug!(
+                count,
+                "ignoring SIGINT: Terraform stops providers with StopProvider"
+            );
+        }
+    });
+
+    let on_term = shutdown.clone();
+    tokio::spawn(async move {
+        if terminate.recv().await.is_some() {
+            on_term.trigger(Reason::Terminated);
+        }
+    });
+
+    #[cfg(target_os = "linux")]
+    {
+        let on_death = shutdown.clone();
+        tokio::spawn(async move {
+            while parent_death.recv().await.is_some() {
+                if parent_changed(parent) {
+                    on_death.trigger(Reason::ParentGone);
+                    return;
+                }
+                tracing::debug!("parent-death signal while the parent lives on; ignoring");
+            }
+        });
+    }
+
+    let on_orphan = shutdown.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if parent_changed(parent) {
+                on_orphan.trigger(Reason::ParentGone);
+                return;
+            }
+        }
+    });
+
+    // The parent may have died before the watch started.
+    if parent_changed(parent) {
+        shutdown.trigger(Reason::ParentGone);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn first_reason_wins_and_every_waiter_sees_it() {
+        let shutdown = Shutdown::default();
+        let waiter = {
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move { shutdown.wait().await })
+        };
+        shutdown.trigger(Reason::Controller);
+        shutdown.trigger(Reason::Terminated);
+        assert_eq!(waiter.await.unwrap(), Reason::Controller);
+        assert_eq!(shutdown.wait().await, Reason::Controller);
+    }
+}
