@@ -1,0 +1,581 @@
+//! The proxy itself: accept loop, fault injection, forwarding and the admin endpoints.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_TYPE};
+use hyper::http::uri::{Authority, Scheme};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode, Uri, Version};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::aws;
+use crate::faults::{After, Before, FaultState, Faults, FaultsError};
+use crate::record::{Injected, Operation, Recorder};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type Body = BoxBody<Bytes, BoxError>;
+
+/// Largest request body read (AWS JSON requests are small; a SecretString is at most 64 KiB).
+const MAX_BODY: usize = 16 * 1024 * 1024;
+/// How long in-flight requests get to finish once shutdown is asked for.
+const DRAIN: Duration = Duration::from_secs(5);
+const AWS_JSON: &str = "application/x-amz-json-1.1";
+
+pub(crate) struct Shared {
+    pub upstream: String,
+    scheme: Scheme,
+    authority: Authority,
+    client: Client<HttpConnector, Full<Bytes>>,
+    faults: Mutex<FaultState>,
+    pub recorder: Recorder,
+    pub shutdown: watch::Sender<bool>,
+}
+
+impl Shared {
+    pub fn new(upstream: &str, faults: Faults, recorder: Recorder) -> std::io::Result<Self> {
+        let invalid = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg);
+        let uri: Uri = upstream
+            .parse()
+            .map_err(|e| invalid(format!("upstream {upstream:?} is not a URL: {e}")))?;
+        if uri.scheme() != Some(&Scheme::HTTP) {
+            return Err(invalid(format!(
+                "upstream {upstream:?} must be a plain http:// URL"
+            )));
+        }
+        let authority = uri
+            .authority()
+            .cloned()
+            .ok_or_else(|| invalid(format!("upstream {upstream:?} has no host")))?;
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err(invalid(format!(
+                "upstream {upstream:?} must be scheme://host:port only, without a path"
+            )));
+        }
+        faults.validate().map_err(|e| invalid(e.0))?;
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new())
+            // Shorter than the keep-alive of common upstream servers, so a pooled connection
+            // is not reused just as the upstream closes it.
+            .pool_idle_timeout(Duration::from_secs(2))
+            .build(connector);
+        Ok(Shared {
+            upstream: format!("http://{authority}"),
+            scheme: Scheme::HTTP,
+            authority,
+            client,
+            faults: Mutex::new(FaultState::new(faults)),
+            recorder,
+            shutdown: watch::channel(false).0,
+        })
+    }
+
+    fn fault_state(&self) -> MutexGuard<'_, FaultState> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn faults(&self) -> Faults {
+        self.fault_state().faults().clone()
+    }
+
+    /// Replaces the configuration; the generator restarts from the seed and every token bucket
+    /// starts full.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), FaultsError> {
+        faults.validate()?;
+        *self.fault_state() = FaultState::new(faults);
+        Ok(())
+    }
+}
+
+/// Accepts connections until shutdown is asked for, then gives in-flight requests a moment.
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = stopped(&mut shutdown) => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    conns.spawn(connection(stream, shared.clone()));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    eprintln!("aws-fault-proxy: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drained =
+        tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        conns.abort_all();
+    }
+}
+
+/// Resolves once shutdown is asked for.
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// Returned by the service to make hyper drop the connection without answering.
+#[derive(Debug)]
+struct ResetConnection;
+
+impl std::fmt::Display for ResetConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by fault injection")
+    }
+}
+
+impl std::error::Error for ResetConnection {}
+
+/// A TCP stream that, once flagged, closes with a reset (SO_LINGER 0) instead of a FIN.
+struct ResetOnDrop {
+    stream: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for ResetOnDrop {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::SeqCst) {
+            let _ = self.stream.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for ResetOnDrop {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ResetOnDrop {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+}
+
+async fn connection(stream: TcpStream, shared: Arc<Shared>) {
+    let _ = stream.set_nodelay(true);
+    let reset = Arc::new(AtomicBool::new(false));
+    let io = TokioIo::new(ResetOnDrop {
+        stream,
+        reset: reset.clone(),
+    });
+    let svc_shared = shared.clone();
+    let service = service_fn(move |req| handle(svc_shared.clone(), reset.clone(), req));
+    let conn = http1::Builder::new().serve_connection(io, service);
+    let mut conn = std::pin::pin!(conn);
+    let mut shutdown = shared.shutdown.subscribe();
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        () = stopped(&mut shutdown) => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(DRAIN, conn).await;
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    reset: Arc<AtomicBool>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, ResetConnection> {
+    let path = req.uri().path();
+    if path == "/_proxy" || path.starts_with("/_proxy/") {
+        return Ok(admin(&shared, req).await);
+    }
+    let ts_ms = now_ms();
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<LengthLimitError>() => {
+            return Ok(proxy_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("request body over {MAX_BODY} bytes"),
+            ));
+        }
+        Err(e) => {
+            return Ok(proxy_error(
+                StatusCode::BAD_REQUEST,
+                &format!("could not read the request body: {e}"),
+            ));
+        }
+    };
+
+    let call = aws::classify(&parts.headers, parts.uri.query(), &body);
+    let plan = match &call.operation {
+        Some(op) => shared.fault_state().plan(
+            call.service.as_deref(),
+            call.target.as_deref(),
+            op,
+            call.secret.as_deref(),
+            Instant::now(),
+        ),
+        // Faults apply to AWS operations only; anything else is passed through.
+        None => Default::default(),
+    };
+    if !plan.delay.is_zero() {
+        tokio::time::sleep(plan.delay).await;
+    }
+    let mut rec = Operation {
+        ts_ms,
+        operation: call.operation,
+        target: call.target,
+        secret: call.secret,
+        status: None,
+        injected: None,
+        upstream_status: None,
+    };
+    let reply = |mut rec: Operation, injected: Option<Injected>, resp: Response<Body>| {
+        rec.status = Some(resp.status().as_u16());
+        rec.injected = injected;
+        shared.recorder.push(rec);
+        Ok(resp)
+    };
+    let drop_connection = |mut rec: Operation| {
+        rec.injected = Some(Injected::Reset);
+        shared.recorder.push(rec);
+        reset.store(true, Ordering::SeqCst);
+        Err(ResetConnection)
+    };
+
+    match plan.before {
+        Some(Before::Throttle) => {
+            let resp = aws_error(
+                StatusCode::BAD_REQUEST,
+                "ThrottlingException",
+                "Rate exceeded",
+            );
+            return reply(rec, Some(Injected::Throttle), resp);
+        }
+        Some(Before::Deny(message)) => {
+            let resp = aws_error(StatusCode::BAD_REQUEST, "AccessDeniedException", &message);
+            return reply(rec, Some(Injected::Deny), resp);
+        }
+        Some(Before::Reset) => return drop_connection(rec),
+        Some(Before::Error5xx) => {
+            let resp = aws_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalFailure",
+                "injected",
+            );
+            return reply(rec, Some(Injected::Error5xx), resp);
+        }
+        None => {}
+    }
+
+    let upstream_req = match upstream_request(&shared, parts, body) {
+        Ok(r) => r,
+        Err(e) => {
+            let resp = proxy_error(StatusCode::BAD_REQUEST, &format!("cannot forward: {e}"));
+            return reply(rec, None, resp);
+        }
+    };
+    let resp = match shared.client.request(upstream_req).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            let resp = aws_error(
+                StatusCode::BAD_GATEWAY,
+                "InternalFailure",
+                &format!(
+                    "aws-fault-proxy: upstream {} failed: {}",
+                    shared.upstream,
+                    error_chain(&e)
+                ),
+            );
+            return reply(rec, None, resp);
+        }
+    };
+    rec.upstream_status = Some(resp.status().as_u16());
+
+    match plan.after {
+        Some(after) => {
+            // Let the upstream finish its answer (the side effect has happened), then lose it.
+            let _ = tokio::time::timeout(DRAIN, resp.into_body().collect()).await;
+            match after {
+                After::Reset => drop_connection(rec),
+                After::Error5xx => {
+                    let resp = aws_error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "InternalFailure",
+                        "injected",
+                    );
+                    reply(rec, Some(Injected::Error5xx), resp)
+                }
+            }
+        }
+        None => {
+            let (mut head, body) = resp.into_parts();
+            strip_hop_by_hop(&mut head.headers);
+            let resp = Response::from_parts(head, body.map_err(BoxError::from).boxed());
+            let injected = (!plan.delay.is_zero()).then_some(Injected::Delay);
+            reply(rec, injected, resp)
+        }
+    }
+}
+
+fn upstream_request(
+    shared: &Shared,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
+) -> Result<Request<Full<Bytes>>, hyper::http::Error> {
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/");
+    let uri = Uri::builder()
+        .scheme(shared.scheme.clone())
+        .authority(shared.authority.clone())
+        .path_and_query(path_and_query)
+        .build()?;
+    let mut headers = parts.headers;
+    strip_hop_by_hop(&mut headers);
+    let mut req = Request::builder()
+        .method(parts.method)
+        .uri(uri)
+        .version(Version::HTTP_11)
+        .body(Full::new(body))?;
+    // Host (signed by SigV4) and Authorization go through untouched.
+    *req.headers_mut() = headers;
+    Ok(req)
+}
+
+/// Removes the headers that belong to one connection, not to the message. The body's framing
+/// (Transfer-Encoding) is redone by hyper on the other side; Content-Length stays.
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in [
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    ] {
+        headers.remove(name);
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never: Infallible| match never {})
+        .boxed()
+}
+
+/// An error in the shape AWS JSON protocols use, which the SDKs parse into typed errors.
+fn aws_error(status: StatusCode, kind: &str, message: &str) -> Response<Body> {
+    let body = serde_json::json!({ "__type": kind, "message": message });
+    let mut resp = Response::new(full(body.to_string()));
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(AWS_JSON));
+    if let Ok(v) = HeaderValue::from_str(kind) {
+        headers.insert("x-amzn-errortype", v);
+    }
+    resp
+}
+
+/// A problem of the proxy itself (not an injected fault).
+fn proxy_error(status: StatusCode, message: &str) -> Response<Body> {
+    json(status, &serde_json::json!({ "error": message }))
+}
+
+fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
+    let body = serde_json::to_vec(value).expect("admin answers serialise");
+    let mut resp = Response::new(full(body));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+async fn admin(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+    match (&method, path.as_str()) {
+        (&Method::GET, "/_proxy/operations") => json(StatusCode::OK, &shared.recorder.all()),
+        (&Method::POST, "/_proxy/operations/clear") => {
+            let cleared = shared.recorder.clear();
+            json(StatusCode::OK, &serde_json::json!({ "cleared": cleared }))
+        }
+        (&Method::GET, "/_proxy/faults") => json(StatusCode::OK, &shared.faults()),
+        (&Method::PUT, "/_proxy/faults") => {
+            let body = match Limited::new(req.into_body(), 1024 * 1024).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(e) => {
+                    return proxy_error(
+                        StatusCode::BAD_REQUEST,
+                        &format!("could not read the body: {e}"),
+                    )
+                }
+            };
+            let parsed = std::str::from_utf8(&body)
+                .map_err(|_| FaultsError("the fault configuration is not UTF-8".to_string()))
+                .and_then(Faults::from_json)
+                .and_then(|f| shared.set_faults(f));
+            match parsed {
+                Ok(()) => json(StatusCode::OK, &shared.faults()),
+                Err(e) => proxy_error(StatusCode::BAD_REQUEST, &e.0),
+            }
+        }
+        (&Method::POST, "/_proxy/shutdown") => {
+            shared.shutdown.send_replace(true);
+            json(
+                StatusCode::OK,
+                &serde_json::json!({ "shutting_down": true }),
+            )
+        }
+        (&Method::GET, "/_proxy/health") => json(
+            StatusCode::OK,
+            &serde_json::json!({ "ok": true, "upstream": shared.upstream }),
+        ),
+        (
+            _,
+            "/_proxy/operations"
+            | "/_proxy/operations/clear"
+            | "/_proxy/faults"
+            | "/_proxy/shutdown"
+            | "/_proxy/health",
+        ) => proxy_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!("{method} is not supported on {path}"),
+        ),
+        _ => proxy_error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no admin endpoint {path}; there are GET /_proxy/operations, \
+                 POST /_proxy/operations/clear, GET|PUT /_proxy/faults, POST /_proxy/shutdown, \
+                 GET /_proxy/health"
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_are_removed() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "connection",
+            HeaderValue::from_static("keep-alive, x-private"),
+        );
+        h.insert("x-private", HeaderValue::from_static("1"));
+        h.insert("transfer-encoding", HeaderValue::from_static("chunked"));
+        h.insert(
+            "authorization",
+            HeaderValue::from_static("AWS4-HMAC-SHA256 x"),
+        );
+        h.insert("host", HeaderValue::from_static("127.0.0.1:1"));
+        h.insert("content-length", HeaderValue::from_static("2"));
+        strip_hop_by_hop(&mut h);
+        let mut names: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["authorization", "content-length", "host"]);
+    }
+
+    #[test]
+    fn upstream_must_be_plain_http_host_port() {
+        let rec = || Recorder::new(None).unwrap();
+        assert!(Shared::new("http://127.0.0.1:4566", Faults::default(), rec()).is_ok());
+        assert!(Shared::new("http://127.0.0.1:4566/", Faults::default(), rec()).is_ok());
+        for bad in [
+            "https://127.0.0.1:4566",
+            "127.0.0.1:4566",
+            "http://h/path",
+            "nope nope",
+        ] {
+            assert!(
+                Shared::new(bad, Faults::default(), rec()).is_err(),
+                "accepted {bad}"
+            );
+        }
+        let bad_faults = Faults {
+            reset_rate: 2.0,
+            ..Faults::default()
+        };
+        assert!(Shared::new("http://127.0.0.1:1", bad_faults, rec()).is_err());
+    }
+}
