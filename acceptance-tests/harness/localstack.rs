@@ -1,0 +1,237 @@
+//! LocalStack: where it is, whether it answers, and a read-only view of its
+//! Secrets Manager for asserting server truth.
+//!
+//! The harness starts nothing: `scripts/test` (or `scripts/localstack start`)
+//! does. A LocalStack that does not answer fails the test, with the command
+//! that starts it.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+use aws_sdk_secretsmanager::Client;
+
+/// `PLANTON_LOCALSTACK_ENDPOINT`, default `http://127.0.0.1:4566`, without a
+/// trailing slash.
+pub fn localstack_endpoint() -> String {
+    std::env::var("PLANTON_LOCALSTACK_ENDPOINT")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "http://127.0.0.1:4566".to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// A LocalStack that answered its health check with Secrets Manager up.
+#[derive(Debug, Clone)]
+pub struct LocalStack {
+    /// Its URL, such as `http://127.0.0.1:4566`.
+    pub endpoint: String,
+}
+
+impl LocalStack {
+    /// A read-only Secrets Manager client against this LocalStack.
+    pub fn probe(&self) -> SecretsProbe {
+        SecretsProbe::new(&self.endpoint)
+    }
+}
+
+/// GETs `<endpoint>/_localstack/health` over plain HTTP/1.0 and returns the
+/// body, or why it could not.
+fn health(endpoint: &str) -> Result<serde_json::Value, String> {
+    let url = url::Url::parse(endpoint).map_err(|e| format!("not a URL ({e})"))?;
+    if url.scheme() != "http" {
+        return Err("the harness only checks plain-http endpoints".into());
+    }
+    let host = url.host_str().ok_or("no host in the URL")?.to_string();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addr = (host.as_str(), port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{host} resolves to nothing"))?;
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(3))
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "GET /_localstack/health HTTP/1.0\r\nHost: {host}:{port}\r\nAccept: application/json\r\n\r\n"
+    )
+    .map_err(|e| format!("sending the request: {e}"))?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| format!("reading the response: {e}"))?;
+    let response = String::from_utf8_lossy(&response);
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or("malformed HTTP response")?;
+    let status = head.lines().next().unwrap_or_default();
+    if !status.contains(" 200") {
+        return Err(format!("answered `{status}`"));
+    }
+    serde_json::from_str(body).map_err(|e| format!("health body is not JSON ({e}): {body}"))
+}
+
+fn check(endpoint: &str) -> Result<(), String> {
+    let body = health(endpoint)?;
+    let state = body
+        .pointer("/services/secretsmanager")
+        .and_then(|v| v.as_str())
+        .unwrap_or("missing");
+    if state != "available" && state != "running" {
+        return Err(format!(
+            "secretsmanager is `{state}` in its health report: {body}"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks (once per test process) that LocalStack answers at
+/// [`localstack_endpoint`] with Secrets Manager available. Panics with a
+/// clear message if not: acceptance tests never skip.
+pub fn require_localstack() -> LocalStack {
+    static CHECKED: OnceLock<Result<String, String>> = OnceLock::new();
+    let result = CHECKED.get_or_init(|| {
+        let endpoint = localstack_endpoint();
+        check(&endpoint).map(|()| endpoint.clone()).map_err(|why| {
+            format!(
+                "LocalStack is required at {endpoint} (PLANTON_LOCALSTACK_ENDPOINT) and is not usable: {why}.\n\
+                 Start it with `scripts/localstack start && scripts/localstack wait` \
+                 (or run everything with `scripts/test`, which starts it)."
+            )
+        })
+    });
+    match result {
+        Ok(endpoint) => LocalStack {
+            endpoint: endpoint.clone(),
+        },
+        Err(msg) => panic!("{msg}"),
+    }
+}
+
+/// What the server says about one secret. Never holds a value: the probe
+/// only calls DescribeSecret and ListSecrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretInfo {
+    pub name: String,
+    pub arn: String,
+    /// Scheduled for deletion (DescribeSecret shows a DeletedDate).
+    pub scheduled_for_deletion: bool,
+    pub tags: BTreeMap<String, String>,
+    /// The KMS key, when one other than the AWS-managed key is set.
+    pub kms_key_id: Option<String>,
+}
+
+/// A read-only Secrets Manager client for assertions: DescribeSecret and
+/// ListSecrets only, never GetSecretValue.
+pub struct SecretsProbe {
+    rt: tokio::runtime::Runtime,
+    client: Client,
+}
+
+impl SecretsProbe {
+    pub fn new(endpoint: &str) -> SecretsProbe {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("building a tokio runtime");
+        let config = aws_sdk_secretsmanager::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(endpoint)
+            .credentials_provider(Credentials::new(
+                "test",
+                "test",
+                None,
+                None,
+                "planton-acceptance",
+            ))
+            .build();
+        SecretsProbe {
+            rt,
+            client: Client::from_conf(config),
+        }
+    }
+
+    /// DescribeSecret: `None` when the secret does not exist at all.
+    pub fn describe(&self, name: &str) -> Option<SecretInfo> {
+        let result = self
+            .rt
+            .block_on(self.client.describe_secret().secret_id(name).send());
+        match result {
+            Ok(out) => Some(SecretInfo {
+                name: out.name().unwrap_or_default().to_string(),
+                arn: out.arn().unwrap_or_default().to_string(),
+                scheduled_for_deletion: out.deleted_date().is_some(),
+                tags: out
+                    .tags()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.key().unwrap_or_default().to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect(),
+                kms_key_id: out.kms_key_id().map(str::to_string),
+            }),
+            Err(err) => {
+                let service_err = err.into_service_error();
+                if service_err.is_resource_not_found_exception() {
+                    None
+                } else {
+                    panic!("DescribeSecret {name} failed: {service_err:?}")
+                }
+            }
+        }
+    }
+
+    /// Names of the secrets whose name starts with `prefix`, including those
+    /// scheduled for deletion, sorted. ListSecrets can lag writes on AWS;
+    /// LocalStack's does not, but prefer [`describe`](Self::describe) right
+    /// after a write.
+    pub fn list_names_with_prefix(&self, prefix: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut req = self
+                .client
+                .list_secrets()
+                .include_planned_deletion(true)
+                .max_results(100)
+                .filters(
+                    Filter::builder()
+                        .key(FilterNameStringType::Name)
+                        .values(prefix)
+                        .build(),
+                );
+            if let Some(t) = &token {
+                req = req.next_token(t);
+            }
+            let out = self
+                .rt
+                .block_on(req.send())
+                .unwrap_or_else(|e| panic!("ListSecrets {prefix}* failed: {e:?}"));
+            names.extend(
+                out.secret_list()
+                    .iter()
+                    .filter_map(|s| s.name())
+                    .filter(|n| n.starts_with(prefix))
+                    .map(str::to_string),
+            );
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        names.sort();
+        names
+    }
+}

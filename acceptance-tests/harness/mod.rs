@@ -1,0 +1,59 @@
+//! Shared machinery for the acceptance tests.
+//!
+//! - [`terraform`]: the Terraform clients under test ([`terraform_versions`])
+//!   and [`for_each_terraform`], which runs a scenario against each of them.
+//! - [`mirror`]: the provider binary, laid out as a filesystem mirror, and the
+//!   CLI configuration that makes Terraform install it from there.
+//! - [`workdir`]: a throw-away Terraform working directory ([`Workdir`]) and
+//!   the result of one command in it ([`TfOutput`]).
+//! - [`localstack`]: the LocalStack endpoint ([`require_localstack`]) and a
+//!   read-only view of its Secrets Manager ([`SecretsProbe`]) for asserting
+//!   server truth.
+//! - [`names`]: unique prefixes, so tests can run in parallel threads against
+//!   one LocalStack.
+
+#![allow(dead_code)]
+
+pub mod localstack;
+pub mod mirror;
+pub mod names;
+pub mod terraform;
+pub mod workdir;
+
+#[allow(unused_imports)]
+pub use localstack::{localstack_endpoint, require_localstack, LocalStack, SecretsProbe};
+#[allow(unused_imports)]
+pub use names::unique_prefix;
+#[allow(unused_imports)]
+pub use terraform::{for_each_terraform, terraform_versions, Terraform};
+#[allow(unused_imports)]
+pub use workdir::{TfOutput, Workdir};
+
+use std::path::{Path, PathBuf};
+
+/// The repository root (this package's manifest directory).
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `examples/<name>` in the repository.
+pub fn example_dir(name: &str) -> PathBuf {
+    repo_root().join("examples").join(name)
+}
+
+/// The provider's source address as users write it.
+pub const PROVIDER_SOURCE: &str = "project-planton/planton";
+
+/// The provider's fully qualified address, as Terraform prints it in
+/// `providers schema -json` and the lock file.
+pub const PROVIDER_ADDR: &str = "registry.terraform.io/project-planton/planton";
+
+/// The version the mirror offers: this package's version.
+pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A `terraform { required_providers { ... } }` block for this provider.
+pub fn required_providers_block() -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    planton = {{\n      source = \"{PROVIDER_SOURCE}\"\n    }}\n  }}\n}}\n"
+    )
+}

@@ -1,0 +1,90 @@
+//! The harness itself: its Terraform clients, mirror and LocalStack probe
+//! work, so a failure elsewhere is about the provider.
+
+use crate::harness::{
+    for_each_terraform, mirror, require_localstack, terraform_versions, unique_prefix, Workdir,
+};
+
+#[test]
+fn terraform_1_0_3_is_under_test() {
+    let versions = terraform_versions();
+    assert!(
+        versions.iter().any(|tf| tf.version == "1.0.3"),
+        "Terraform 1.0.3 must always be among the versions under test: {versions:?}"
+    );
+    // Every version is distinct.
+    for (i, a) in versions.iter().enumerate() {
+        for b in &versions[i + 1..] {
+            assert_ne!(a.version, b.version, "duplicate version: {a:?} {b:?}");
+        }
+    }
+}
+
+#[test]
+fn workdir_runs_terraform_with_the_harness_environment() {
+    for_each_terraform(
+        "workdir_runs_terraform_with_the_harness_environment",
+        |tf| {
+            let wd = Workdir::new(tf);
+            let out = wd.run_ok(&["version"]);
+            assert!(
+                out.stdout
+                    .starts_with(&format!("Terraform v{}", tf.version)),
+                "{}",
+                out.describe()
+            );
+            // The CLI config exists and names the mirror: no warning about a
+            // missing configuration file (the machine image sets one).
+            assert!(
+                !out.stderr.contains("Unable to open CLI configuration file"),
+                "{}",
+                out.describe()
+            );
+            let cfg = std::fs::read_to_string(&wd.mirror().cli_config).unwrap();
+            assert!(cfg.contains("filesystem_mirror"), "{cfg}");
+            assert!(wd.mirror().binary.is_file());
+            assert!(!out.leftover_processes);
+        },
+    );
+}
+
+#[test]
+fn cli_config_names_the_mirror_and_excludes_direct_installation() {
+    let text = mirror::cli_config_text(std::path::Path::new("/tmp/x \"y\"/mirror"));
+    assert!(
+        text.contains(r#"path    = "/tmp/x \"y\"/mirror""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"include = ["registry.terraform.io/project-planton/planton"]"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"exclude = ["registry.terraform.io/project-planton/planton"]"#),
+        "{text}"
+    );
+}
+
+#[test]
+fn unique_prefixes_differ_and_are_valid_secret_names() {
+    let a = unique_prefix("some test");
+    let b = unique_prefix("some test");
+    assert_ne!(a, b);
+    for p in [&a, &b] {
+        assert!(p.len() < 64, "{p}");
+        assert!(
+            p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c)),
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn localstack_answers_describe_and_list() {
+    let ls = require_localstack();
+    let probe = ls.probe();
+    let prefix = unique_prefix("selfcheck");
+    assert_eq!(probe.describe(&format!("{prefix}absent")), None);
+    assert!(probe.list_names_with_prefix(&prefix).is_empty());
+}

@@ -1,0 +1,75 @@
+# Shared helpers for the scripts in scripts/. Source it; do not run it.
+# shellcheck shell=bash
+
+# Repository root, whatever the caller's working directory.
+PLANTON_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PLANTON_CACHE="${PLANTON_ROOT}/.cache"
+
+die() {
+    echo "error: $*" >&2
+    exit 1
+}
+
+note() {
+    echo "==> $*" >&2
+}
+
+# Runs apt-get update once per script run, then installs the given Debian
+# packages. Only used when a prerequisite is missing on a fresh machine.
+_planton_apt_updated=0
+apt_install() {
+    if ! command -v apt-get >/dev/null 2>&1; then
+        die "missing prerequisite(s): $* (and no apt-get to install them)"
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || die "missing prerequisite(s): $*; install them as root"
+        sudo=(sudo)
+    fi
+    if [ "$_planton_apt_updated" -eq 0 ]; then
+        note "apt-get update"
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -qq >/dev/null
+        _planton_apt_updated=1
+    fi
+    note "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$@" >/dev/null
+}
+
+# Prints a Python 3.11 interpreter: python3.11 on PATH, pyenv's 3.11, or
+# Debian's (bookworm's python3 is 3.11), installing that one if needed.
+find_python311() {
+    local candidate
+    for candidate in \
+        "$(command -v python3.11 2>/dev/null || true)" \
+        "$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.11*/bin/python3.11 2>/dev/null | sort -V | tail -n1)" \
+        /usr/bin/python3.11 \
+        "$(command -v python3 2>/dev/null || true)"; do
+        if [ -z "$candidate" ] || [ ! -x "$candidate" ]; then continue; fi
+        # pyenv shims exist for versions that are not the selected one; ask.
+        if "$candidate" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' 2>/dev/null; then
+            # Resolve shims to the real interpreter.
+            "$candidate" -c 'import sys; print(sys.executable)'
+            return 0
+        fi
+    done
+    apt_install python3.11 python3.11-venv python3-pip
+    [ -x /usr/bin/python3.11 ] || die "could not install Python 3.11"
+    echo /usr/bin/python3.11
+}
+
+# Makes sure a command exists, installing the Debian package that has it.
+require_cmd() {
+    local cmd="$1" pkg="${2:-$1}"
+    command -v "$cmd" >/dev/null 2>&1 || apt_install "$pkg"
+    command -v "$cmd" >/dev/null 2>&1 || die "'$cmd' is still missing after installing $pkg"
+}
+
+# Seconds since the epoch with a fraction, for timing stages.
+now() {
+    date +%s.%N
+}
+
+# elapsed START: seconds since START, one decimal.
+elapsed() {
+    awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'
+}
