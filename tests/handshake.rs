@@ -642,6 +642,7 @@ async fn no_stdin_changes_nothing() {
     assert_eq!(health(&channel).await.unwrap(), ServingStatus::Serving);
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn dies_with_its_parent() {
     let client = go_plugin_cert();
@@ -695,6 +696,7 @@ fn dies_with_its_parent() {
 }
 
 /// Alive and not a zombie (a reaper may be slow to collect it).
+#[cfg(target_os = "linux")]
 fn alive(pid: libc::pid_t) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
