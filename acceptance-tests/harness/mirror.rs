@@ -62,8 +62,8 @@ pub fn cli_config_text(mirror_root: &Path) -> String {
 }
 
 /// Lays out `<base>/mirror/registry.terraform.io/project-planton/planton/
-/// <version>/<platform>/terraform-provider-planton_v<version>` (a copy of
-/// the built binary, executable) and writes `<base>/terraform.rc`.
+/// <version>/<platform>/terraform-provider-planton_v<version>` (the built
+/// binary, hard-linked or copied) and writes `<base>/terraform.rc`.
 pub fn install_mirror(base: &Path) -> Mirror {
     let root = base.join("mirror");
     let dir = root
@@ -73,14 +73,19 @@ pub fn install_mirror(base: &Path) -> Mirror {
     fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
     let source = provider_binary();
     let binary = dir.join(format!("terraform-provider-planton_v{PROVIDER_VERSION}"));
-    fs::copy(&source, &binary).unwrap_or_else(|e| {
-        panic!(
-            "copying the provider binary {} into the mirror: {e}",
-            source.display()
-        )
-    });
-    fs::set_permissions(&binary, fs::Permissions::from_mode(0o755))
-        .unwrap_or_else(|e| panic!("chmod {}: {e}", binary.display()));
+    // A hard link when the temporary directory shares cargo's file system
+    // (the debug binary is some 200 MB and every working directory has a
+    // mirror), a copy otherwise.
+    if fs::hard_link(&source, &binary).is_err() {
+        fs::copy(&source, &binary).unwrap_or_else(|e| {
+            panic!(
+                "copying the provider binary {} into the mirror: {e}",
+                source.display()
+            )
+        });
+        fs::set_permissions(&binary, fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("chmod {}: {e}", binary.display()));
+    }
     let cli_config = base.join("terraform.rc");
     fs::write(&cli_config, cli_config_text(&root))
         .unwrap_or_else(|e| panic!("writing {}: {e}", cli_config.display()));
