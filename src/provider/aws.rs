@@ -35,6 +35,8 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use std::time::Duration;
 use tokio::sync::OnceCell;
 
 /// Everything the provider block can say about reaching AWS (typed; already
@@ -211,7 +213,17 @@ impl AwsConnection {
             ));
         };
 
-        let mut sm_config = aws_sdk_secretsmanager::config::Builder::from(&sdk_config);
+        // Secrets Manager calls are retried by `provider::secrets` itself,
+        // which paces each operation by its own quota; SDK retries on top
+        // would multiply attempts and hide throttling from that pacing.
+        let mut sm_config = aws_sdk_secretsmanager::config::Builder::from(&sdk_config)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
         if let Some(url) = &secretsmanager_endpoint {
             sm_config = sm_config.endpoint_url(url.clone());
         }

@@ -4,6 +4,8 @@
 pub mod aws;
 pub mod batch;
 pub mod config;
+pub mod rate;
+pub mod retry;
 pub mod schema;
 pub mod secrets;
 pub mod tags;
@@ -16,6 +18,7 @@ use tracing::debug;
 
 use crate::provider::aws::AwsConnection;
 use crate::provider::config::Reading;
+use crate::provider::retry::RetryPolicy;
 use crate::provider::secrets::{SdkSecrets, SecretsApi};
 use crate::tf::diag::Diagnostics;
 use crate::tf::provider::{ConfigureRequest, Provider, Resource};
@@ -70,7 +73,11 @@ impl Provider for PlantonProvider {
                 debug!(region = aws.region(), "provider configured");
                 Some(Configured {
                     region: aws.region().to_owned(),
-                    secrets: Arc::new(SdkSecrets::new(aws.secrets_manager().clone())),
+                    secrets: Arc::new(SdkSecrets::new(
+                        aws.secrets_manager().clone(),
+                        RetryPolicy::new(config.aws.max_retries),
+                        request.stop.clone(),
+                    )),
                     default_tags: config.default_tags,
                     recovery_window_in_days: config.recovery_window_in_days,
                 })

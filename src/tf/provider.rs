@@ -42,6 +42,8 @@ pub trait Provider: Send + Sync + 'static {
 pub struct ConfigureRequest<'a> {
     pub config: &'a Value,
     pub terraform_version: &'a str,
+    /// Raised by StopProvider; clients keep it to abandon waits and retries.
+    pub stop: StopSignal,
 }
 
 /// What a resource call may use besides its own input: the configured

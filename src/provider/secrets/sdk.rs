@@ -1,22 +1,117 @@
-//! [`SecretsApi`] over the AWS SDK.
+//! [`SecretsApi`] over the AWS SDK, with this provider's own retries and
+//! adaptive per-operation rate (the SDK's retries are turned off for this
+//! client, see `provider::aws`).
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Instant;
 
 use async_trait::async_trait;
+use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::types::Tag;
 use aws_sdk_secretsmanager::Client;
+use tracing::debug;
 
 use super::{ApiError, ApiResult, ErrorKind, SecretInfo, SecretsApi};
+use crate::provider::rate::AdaptiveRate;
+use crate::provider::retry::{classify_service_error, Failure, RetryPolicy};
+use crate::tf::stop::StopSignal;
+
+/// The operations this client sends; each has its own adaptive rate
+/// because AWS sets a quota per operation.
+#[derive(Clone, Copy, Debug)]
+enum Operation {
+    CreateSecret,
+    DescribeSecret,
+    RestoreSecret,
+    DeleteSecret,
+    TagResource,
+    UntagResource,
+}
+
+const OPERATIONS: usize = 6;
 
 pub struct SdkSecrets {
     client: Client,
+    policy: RetryPolicy,
+    rates: [AdaptiveRate; OPERATIONS],
+    stop: StopSignal,
 }
 
 impl SdkSecrets {
-    pub fn new(client: Client) -> Self {
-        Self { client }
+    pub fn new(client: Client, policy: RetryPolicy, stop: StopSignal) -> Self {
+        Self {
+            client,
+            policy,
+            rates: Default::default(),
+            stop,
+        }
     }
+
+    /// Runs one operation with pacing and retries. A stop request ends the
+    /// waiting, never an attempt already sent: its outcome is always known.
+    async fn call<T, E, F, Fut>(&self, operation: Operation, mut attempt: F) -> ApiResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let rate = &self.rates[operation as usize];
+        let mut retry = 0;
+        loop {
+            let wait = rate.reserve(Instant::now());
+            if !wait.is_zero() && !self.pause(wait).await {
+                return Err(stopped(operation));
+            }
+            let error = match attempt().await {
+                Ok(output) => {
+                    rate.on_success(Instant::now());
+                    return Ok(output);
+                }
+                Err(error) => error,
+            };
+            let (failure, error) = classify(error);
+            if failure == Failure::Throttled {
+                rate.on_throttle(Instant::now());
+            }
+            if failure == Failure::Final {
+                return Err(error);
+            }
+            if retry >= self.policy.max_retries {
+                return Err(gave_up(error, retry + 1));
+            }
+            debug!(operation = ?operation, code = %error.code, retry, "retrying");
+            if !self.pause(self.policy.delay(retry)).await {
+                return Err(gave_up(error, retry + 1));
+            }
+            retry += 1;
+        }
+    }
+
+    /// Sleeps unless a stop is requested first; false means stopped.
+    async fn pause(&self, duration: std::time::Duration) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => true,
+            _ = self.stop.stopped() => false,
+        }
+    }
+}
+
+fn stopped(operation: Operation) -> ApiError {
+    ApiError {
+        kind: ErrorKind::Other,
+        code: "Stopped".to_owned(),
+        message: format!("{operation:?} was not sent because Terraform asked the provider to stop"),
+    }
+}
+
+fn gave_up(mut error: ApiError, attempts: u32) -> ApiError {
+    error.message = format!(
+        "{} (gave up after {attempts} attempts; raise max_retries to try longer)",
+        error.message
+    );
+    error
 }
 
 fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -27,47 +122,66 @@ fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 
 /// Classifies an SDK failure. Service errors keep AWS's code and message;
 /// transport failures keep the whole error chain.
-fn api_error<E, R>(error: SdkError<E, R>) -> ApiError
+fn classify<E>(error: SdkError<E, HttpResponse>) -> (Failure, ApiError)
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    if let SdkError::ServiceError(service) = &error {
-        let err = service.err();
-        let code = err.code().unwrap_or("UnknownError").to_owned();
-        let message = err.message().unwrap_or_default().to_owned();
-        let kind = match code.as_str() {
-            "ResourceNotFoundException" => ErrorKind::NotFound,
-            "ResourceExistsException" => ErrorKind::AlreadyExists,
-            "InvalidRequestException" if message.contains("scheduled for deletion") => {
-                ErrorKind::ScheduledForDeletion
-            }
-            _ => ErrorKind::Other,
-        };
-        return ApiError {
-            kind,
-            code,
-            message,
-        };
-    }
-    ApiError {
-        kind: ErrorKind::Other,
-        code: "RequestFailed".to_owned(),
-        message: crate::provider::aws::error_chain(&error),
+    match &error {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            let code = err.code().unwrap_or("UnknownError").to_owned();
+            let message = err.message().unwrap_or_default().to_owned();
+            let failure = classify_service_error(&code, &message, service.raw().status().as_u16());
+            let kind = match code.as_str() {
+                "ResourceNotFoundException" => ErrorKind::NotFound,
+                "ResourceExistsException" => ErrorKind::AlreadyExists,
+                "InvalidRequestException" if message.contains("scheduled for deletion") => {
+                    ErrorKind::ScheduledForDeletion
+                }
+                _ => ErrorKind::Other,
+            };
+            (
+                failure,
+                ApiError {
+                    kind,
+                    code,
+                    message,
+                },
+            )
+        }
+        other => {
+            let failure = match other {
+                SdkError::TimeoutError(_) | SdkError::ResponseError(_) => Failure::Transient,
+                SdkError::DispatchFailure(dispatch)
+                    if dispatch.is_io() || dispatch.is_timeout() =>
+                {
+                    Failure::Transient
+                }
+                _ => Failure::Final,
+            };
+            let error = ApiError {
+                kind: ErrorKind::Other,
+                code: "RequestFailed".to_owned(),
+                message: crate::provider::aws::error_chain(&error),
+            };
+            (failure, error)
+        }
     }
 }
 
 #[async_trait]
 impl SecretsApi for SdkSecrets {
     async fn create(&self, name: &str, tags: &BTreeMap<String, String>) -> ApiResult<String> {
+        let tags = sdk_tags(tags);
         let output = self
-            .client
-            .create_secret()
-            .name(name)
-            .set_tags(Some(sdk_tags(tags)))
-            .send()
-            .await
-            .map_err(api_error)?;
+            .call(Operation::CreateSecret, || {
+                self.client
+                    .create_secret()
+                    .name(name)
+                    .set_tags(Some(tags.clone()))
+                    .send()
+            })
+            .await?;
         output.arn.ok_or_else(|| ApiError {
             kind: ErrorKind::Other,
             code: "MissingArn".to_owned(),
@@ -76,13 +190,12 @@ impl SecretsApi for SdkSecrets {
     }
 
     async fn describe(&self, name_or_arn: &str) -> ApiResult<Option<SecretInfo>> {
-        match self
-            .client
-            .describe_secret()
-            .secret_id(name_or_arn)
-            .send()
-            .await
-        {
+        let result = self
+            .call(Operation::DescribeSecret, || {
+                self.client.describe_secret().secret_id(name_or_arn).send()
+            })
+            .await;
+        match result {
             Ok(output) => {
                 let tags = output
                     .tags
@@ -97,36 +210,30 @@ impl SecretsApi for SdkSecrets {
                     tags,
                 }))
             }
-            Err(error) => {
-                let error = api_error(error);
-                if error.kind == ErrorKind::NotFound {
-                    Ok(None)
-                } else {
-                    Err(error)
-                }
-            }
+            Err(error) if error.kind == ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
         }
     }
 
     async fn restore(&self, arn: &str) -> ApiResult<()> {
-        self.client
-            .restore_secret()
-            .secret_id(arn)
-            .send()
-            .await
-            .map_err(api_error)?;
+        self.call(Operation::RestoreSecret, || {
+            self.client.restore_secret().secret_id(arn).send()
+        })
+        .await?;
         Ok(())
     }
 
     async fn delete(&self, arn: &str, recovery_window_in_days: i64) -> ApiResult<()> {
         let result = self
-            .client
-            .delete_secret()
-            .secret_id(arn)
-            .recovery_window_in_days(recovery_window_in_days)
-            .send()
+            .call(Operation::DeleteSecret, || {
+                self.client
+                    .delete_secret()
+                    .secret_id(arn)
+                    .recovery_window_in_days(recovery_window_in_days)
+                    .send()
+            })
             .await;
-        match result.map_err(api_error) {
+        match result {
             Ok(_) => Ok(()),
             // Gone, or already on its way out: either way, deleted.
             Err(error)
@@ -142,24 +249,27 @@ impl SecretsApi for SdkSecrets {
     }
 
     async fn tag(&self, arn: &str, tags: &BTreeMap<String, String>) -> ApiResult<()> {
-        self.client
-            .tag_resource()
-            .secret_id(arn)
-            .set_tags(Some(sdk_tags(tags)))
-            .send()
-            .await
-            .map_err(api_error)?;
+        let tags = sdk_tags(tags);
+        self.call(Operation::TagResource, || {
+            self.client
+                .tag_resource()
+                .secret_id(arn)
+                .set_tags(Some(tags.clone()))
+                .send()
+        })
+        .await?;
         Ok(())
     }
 
     async fn untag(&self, arn: &str, keys: &[String]) -> ApiResult<()> {
-        self.client
-            .untag_resource()
-            .secret_id(arn)
-            .set_tag_keys(Some(keys.to_vec()))
-            .send()
-            .await
-            .map_err(api_error)?;
+        self.call(Operation::UntagResource, || {
+            self.client
+                .untag_resource()
+                .secret_id(arn)
+                .set_tag_keys(Some(keys.to_vec()))
+                .send()
+        })
+        .await?;
         Ok(())
     }
 }

@@ -102,6 +102,7 @@ impl<P: Provider> Engine<P> {
         let request = ConfigureRequest {
             config,
             terraform_version,
+            stop: self.stop.signal(),
         };
         let client = self.provider.configure(request, &mut diags).await;
         *self.client.write().unwrap_or_else(|e| e.into_inner()) = client.map(Arc::new);
