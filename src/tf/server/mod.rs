@@ -2,12 +2,15 @@
 //! the request into engine values, call the engine, convert the answer.
 //! Failures become diagnostics in the response, never gRPC errors or panics.
 
+mod timing;
 mod unsupported;
 
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 use tracing::debug;
+
+use timing::RpcTimer;
 
 use crate::tf::convert::{diagnostics, dynamic, schema};
 use crate::tf::diag::Diagnostics;
@@ -95,7 +98,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         &self,
         _: Request<pb::get_metadata::Request>,
     ) -> RpcResult<pb::get_metadata::Response> {
-        debug!(rpc = "GetMetadata", "request");
+        let _timer = RpcTimer::start("GetMetadata");
         let resources = self
             .engine
             .resources()
@@ -114,7 +117,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         &self,
         _: Request<pb::get_provider_schema::Request>,
     ) -> RpcResult<pb::get_provider_schema::Response> {
-        debug!(rpc = "GetProviderSchema", "request");
+        let _timer = RpcTimer::start("GetProviderSchema");
         let resource_schemas = self
             .engine
             .resources()
@@ -140,7 +143,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         &self,
         request: Request<pb::validate_provider_config::Request>,
     ) -> RpcResult<pb::validate_provider_config::Response> {
-        debug!(rpc = "ValidateProviderConfig", "request");
+        let _timer = RpcTimer::start("ValidateProviderConfig");
         let request = request.into_inner();
         let diags = match dynamic::decode(
             request.config.as_ref(),
@@ -160,7 +163,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         request: Request<pb::configure_provider::Request>,
     ) -> RpcResult<pb::configure_provider::Response> {
         let request = request.into_inner();
-        debug!(rpc = "ConfigureProvider", terraform_version = %request.terraform_version, "request");
+        let _timer = RpcTimer::start("ConfigureProvider");
         let diags = match dynamic::decode(
             request.config.as_ref(),
             self.engine.provider_type(),
@@ -184,7 +187,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::validate_resource_config::Response> {
         type Resp = pb::validate_resource_config::Response;
         let request = request.into_inner();
-        debug!(rpc = "ValidateResourceConfig", type_name = %request.type_name, "request");
+        let _timer = RpcTimer::start("ValidateResourceConfig");
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let config = or_respond!(
             dynamic::decode(
@@ -205,7 +208,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::upgrade_resource_state::Response> {
         type Resp = pb::upgrade_resource_state::Response;
         let request = request.into_inner();
-        debug!(rpc = "UpgradeResourceState", type_name = %request.type_name, version = request.version, "request");
+        let _timer = RpcTimer::start("UpgradeResourceState");
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let raw = request.raw_state.unwrap_or_default();
         if raw.json.is_empty() && !raw.flatmap.is_empty() {
@@ -251,7 +254,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::read_resource::Response> {
         type Resp = pb::read_resource::Response;
         let request = request.into_inner();
-        debug!(rpc = "ReadResource", type_name = %request.type_name, "request");
+        let _timer = RpcTimer::start("ReadResource");
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let state = or_respond!(
             dynamic::decode(
@@ -277,7 +280,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::plan_resource_change::Response> {
         type Resp = pb::plan_resource_change::Response;
         let request = request.into_inner();
-        debug!(rpc = "PlanResourceChange", type_name = %request.type_name, "request");
+        let _timer = RpcTimer::start("PlanResourceChange");
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let ty = &entry.value_type;
         let prior = or_respond!(
@@ -317,7 +320,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::apply_resource_change::Response> {
         type Resp = pb::apply_resource_change::Response;
         let request = request.into_inner();
-        debug!(rpc = "ApplyResourceChange", type_name = %request.type_name, "request");
+        let _timer = RpcTimer::start("ApplyResourceChange");
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let ty = &entry.value_type;
         let prior = or_respond!(
@@ -350,7 +353,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::import_resource_state::Response> {
         type Resp = pb::import_resource_state::Response;
         let request = request.into_inner();
-        debug!(rpc = "ImportResourceState", type_name = %request.type_name, "request");
+        let _timer = RpcTimer::start("ImportResourceState");
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let (state, mut diags) = self.engine.import(entry, &request.id).await;
         let imported_resources = if diags.has_errors() || state.is_null() {
@@ -389,7 +392,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::generate_resource_config::Response> {
         type Resp = pb::generate_resource_config::Response;
         let request = request.into_inner();
-        debug!(rpc = "GenerateResourceConfig", type_name = %request.type_name, "request");
+        let _timer = RpcTimer::start("GenerateResourceConfig");
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let state = or_respond!(
             dynamic::decode(request.state.as_ref(), &entry.value_type, "state"),
