@@ -1,0 +1,219 @@
+//! The benchmark's table and JSON, with every ratio beside its target.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::handshake::Comparison;
+use crate::raw::RawTimes;
+use crate::terraform::{ForEach, OneResource};
+
+pub struct Report {
+    pub n: usize,
+    pub handshake: Option<Comparison>,
+    pub raw: Option<RawTimes>,
+    pub one_resource: Option<OneResource>,
+    pub for_each: Option<ForEach>,
+    pub big: Option<OneResource>,
+}
+
+/// (name, measured ratio, target, whether lower is better)
+type Ratio = (&'static str, f64, f64, bool);
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+impl Report {
+    pub fn new(n: usize) -> Self {
+        Self {
+            n,
+            handshake: None,
+            raw: None,
+            one_resource: None,
+            for_each: None,
+            big: None,
+        }
+    }
+
+    fn ratios(&self) -> Vec<Ratio> {
+        let mut ratios = Vec::new();
+        if let (Some(raw), Some(one)) = (&self.raw, &self.one_resource) {
+            ratios.push((
+                "provider ApplyResourceChange / raw create",
+                secs(one.apply_rpc.elapsed) / secs(raw.create),
+                1.1,
+                true,
+            ));
+            ratios.push((
+                "terraform apply (wall) / raw create",
+                secs(one.apply) / secs(raw.create),
+                f64::NAN,
+                true,
+            ));
+            ratios.push((
+                "no-change terraform plan / raw describe",
+                secs(one.plan) / secs(raw.describe),
+                2.0,
+                true,
+            ));
+            ratios.push((
+                "terraform destroy (wall) / raw delete",
+                secs(one.destroy) / secs(raw.delete),
+                f64::NAN,
+                true,
+            ));
+        }
+        if let (Some(each), Some(one)) = (&self.for_each, &self.one_resource) {
+            ratios.push((
+                "for_each apply / one-resource apply (speed-up)",
+                secs(each.apply) / secs(one.apply),
+                5.0,
+                false,
+            ));
+        }
+        if let Some(Comparison {
+            planton,
+            go: Some(go),
+        }) = &self.handshake
+        {
+            ratios.push((
+                "handshake planton / Go",
+                secs(planton.handshake) / secs(go.handshake),
+                0.5,
+                true,
+            ));
+            ratios.push((
+                "RSS at handshake planton / Go",
+                planton.rss_kb as f64 / go.rss_kb as f64,
+                0.75,
+                true,
+            ));
+        }
+        ratios
+    }
+
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "\nN = {}", self.n);
+        if let Some(h) = &self.handshake {
+            let _ = writeln!(
+                out,
+                "start-up (median of 10): planton {:.1} ms, {:.1} MB",
+                secs(h.planton.handshake) * 1e3,
+                mb(h.planton.rss_kb)
+            );
+            if let Some(go) = &h.go {
+                let _ = writeln!(
+                    out,
+                    "start-up (median of 10): Go provider {:.1} ms, {:.1} MB",
+                    secs(go.handshake) * 1e3,
+                    mb(go.rss_kb)
+                );
+            }
+        }
+        if let Some(raw) = &self.raw {
+            let _ = writeln!(
+                out,
+                "raw SDK loop: create {:.2} s, describe {:.2} s, delete {:.2} s",
+                secs(raw.create),
+                secs(raw.describe),
+                secs(raw.delete)
+            );
+        }
+        for one in [&self.one_resource, &self.big].into_iter().flatten() {
+            let _ = writeln!(
+                out,
+                "one resource, {} names: apply {:.2} s (provider {:.2} s, peak RSS {:.1} MB), plan {:.2} s (refresh {:.2} s, peak RSS {:.1} MB), destroy {:.2} s",
+                one.names,
+                secs(one.apply),
+                secs(one.apply_rpc.elapsed),
+                mb(one.apply_rpc.peak_rss_kb),
+                secs(one.plan),
+                secs(one.plan_read_rpc.elapsed),
+                mb(one.plan_peak_rss_kb),
+                secs(one.destroy)
+            );
+        }
+        if let Some(each) = &self.for_each {
+            let _ = writeln!(
+                out,
+                "for_each of {} single-name resources: apply {:.2} s, destroy {:.2} s",
+                self.n,
+                secs(each.apply),
+                secs(each.destroy)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\n{:<50} {:>8}  {:>8}  met",
+            "ratio", "measured", "target"
+        );
+        for (name, value, target, lower_is_better) in self.ratios() {
+            let (target_text, met) = if target.is_nan() {
+                ("-".to_owned(), "-")
+            } else {
+                let met = if lower_is_better {
+                    value <= target
+                } else {
+                    value >= target
+                };
+                (
+                    format!("{}{target}", if lower_is_better { "<=" } else { ">=" }),
+                    if met { "yes" } else { "NO" },
+                )
+            };
+            let _ = writeln!(out, "{name:<50} {value:>8.2}  {target_text:>8}  {met}");
+        }
+        if let Some(big) = &self.big {
+            let peak = big.apply_rpc.peak_rss_kb.max(big.plan_peak_rss_kb);
+            let label = format!("peak RSS MB, {} names", big.names);
+            let met = if mb(peak) < 50.0 { "yes" } else { "NO" };
+            let _ = writeln!(out, "{label:<50} {:>8.1}  {:>8}  {met}", mb(peak), "<50");
+        }
+        out
+    }
+
+    pub fn json(&self) -> Value {
+        let one = |o: &OneResource| {
+            json!({
+                "names": o.names,
+                "apply_s": secs(o.apply),
+                "apply_provider_s": secs(o.apply_rpc.elapsed),
+                "apply_peak_rss_mb": mb(o.apply_rpc.peak_rss_kb),
+                "plan_s": secs(o.plan),
+                "plan_refresh_provider_s": secs(o.plan_read_rpc.elapsed),
+                "plan_peak_rss_mb": mb(o.plan_peak_rss_kb),
+                "destroy_s": secs(o.destroy),
+            })
+        };
+        let ratios: serde_json::Map<String, Value> = self
+            .ratios()
+            .into_iter()
+            .map(|(name, value, target, _)| {
+                (name.to_owned(), json!({ "measured": value, "target": if target.is_nan() { Value::Null } else { json!(target) } }))
+            })
+            .collect();
+        json!({
+            "n": self.n,
+            "startup": self.handshake.as_ref().map(|h| json!({
+                "planton_handshake_ms": secs(h.planton.handshake) * 1e3,
+                "planton_rss_mb": mb(h.planton.rss_kb),
+                "go_handshake_ms": h.go.as_ref().map(|g| secs(g.handshake) * 1e3),
+                "go_rss_mb": h.go.as_ref().map(|g| mb(g.rss_kb)),
+            })),
+            "raw": self.raw.as_ref().map(|r| json!({
+                "create_s": secs(r.create), "describe_s": secs(r.describe), "delete_s": secs(r.delete),
+            })),
+            "one_resource": self.one_resource.as_ref().map(one),
+            "for_each": self.for_each.as_ref().map(|e| json!({ "apply_s": secs(e.apply), "destroy_s": secs(e.destroy) })),
+            "big": self.big.as_ref().map(one),
+            "ratios": ratios,
+        })
+    }
+}
