@@ -31,4 +31,5 @@ mod harness_selfcheck;
 mod init;
 mod plan_basic;
 mod provider_config;
+mod registry_install;
 mod schema;

@@ -11,12 +11,15 @@
 //!   server truth.
 //! - [`names`]: unique prefixes, so tests can run in parallel threads against
 //!   one LocalStack.
+//! - [`registry`]: releases made by `scripts/release` for this test run,
+//!   the registry server in front of them, and the lock-file hashes to expect.
 
 #![allow(dead_code)]
 
 pub mod localstack;
 pub mod mirror;
 pub mod names;
+pub mod registry;
 pub mod terraform;
 pub mod workdir;
 

@@ -1,0 +1,424 @@
+//! Installing the provider from a registry, as users do: `terraform init` against the
+//! project's registry server, serving releases made by `scripts/release`, with a CLI
+//! configuration that points registry.terraform.io (and registry.opentofu.org) at it and no
+//! filesystem mirror. Terraform itself checks the package: zip against SHA256SUMS, the binary
+//! signature of SHA256SUMS against the published key. See harness/registry.rs for how the
+//! releases are made.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use crate::harness::mirror::platform;
+use crate::harness::registry::{
+    lock_entry, one_line, patch_constraint, read_zip, releases, sha256_hex, start_registry,
+    use_registry, ReleaseDir,
+};
+use crate::harness::{for_each_terraform, require_localstack, unique_prefix, Terraform, Workdir};
+
+const SOURCE: &str = "project-planton/planton";
+
+/// examples/basic with its names under `prefix` and a version constraint on the provider.
+fn basic_example(wd: &Workdir, prefix: &str) {
+    wd.copy_example("basic");
+    let main = wd.read("main.tf");
+    let source_line = format!("source = \"{SOURCE}\"");
+    assert!(
+        main.contains(&source_line) && main.contains("\"demo/app/"),
+        "examples/basic/main.tf no longer has `{source_line}` and demo/app/ names:\n{main}"
+    );
+    let main = main
+        .replace(
+            &source_line,
+            &format!("{source_line}\n      version = \"{}\"", patch_constraint()),
+        )
+        .replace("\"demo/app/", &format!("\"{prefix}"));
+    wd.write("main.tf", &main);
+}
+
+/// The executable `terraform init` unpacked for `version`.
+fn installed_binary(wd: &Workdir, host: &str, version: &str) -> std::path::PathBuf {
+    wd.path()
+        .join(".terraform/providers")
+        .join(host)
+        .join(SOURCE)
+        .join(version)
+        .join(platform())
+        .join(format!("terraform-provider-planton_v{version}"))
+}
+
+fn assert_installed_from(wd: &Workdir, out: &str, host: &str, release: &ReleaseDir, key_id: &str) {
+    let version = &release.version;
+    assert!(
+        out.contains(&format!("Installing {SOURCE} v{version}"))
+            || out.contains(&format!("Installing {host}/{SOURCE} v{version}")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("(self-signed, key ID {key_id})")),
+        "expected `(self-signed, key ID {key_id})`:\n{out}"
+    );
+    // The lock file records h1: of the package and zh: of everything in SHA256SUMS, as
+    // computed here from the files themselves.
+    let lock = wd.read(".terraform.lock.hcl");
+    let addr = format!("{host}/{SOURCE}");
+    let (locked_version, hashes) =
+        lock_entry(&lock, &addr).unwrap_or_else(|| panic!("no {addr} in the lock file:\n{lock}"));
+    assert_eq!(&locked_version, version, "{lock}");
+    assert_eq!(hashes, release.expected_lock_hashes(), "{lock}");
+
+    // What runs is exactly what the zip holds, executable.
+    let zip = read_zip(&release.zip());
+    assert_eq!(zip.len(), 1, "the zip holds one file");
+    assert_eq!(zip[0].name, release.executable_name());
+    assert_eq!(zip[0].mode & 0o777, 0o755, "mode of the zipped executable");
+    let installed = installed_binary(wd, host, version);
+    let bytes =
+        fs::read(&installed).unwrap_or_else(|e| panic!("{}: {e}\n{out}", installed.display()));
+    assert_eq!(sha256_hex(&bytes), sha256_hex(&zip[0].data));
+    let mode = fs::metadata(&installed).unwrap().permissions().mode();
+    assert!(
+        mode & 0o111 != 0,
+        "{} is not executable",
+        installed.display()
+    );
+}
+
+#[test]
+fn init_installs_the_signed_release_from_a_registry_and_applies() {
+    let ls = require_localstack();
+    let rel = releases();
+    for_each_terraform(
+        "init_installs_the_signed_release_from_a_registry_and_applies",
+        |tf| {
+            let registry = start_registry(&[&rel.current]);
+            let mut wd = Workdir::new(tf);
+            use_registry(&mut wd, &registry);
+            let prefix = unique_prefix("registry-install");
+            basic_example(&wd, &prefix);
+
+            let out = wd.run_ok(&["init", "-input=false", "-no-color"]);
+            assert_installed_from(
+                &wd,
+                &out.combined(),
+                "registry.terraform.io",
+                &rel.current,
+                &rel.key_id,
+            );
+            // Terraform fetched the package, its checksums and their signature from the
+            // registry.
+            let paths: Vec<String> = registry.requests().into_iter().map(|r| r.path).collect();
+            for file in [
+                rel.current.zip(),
+                rel.current.shasums(),
+                rel.current.signature(),
+            ] {
+                let name = file.file_name().unwrap().to_string_lossy().to_string();
+                assert!(
+                    paths.iter().any(|p| p.ends_with(&format!("/{name}"))),
+                    "{name} was not downloaded: {paths:?}"
+                );
+            }
+
+            // The installed provider works: apply, an empty plan, destroy.
+            let var = format!("localstack_endpoint={}", ls.endpoint);
+            wd.run_ok(&[
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &var,
+            ]);
+            let probe = ls.probe();
+            for name in ["DB_PASSWORD", "API_KEY", "SESSION_SECRET"] {
+                let full = format!("{prefix}{name}");
+                let info = probe
+                    .describe(&full)
+                    .unwrap_or_else(|| panic!("{full} was not created"));
+                assert!(!info.scheduled_for_deletion, "{full}");
+            }
+            wd.run(&[
+                "plan",
+                "-detailed-exitcode",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &var,
+            ])
+            .assert_code(0);
+            wd.run_ok(&[
+                "destroy",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &var,
+            ]);
+            registry.shutdown_blocking();
+        },
+    );
+}
+
+#[test]
+fn init_installs_from_the_opentofu_registry_hostname() {
+    let rel = releases();
+    for_each_terraform("init_installs_from_the_opentofu_registry_hostname", |tf| {
+        let registry = start_registry(&[&rel.current]);
+        let mut wd = Workdir::new(tf);
+        use_registry(&mut wd, &registry);
+        wd.write(
+            "main.tf",
+            &format!(
+                "terraform {{\n  required_providers {{\n    planton = {{\n      source  = \"registry.opentofu.org/{SOURCE}\"\n      version = \"{}\"\n    }}\n  }}\n}}\n",
+                patch_constraint()
+            ),
+        );
+        let out = wd.run_ok(&["init", "-input=false", "-no-color"]);
+        assert_installed_from(
+            &wd,
+            &out.combined(),
+            "registry.opentofu.org",
+            &rel.current,
+            &rel.key_id,
+        );
+        assert!(
+            registry
+                .requests()
+                .iter()
+                .any(|r| r.path.contains("/v1/providers/project-planton/planton/")),
+            "{:?}",
+            registry.requests()
+        );
+        registry.shutdown_blocking();
+    });
+}
+
+/// One way of tampering with a published release, and Terraform's own words for it.
+struct Tampering {
+    name: &'static str,
+    apply: fn(&ReleaseDir),
+    error: &'static str,
+}
+
+fn tamper_zip(r: &ReleaseDir) {
+    let path = r.zip();
+    let mut bytes = fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    fs::write(&path, bytes).unwrap();
+}
+
+fn tamper_shasums(r: &ReleaseDir) {
+    let path = r.shasums();
+    let zip_name = r.zip().file_name().unwrap().to_string_lossy().to_string();
+    let text = fs::read_to_string(&path).unwrap();
+    let forged = sha256_hex(b"some other zip");
+    let changed: String = text
+        .lines()
+        .map(|l| {
+            if l.ends_with(&zip_name) {
+                format!("{forged}  {zip_name}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_ne!(changed, text);
+    fs::write(&path, changed).unwrap();
+}
+
+fn sign_with_another_key(r: &ReleaseDir) {
+    // The throwaway release holds the same SHA256SUMS (the zips are reproducible), signed
+    // by a key the registry does not publish.
+    let other = &releases().throwaway;
+    assert_eq!(
+        fs::read(other.shasums()).unwrap(),
+        fs::read(r.shasums()).unwrap(),
+        "the same binary must give the same SHA256SUMS"
+    );
+    fs::copy(other.signature(), r.signature()).unwrap();
+}
+
+const TAMPERINGS: [Tampering; 3] = [
+    Tampering {
+        name: "tampered zip",
+        apply: tamper_zip,
+        error: "archive has incorrect checksum",
+    },
+    Tampering {
+        name: "SHA256SUMS that does not match",
+        apply: tamper_shasums,
+        error: "checksum list has unexpected SHA-256 hash",
+    },
+    Tampering {
+        name: "signature by another key",
+        apply: sign_with_another_key,
+        error: "authentication signature from unknown issuer",
+    },
+];
+
+fn refuses(tf: &Terraform, tampering: &Tampering) {
+    let rel = releases();
+    let dir = tempfile::Builder::new()
+        .prefix("planton-tampered-")
+        .tempdir()
+        .unwrap();
+    let copy = rel.current.copy_to(dir.path());
+    // Published first (the registry reads checksums and key at start), tampered after.
+    let registry = start_registry(&[&copy]);
+    (tampering.apply)(&copy);
+
+    let mut wd = Workdir::new(tf);
+    use_registry(&mut wd, &registry);
+    wd.write(
+        "main.tf",
+        &format!(
+            "terraform {{\n  required_providers {{\n    planton = {{\n      source  = \"{SOURCE}\"\n      version = \"{}\"\n    }}\n  }}\n}}\n",
+            patch_constraint()
+        ),
+    );
+    let out = wd.run(&["init", "-input=false", "-no-color"]);
+    out.assert_failure();
+    let text = one_line(&out.combined());
+    assert!(
+        text.contains("Failed to install provider") && text.contains(tampering.error),
+        "{}: expected Terraform's `{}`:\n{}",
+        tampering.name,
+        tampering.error,
+        out.describe()
+    );
+    let installed = installed_binary(&wd, "registry.terraform.io", &rel.current.version);
+    assert!(
+        !installed.exists(),
+        "{}: {} was installed anyway",
+        tampering.name,
+        installed.display()
+    );
+    registry.shutdown_blocking();
+}
+
+#[test]
+fn init_refuses_tampered_releases_with_terraforms_own_errors() {
+    for_each_terraform(
+        "init_refuses_tampered_releases_with_terraforms_own_errors",
+        |tf| {
+            for tampering in &TAMPERINGS {
+                refuses(tf, tampering);
+            }
+        },
+    );
+}
+
+#[test]
+fn state_of_one_release_is_used_by_the_next_after_init_upgrade() {
+    let ls = require_localstack();
+    let rel = releases();
+    for_each_terraform(
+        "state_of_one_release_is_used_by_the_next_after_init_upgrade",
+        |tf| {
+            let prefix = unique_prefix("registry-upgrade");
+            let var = format!("localstack_endpoint={}", ls.endpoint);
+
+            // Release N writes the state.
+            let old = start_registry(&[&rel.current]);
+            let mut wd = Workdir::new(tf);
+            use_registry(&mut wd, &old);
+            basic_example(&wd, &prefix);
+            let out = wd.run_ok(&["init", "-input=false", "-no-color"]);
+            assert_installed_from(
+                &wd,
+                &out.combined(),
+                "registry.terraform.io",
+                &rel.current,
+                &rel.key_id,
+            );
+            wd.run_ok(&[
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &var,
+            ]);
+            old.shutdown_blocking();
+
+            // The registry now offers N and N+1: `init -upgrade` moves to N+1.
+            let both = start_registry(&[&rel.current, &rel.next]);
+            use_registry(&mut wd, &both);
+            let out = wd.run_ok(&["init", "-upgrade", "-input=false", "-no-color"]);
+            assert_installed_from(
+                &wd,
+                &out.combined(),
+                "registry.terraform.io",
+                &rel.next,
+                &rel.key_id,
+            );
+
+            // N+1 reads N's state (UpgradeResourceState at the schema version) and plans
+            // nothing.
+            wd.run(&[
+                "plan",
+                "-detailed-exitcode",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &var,
+            ])
+            .assert_code(0);
+            let state: serde_json::Value =
+                serde_json::from_str(&wd.read("terraform.tfstate")).expect("state is JSON");
+            let resource = &state["resources"][0];
+            assert_eq!(resource["type"], "planton_aws_secrets", "{state}");
+            assert_eq!(
+                resource["provider"],
+                format!("provider[\"registry.terraform.io/{SOURCE}\"]"),
+                "{state}"
+            );
+            assert!(
+                resource["instances"][0]["schema_version"].is_u64(),
+                "{state}"
+            );
+
+            wd.run_ok(&[
+                "destroy",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &var,
+            ]);
+            both.shutdown_blocking();
+        },
+    );
+}
+
+#[test]
+fn release_without_a_key_says_it_signed_with_a_throwaway_key() {
+    let rel = releases();
+    assert!(
+        rel.throwaway_stderr.contains("THROWAWAY key"),
+        "{}",
+        rel.throwaway_stderr
+    );
+    let armor = fs::read_to_string(rel.throwaway.dir.join("signing-key.asc")).unwrap();
+    assert!(
+        armor.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+        "{armor}"
+    );
+    assert!(!armor.contains("PRIVATE KEY"), "{armor}");
+    // A binary signature: Terraform refuses an armored one.
+    let sig = fs::read(rel.throwaway.signature()).unwrap();
+    assert!(!sig.starts_with(b"-----BEGIN"), "the signature is armored");
+    assert_eq!(
+        fs::read_to_string(rel.throwaway.manifest())
+            .unwrap()
+            .parse::<serde_json::Value>()
+            .unwrap(),
+        serde_json::json!({"version": 1, "metadata": {"protocol_versions": ["6.0"]}})
+    );
+    // Reproducible: the same binary gives byte-identical zips whatever the key.
+    assert_eq!(
+        fs::read(rel.throwaway.zip()).unwrap(),
+        fs::read(rel.current.zip()).unwrap()
+    );
+}
