@@ -27,9 +27,19 @@
 
 mod harness;
 
+mod default_tags;
+mod drift;
+mod examples;
+mod foreign;
 mod harness_selfcheck;
+mod import;
 mod init;
+mod lifecycle;
+mod no_value_ever;
 mod plan_basic;
 mod provider_config;
+mod recovery_window;
 mod registry_install;
 mod schema;
+mod unknown_names;
+mod validation;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
@@ -116,6 +116,17 @@ pub fn require_localstack() -> LocalStack {
     }
 }
 
+/// A fresh twelve-digit access key id. LocalStack files everything made
+/// with it under the account of that number, so examples whose secret
+/// names are fixed can run in parallel (and next to `scripts/demo`)
+/// without meeting each other's secrets.
+pub fn isolated_access_key() -> String {
+    let n = u64::from_str_radix(&super::names::random_suffix(), 16).unwrap_or(0) * 1_000
+        + u64::from(std::process::id() % 1_000);
+    // Never 000000000000, LocalStack's default account.
+    format!("9{:011}", n % 100_000_000_000)
+}
+
 /// What the server says about one secret. Never holds a value: the probe
 /// only calls DescribeSecret and ListSecrets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +138,23 @@ pub struct SecretInfo {
     pub tags: BTreeMap<String, String>,
     /// The KMS key, when one other than the AWS-managed key is set.
     pub kms_key_id: Option<String>,
+    /// DescribeSecret's DeletedDate, while the secret is scheduled for
+    /// deletion: LocalStack (like AWS's DeleteSecret answer) gives the day
+    /// the deletion happens, the request time plus the recovery window.
+    pub deleted_date: Option<SystemTime>,
+}
+
+impl SecretInfo {
+    /// Days (fractional) from `since` to the deletion date, if the secret
+    /// is scheduled for deletion.
+    pub fn deletion_days_after(&self, since: SystemTime) -> Option<f64> {
+        let date = self.deleted_date?;
+        let secs = match date.duration_since(since) {
+            Ok(d) => d.as_secs_f64(),
+            Err(e) => -e.duration().as_secs_f64(),
+        };
+        Some(secs / 86_400.0)
+    }
 }
 
 /// A read-only Secrets Manager client for assertions: DescribeSecret and
@@ -138,6 +166,13 @@ pub struct SecretsProbe {
 
 impl SecretsProbe {
     pub fn new(endpoint: &str) -> SecretsProbe {
+        SecretsProbe::with_access_key(endpoint, "test")
+    }
+
+    /// A probe using `access_key` as its access key id. LocalStack takes a
+    /// twelve-digit access key id as the account id, so a test can have an
+    /// account of its own (see [`isolated_access_key`]).
+    pub fn with_access_key(endpoint: &str, access_key: &str) -> SecretsProbe {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -147,7 +182,7 @@ impl SecretsProbe {
             .region(Region::new("us-east-1"))
             .endpoint_url(endpoint)
             .credentials_provider(Credentials::new(
-                "test",
+                access_key,
                 "test",
                 None,
                 None,
@@ -181,6 +216,9 @@ impl SecretsProbe {
                     })
                     .collect(),
                 kms_key_id: out.kms_key_id().map(str::to_string),
+                deleted_date: out
+                    .deleted_date()
+                    .map(|d| UNIX_EPOCH + Duration::from_secs_f64(d.as_secs_f64().max(0.0))),
             }),
             Err(err) => {
                 let service_err = err.into_service_error();

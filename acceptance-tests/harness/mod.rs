@@ -11,15 +11,26 @@
 //!   server truth.
 //! - [`names`]: unique prefixes, so tests can run in parallel threads against
 //!   one LocalStack.
+//! - [`out_of_band`]: test-only SDK writes that simulate someone else
+//!   changing secrets behind Terraform's back.
+//! - [`proxy`]: the project's recording proxy in front of LocalStack, and the
+//!   operations the provider may (and may never) send.
+//! - [`state`]: the state file, `plan -json` lines and read policies, parsed.
 //! - [`registry`]: releases made by `scripts/release` for this test run,
 //!   the registry server in front of them, and the lock-file hashes to expect.
+//! - [`scenario`]: all of the above around one working directory
+//!   ([`Scenario`]).
 
 #![allow(dead_code)]
 
 pub mod localstack;
 pub mod mirror;
 pub mod names;
+pub mod out_of_band;
+pub mod proxy;
 pub mod registry;
+pub mod scenario;
+pub mod state;
 pub mod terraform;
 pub mod workdir;
 
@@ -27,6 +38,10 @@ pub mod workdir;
 pub use localstack::{localstack_endpoint, require_localstack, LocalStack, SecretsProbe};
 #[allow(unused_imports)]
 pub use names::unique_prefix;
+#[allow(unused_imports)]
+pub use scenario::{hcl_list, name_set, ownership_tags, secrets_resource, Scenario};
+#[allow(unused_imports)]
+pub use state::{policy_grants, PlanJson, SecretsResource, TfState};
 #[allow(unused_imports)]
 pub use terraform::{for_each_terraform, terraform_versions, Terraform};
 #[allow(unused_imports)]

@@ -180,12 +180,70 @@ impl Workdir {
     /// non-zero exit; a command past its timeout is killed (with everything
     /// it started) and reported as failed.
     pub fn run(&self, args: &[&str]) -> TfOutput {
+        self.run_program(&self.tf.path, args, &self.env)
+    }
+
+    /// Runs the shell script `script` (`sh SCRIPT`) in the working directory
+    /// with the harness's environment, and with this directory's Terraform
+    /// first on `PATH` as `terraform`, so a documented command such as
+    /// `terraform import ...` runs exactly as written with the version under
+    /// test. Never panics on a non-zero exit.
+    pub fn run_script(&self, script: &Path) -> TfOutput {
+        let bin = self.home.with_file_name("bin");
+        fs::create_dir_all(&bin).expect("creating bin/");
+        let link = bin.join("terraform");
+        if !link.exists() {
+            std::os::unix::fs::symlink(&self.tf.path, &link)
+                .unwrap_or_else(|e| panic!("linking {}: {e}", link.display()));
+        }
+        let mut env = self.env.clone();
+        let path = match env.get("PATH") {
+            Some(p) if !p.is_empty() => format!("{}:{p}", bin.display()),
+            _ => format!("{}:/usr/bin:/bin", bin.display()),
+        };
+        env.insert("PATH".to_string(), path);
+        let script = script.display().to_string();
+        self.run_program(Path::new("sh"), &[script.as_str()], &env)
+    }
+
+    /// Copies the files of `examples/<name>` (as [`copy_example`]
+    /// does) into `subdir` of the working directory, such as a module
+    /// under `modules/app-secrets`.
+    ///
+    /// [`copy_example`]: Self::copy_example
+    pub fn copy_example_into(&self, name: &str, subdir: &str) -> &Self {
+        let src = super::example_dir(name);
+        let dest = self.dir.join(subdir);
+        fs::create_dir_all(&dest).unwrap_or_else(|e| panic!("creating {}: {e}", dest.display()));
+        let entries =
+            fs::read_dir(&src).unwrap_or_else(|e| panic!("reading {}: {e}", src.display()));
+        for entry in entries {
+            let entry = entry.expect("reading a directory entry");
+            let file_name = entry.file_name().to_string_lossy().to_string();
+            if !entry.file_type().map(|t| t.is_file()).unwrap_or(false)
+                || file_name.starts_with(".terraform")
+                || file_name.starts_with("terraform.tfstate")
+            {
+                continue;
+            }
+            fs::copy(entry.path(), dest.join(&file_name))
+                .unwrap_or_else(|e| panic!("copying {}: {e}", entry.path().display()));
+        }
+        self
+    }
+
+    fn run_program(
+        &self,
+        program: &Path,
+        args: &[&str],
+        env: &BTreeMap<String, String>,
+    ) -> TfOutput {
         let started = Instant::now();
-        let mut cmd = Command::new(&self.tf.path);
+        let mut cmd = Command::new(program);
         cmd.args(args)
             .current_dir(&self.dir)
             .env_clear()
-            .envs(&self.env)
+            .envs(env)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -193,7 +251,7 @@ impl Workdir {
             .process_group(0);
         let mut child = cmd
             .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", self.tf.path.display()));
+            .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
         let pgid = child.id() as libc::pid_t;
         let out_reader = spawn_reader(child.stdout.take().expect("stdout pipe"));
         let err_reader = spawn_reader(child.stderr.take().expect("stderr pipe"));
@@ -226,7 +284,12 @@ impl Workdir {
         let stderr = err_reader.join().expect("stderr reader");
         TfOutput {
             version: self.tf.version.clone(),
-            args: args.iter().map(|s| s.to_string()).collect(),
+            // A program other than Terraform (a script) is named first.
+            args: (program != self.tf.path)
+                .then(|| format!("(via {})", program.display()))
+                .into_iter()
+                .chain(args.iter().map(|s| s.to_string()))
+                .collect(),
             status,
             timed_out,
             leftover_processes,
@@ -251,6 +314,22 @@ impl Workdir {
     /// `HOME` for this directory's commands.
     pub fn home(&self) -> &Path {
         &self.home
+    }
+
+    /// `terraform <args>` prepared as [`run`](Self::run) prepares it (the
+    /// working directory, only the harness's environment, no stdin, its own
+    /// process group) but not started, for a test that must act on the
+    /// running process, such as sending it a signal. Stdout and stderr are
+    /// left to the caller.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.tf.path);
+        cmd.args(args)
+            .current_dir(&self.dir)
+            .env_clear()
+            .envs(&self.env)
+            .stdin(Stdio::null())
+            .process_group(0);
+        cmd
     }
 }
 

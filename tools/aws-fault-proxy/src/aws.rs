@@ -11,6 +11,9 @@ pub(crate) struct Call {
     pub target: Option<String>,
     pub operation: Option<String>,
     pub secret: Option<String>,
+    /// The body's `ForceDeleteWithoutRecovery` is `true` (a DeleteSecret
+    /// that skips the recovery window).
+    pub force_delete: bool,
 }
 
 pub(crate) fn classify(headers: &HeaderMap, query: Option<&str>, body: &[u8]) -> Call {
@@ -27,7 +30,9 @@ pub(crate) fn classify(headers: &HeaderMap, query: Option<&str>, body: &[u8]) ->
             }
             None => call.operation = Some(t.clone()),
         }
-        call.secret = secret_from_json(body);
+        let json = json_object(body);
+        call.secret = json.as_ref().and_then(secret_from_json);
+        call.force_delete = json.as_ref().is_some_and(force_delete_from_json);
     } else if let Some(action) = query.and_then(form_action).or_else(|| {
         form_body(headers)
             .then(|| std::str::from_utf8(body).ok().and_then(form_action))
@@ -50,12 +55,22 @@ fn service_prefix(service: &str) -> String {
     base.to_ascii_lowercase()
 }
 
-fn secret_from_json(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let obj = value.as_object()?;
+fn json_object(body: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::from_slice(body).ok()? {
+        serde_json::Value::Object(obj) => Some(obj),
+        _ => None,
+    }
+}
+
+fn secret_from_json(obj: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
     ["Name", "SecretId"]
         .iter()
         .find_map(|k| obj.get(*k).and_then(|v| v.as_str()).map(str::to_string))
+}
+
+/// Only a JSON `true` counts: that is what the SDKs send for the flag.
+fn force_delete_from_json(obj: &serde_json::Map<String, serde_json::Value>) -> bool {
+    obj.get("ForceDeleteWithoutRecovery") == Some(&serde_json::Value::Bool(true))
 }
 
 fn form_body(headers: &HeaderMap) -> bool {
@@ -108,6 +123,36 @@ mod tests {
         assert_eq!(
             classify(&h, None, b"{}").service.as_deref(),
             Some("dynamodb")
+        );
+    }
+
+    #[test]
+    fn force_delete_flag() {
+        let h = headers(&[("x-amz-target", "secretsmanager.DeleteSecret")]);
+        let c = classify(
+            &h,
+            None,
+            br#"{"SecretId":"app/db","ForceDeleteWithoutRecovery":true}"#,
+        );
+        assert!(c.force_delete);
+        assert_eq!(c.secret.as_deref(), Some("app/db"));
+        for body in [
+            &br#"{"SecretId":"app/db","RecoveryWindowInDays":7}"#[..],
+            br#"{"SecretId":"app/db","ForceDeleteWithoutRecovery":false}"#,
+            br#"{"SecretId":"app/db","ForceDeleteWithoutRecovery":"true"}"#,
+            b"garbage",
+        ] {
+            assert!(!classify(&h, None, body).force_delete, "{body:?}");
+        }
+        // Query protocol bodies never set it.
+        let h = headers(&[("content-type", "application/x-www-form-urlencoded")]);
+        assert!(
+            !classify(
+                &h,
+                None,
+                b"Action=DeleteSecret&ForceDeleteWithoutRecovery=true"
+            )
+            .force_delete
         );
     }
 

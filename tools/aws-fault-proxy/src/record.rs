@@ -50,6 +50,14 @@ pub struct Operation {
     /// upstream could not be reached). With `injected` 5xx or reset it tells whether the
     /// side effect happened.
     pub upstream_status: Option<u16>,
+    /// The JSON body's `ForceDeleteWithoutRecovery` was `true`. Written to the record only
+    /// when true, so ordinary lines keep their shape.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub force_delete: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 pub(crate) struct Recorder {
@@ -109,6 +117,7 @@ mod tests {
             status: Some(200),
             injected: Some(Injected::Error5xx),
             upstream_status: None,
+            force_delete: false,
         };
         assert_eq!(
             serde_json::to_string(&op).unwrap(),
@@ -116,6 +125,16 @@ mod tests {
         );
         let back: Operation = serde_json::from_str(&serde_json::to_string(&op).unwrap()).unwrap();
         assert_eq!(back, op);
+        // A force delete says so; the flag reads back.
+        let forced = Operation {
+            operation: Some("DeleteSecret".into()),
+            force_delete: true,
+            ..op.clone()
+        };
+        let line = serde_json::to_string(&forced).unwrap();
+        assert!(line.ends_with(r#","force_delete":true}"#), "{line}");
+        let back: Operation = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, forced);
         for (i, s) in [
             (Injected::Throttle, "\"throttle\""),
             (Injected::Reset, "\"reset\""),

@@ -281,6 +281,7 @@ async fn handle(
         status: None,
         injected: None,
         upstream_status: None,
+        force_delete: call.force_delete,
     };
     let reply = |mut rec: Operation, injected: Option<Injected>, resp: Response<Body>| {
         rec.status = Some(resp.status().as_u16());

@@ -1,0 +1,130 @@
+//! The provider's `default_tags` are on every secret; changing them is an
+//! in-place update applied with TagResource/UntagResource, never a
+//! replacement; removing one untags it; the ownership tags and tags someone
+//! else put on a secret stay.
+
+use std::collections::BTreeMap;
+
+use crate::harness::{for_each_terraform, ownership_tags, secrets_resource, Scenario};
+
+fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn default_tags_block(pairs: &[(&str, &str)]) -> String {
+    let lines: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("      {k} = \"{v}\""))
+        .collect();
+    format!(
+        "\n  default_tags {{\n    tags = {{\n{}\n    }}\n  }}",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn default_tags_are_applied_and_changed_in_place() {
+    for_each_terraform("default_tags_are_applied_and_changed_in_place", |tf| {
+        let sc = Scenario::new(tf, "default-tags");
+        let [a, b] = ["A", "B"].map(|s| sc.name(s));
+        let resource = secrets_resource("x", &[&a, &b]);
+
+        sc.write_main(&default_tags_block(&[("team", "a")]), &resource);
+        sc.init();
+        sc.apply();
+        let created = sc.secrets("planton_aws_secrets.x");
+        let mut expected = ownership_tags(&created.id);
+        expected.extend(tags(&[("team", "a")]));
+        assert_eq!(created.tags_all, expected);
+        sc.assert_server_matches(&created, &tags(&[("team", "a")]));
+        for name in [&a, &b] {
+            assert_eq!(sc.describe(name).tags, expected, "{name}");
+        }
+        // Someone else tags a secret; that tag is not the provider's.
+        sc.oob.tag(&a, &tags(&[("owner", "someone-else")]));
+
+        // Changed and added: one in-place update, nothing replaced.
+        sc.write_main(
+            &default_tags_block(&[("team", "b"), ("env", "x")]),
+            &resource,
+        );
+        let (out, plan) = sc.plan_json_out();
+        out.assert_code(2);
+        assert_eq!(
+            plan.changes,
+            vec![("planton_aws_secrets.x".to_string(), "update".to_string())],
+            "{}",
+            out.describe()
+        );
+        assert_eq!(plan.summary, Some((0, 1, 0)), "{}", out.describe());
+        // Only tags_all changes: ARNs, policy and id stay known.
+        let shown = sc.tf(&["show", "-json", "tfplan"]);
+        shown.assert_success();
+        let change = shown.json()["resource_changes"][0]["change"].clone();
+        for attr in ["id", "secret_arn_map", "read_policy_json", "secret_names"] {
+            assert_eq!(
+                change["before"][attr], change["after"][attr],
+                "{attr}: {change}"
+            );
+            assert_ne!(change["after_unknown"][attr], true, "{attr}: {change}");
+        }
+        assert_eq!(change["after"]["tags_all"]["team"], "b", "{change}");
+        assert_eq!(change["after"]["tags_all"]["env"], "x", "{change}");
+        sc.proxy.clear();
+        sc.apply_saved_plan();
+        let retagged = sc.secrets("planton_aws_secrets.x");
+        assert_eq!(retagged.id, created.id);
+        assert_eq!(retagged.arns, created.arns);
+        let mut expected = ownership_tags(&created.id);
+        expected.extend(tags(&[("team", "b"), ("env", "x")]));
+        assert_eq!(retagged.tags_all, expected);
+        sc.assert_server_matches(&retagged, &tags(&[("team", "b"), ("env", "x")]));
+        assert_eq!(sc.describe(&b).tags, expected);
+        assert_eq!(sc.describe(&a).tags["owner"], "someone-else");
+        for op in ["CreateSecret", "DeleteSecret", "RestoreSecret"] {
+            assert_eq!(sc.proxy.count(op), 0, "{op} while re-tagging");
+        }
+        assert!(sc.proxy.count("TagResource") >= 2);
+
+        // A default tag removed is untagged; nothing else is.
+        sc.write_main(&default_tags_block(&[("env", "x")]), &resource);
+        let out = sc.apply();
+        assert!(
+            out.stdout
+                .contains("Resources: 0 added, 1 changed, 0 destroyed."),
+            "{}",
+            out.describe()
+        );
+        let untagged = sc.secrets("planton_aws_secrets.x");
+        let mut expected = ownership_tags(&created.id);
+        expected.extend(tags(&[("env", "x")]));
+        assert_eq!(untagged.tags_all, expected);
+        assert_eq!(sc.describe(&b).tags, expected);
+        let mut expected_a = expected.clone();
+        expected_a.extend(tags(&[("owner", "someone-else")]));
+        assert_eq!(sc.describe(&a).tags, expected_a);
+        assert!(sc.proxy.count("UntagResource") >= 2);
+
+        // A managed tag removed out of band is noticed and put back.
+        sc.oob.untag(&b, &["env"]);
+        let (out, plan) = sc.plan_json_out();
+        out.assert_code(2);
+        assert_eq!(
+            plan.changes,
+            vec![("planton_aws_secrets.x".to_string(), "update".to_string())],
+            "{}",
+            out.describe()
+        );
+        sc.apply_saved_plan();
+        assert_eq!(sc.describe(&b).tags, expected);
+
+        // No default tags at all: only the ownership tags remain.
+        sc.write_main("", &resource);
+        sc.apply();
+        assert_eq!(sc.describe(&b).tags, ownership_tags(&created.id));
+        sc.assert_empty_plan();
+    });
+}
