@@ -18,6 +18,9 @@
 //! - [`state`]: the state file, `plan -json` lines and read policies, parsed.
 //! - [`registry`]: releases made by `scripts/release` for this test run,
 //!   the registry server in front of them, and the lock-file hashes to expect.
+//! - [`resilience`]: the fault proxy, the server's view of a prefix, the
+//!   state file and interruptible Terraform runs, for the fault-injection
+//!   tests.
 //! - [`scenario`]: all of the above around one working directory
 //!   ([`Scenario`]).
 
@@ -29,6 +32,7 @@ pub mod names;
 pub mod out_of_band;
 pub mod proxy;
 pub mod registry;
+pub mod resilience;
 pub mod scenario;
 pub mod state;
 pub mod terraform;

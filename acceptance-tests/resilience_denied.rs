@@ -1,0 +1,246 @@
+//! One name that AWS always refuses (AccessDeniedException on every
+//! operation naming it): the apply fails naming that name and AWS's error,
+//! everything else is made and recorded, the next plan only adds the
+//! missing name, and once the refusal is lifted an apply converges.
+//!
+//! Two paths: names added to a resource that exists (the refusal meets an
+//! update) and a resource's first apply (the refusal meets a create).
+//! Terraform marks an object *tainted* when a create returns an error
+//! together with a state, and a tainted object is replaced (destroyed, then
+//! created) by the next plan. So on the create path the state cannot both
+//! record what was made and lead to a plan that destroys nothing; the test
+//! asks for what the contract can always give: state never claims more than
+//! exists, whatever it leaves out carries this resource's id (so the next
+//! apply adopts it), and the next plan and apply destroy nothing.
+
+use std::collections::BTreeSet;
+
+use aws_fault_proxy::{DenyRule, Faults, Operation};
+
+use crate::harness::resilience::{
+    assert_state_is_true, count, error_blocks, json_strings, numbered_names, planned_change,
+    recorded_secrets, secrets_config, secrets_of, server_secrets, summarize, FaultProxy,
+    PurgeOnDrop,
+};
+use crate::harness::{for_each_terraform, require_localstack, unique_prefix, TfOutput, Workdir};
+
+fn deny(name: &str) -> Faults {
+    Faults {
+        deny: vec![DenyRule::new("*", name)],
+        ..Faults::default()
+    }
+}
+
+fn apply(wd: &Workdir) -> TfOutput {
+    wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+}
+
+/// The failed apply: exit code 1, one error, naming `denied` and AWS's error
+/// code, and no error about any other name.
+fn assert_fails_on_denied_only(out: &TfOutput, denied: &str, prefix: &str) {
+    assert_eq!(out.code(), Some(1), "{}", out.describe());
+    let errors = error_blocks(out);
+    let naming_denied: Vec<_> = errors
+        .iter()
+        .filter(|e| e.summary.contains(denied))
+        .collect();
+    assert!(
+        naming_denied
+            .iter()
+            .any(|e| e.text.contains("AccessDeniedException")),
+        "no error names {denied} with AccessDeniedException: {errors:#?}\n{}",
+        out.describe()
+    );
+    let others: Vec<_> = errors
+        .iter()
+        .filter(|e| !e.summary.contains(denied) && e.summary.contains(prefix))
+        .collect();
+    assert!(others.is_empty(), "errors about other names: {others:#?}");
+    assert_eq!(errors.len(), 1, "one error expected: {errors:#?}");
+}
+
+#[test]
+fn a_denied_name_added_to_a_resource_fails_alone_and_converges_once_allowed() {
+    let ls = require_localstack();
+    for_each_terraform("resilience_denied_update", |tf| {
+        let prefix = unique_prefix("res-denied-upd");
+        let _purge = PurgeOnDrop {
+            endpoint: ls.endpoint.clone(),
+            prefix: prefix.clone(),
+        };
+        let proxy = FaultProxy::start(&ls.endpoint);
+        let mut all_ops: Vec<Operation> = Vec::new();
+        let wd = Workdir::new(tf);
+
+        let base = numbered_names(&prefix, 10);
+        wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &base));
+        wd.init();
+        apply(&wd).assert_success();
+        let before = recorded_secrets(&wd).expect("state after the first apply");
+
+        // Ten more names, one of which AWS refuses.
+        let denied = format!("{prefix}denied");
+        let mut wanted = numbered_names(&prefix, 20);
+        wanted.push(denied.clone());
+        wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &wanted));
+        proxy.set_faults(deny(&denied));
+        let failed = apply(&wd);
+        all_ops.extend(proxy.operations());
+        assert_fails_on_denied_only(&failed, &denied, &prefix);
+
+        // State records exactly the others, as the server has them.
+        let state = recorded_secrets(&wd).expect("state after the failed apply");
+        assert!(!state.tainted, "an update must not taint the resource");
+        assert_eq!(state.id, before.id, "the id never changes");
+        let server = server_secrets(&ls.endpoint, &prefix);
+        let unrecorded = assert_state_is_true("after the failed apply", Some(&state), &server);
+        assert!(unrecorded.is_empty(), "not in state: {unrecorded:?}");
+        let others: BTreeSet<String> = wanted.iter().filter(|n| **n != denied).cloned().collect();
+        assert_eq!(state.secret_names, others);
+        assert!(
+            !server.contains_key(&denied),
+            "{denied} exists on the server"
+        );
+        for (name, arn) in &before.arns {
+            assert_eq!(state.arns.get(name), Some(arn), "ARN of {name} changed");
+        }
+
+        // The next plan adds only the denied name, in place.
+        let (change, plan) = planned_change(&wd);
+        plan.assert_code(2);
+        let change = change.expect("a change is planned");
+        assert_eq!(
+            change["change"]["actions"],
+            serde_json::json!(["update"]),
+            "{change}"
+        );
+        let was = json_strings(&change["change"]["before"]["secret_names"]);
+        let will = json_strings(&change["change"]["after"]["secret_names"]);
+        assert!(was.is_subset(&will), "{change}");
+        assert_eq!(
+            will.difference(&was).cloned().collect::<Vec<_>>(),
+            vec![denied.clone()],
+            "{change}"
+        );
+        for (name, arn) in &state.arns {
+            assert_eq!(
+                change["change"]["after"]["secret_arn_map"][name].as_str(),
+                Some(arn.as_str()),
+                "the ARN of {name}, which stays, must be known in the plan: {change}"
+            );
+        }
+        assert!(
+            plan.stdout.contains("0 to add, 1 to change, 0 to destroy")
+                && !plan.stdout.contains("must be replaced"),
+            "{}",
+            plan.describe()
+        );
+
+        // The refusal is lifted: the apply creates just that name.
+        proxy.clear_faults();
+        proxy.clear();
+        apply(&wd).assert_success();
+        let converge = proxy.operations();
+        all_ops.extend(converge.iter().cloned());
+        assert_eq!(
+            secrets_of(&converge, "CreateSecret"),
+            BTreeSet::from([denied.clone()]),
+            "{}",
+            summarize(&converge)
+        );
+        let state = recorded_secrets(&wd).expect("state after converging");
+        let server = server_secrets(&ls.endpoint, &prefix);
+        let unrecorded = assert_state_is_true("after converging", Some(&state), &server);
+        assert!(unrecorded.is_empty(), "not in state: {unrecorded:?}");
+        assert_eq!(
+            state.secret_names,
+            wanted.iter().cloned().collect::<BTreeSet<_>>()
+        );
+        wd.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"])
+            .assert_code(0);
+        assert_eq!(
+            count(&all_ops, "DeleteSecret"),
+            0,
+            "nothing may be deleted: {}",
+            summarize(&all_ops)
+        );
+    });
+}
+
+#[test]
+fn a_denied_name_in_a_first_apply_leaves_true_state_and_converges_without_destroying() {
+    let ls = require_localstack();
+    for_each_terraform("resilience_denied_create", |tf| {
+        let prefix = unique_prefix("res-denied-new");
+        let _purge = PurgeOnDrop {
+            endpoint: ls.endpoint.clone(),
+            prefix: prefix.clone(),
+        };
+        let proxy = FaultProxy::start(&ls.endpoint);
+        let wd = Workdir::new(tf);
+        let denied = format!("{prefix}denied");
+        let mut wanted = numbered_names(&prefix, 10);
+        wanted.push(denied.clone());
+        wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &wanted));
+        wd.init();
+
+        proxy.set_faults(deny(&denied));
+        let failed = apply(&wd);
+        assert_fails_on_denied_only(&failed, &denied, &prefix);
+
+        // State never claims more than exists; what it leaves out carries a
+        // single resource id, this resource's, so the next apply adopts it.
+        let state = recorded_secrets(&wd);
+        let server = server_secrets(&ls.endpoint, &prefix);
+        let unrecorded = assert_state_is_true("after the failed apply", state.as_ref(), &server);
+        assert!(
+            !server.contains_key(&denied),
+            "{denied} exists on the server"
+        );
+        assert_eq!(server.len(), wanted.len() - 1, "the others were all made");
+        let owners: BTreeSet<Option<&str>> = server.values().map(|s| s.owner()).collect();
+        assert_eq!(owners.len(), 1, "one owner id for all: {owners:?}");
+        if let Some(state) = &state {
+            assert_eq!(owners.into_iter().next().flatten(), Some(state.id.as_str()));
+        }
+        let tainted = state.as_ref().is_some_and(|s| s.tainted);
+
+        // The next plan destroys nothing.
+        let (change, plan) = planned_change(&wd);
+        plan.assert_code(2);
+        let actions = change.map(|c| c["change"]["actions"].clone());
+        assert!(
+            plan.stdout.contains("0 to destroy") && !plan.stdout.contains("must be replaced"),
+            "after a first apply that failed on one name, the next plan must destroy nothing \
+             (state recorded {} name(s) of {}, unrecorded {}, tainted: {tainted}; \
+             planned actions {actions:?}):\n{}",
+            state.as_ref().map_or(0, |s| s.arns.len()),
+            wanted.len(),
+            unrecorded.len(),
+            plan.describe()
+        );
+
+        // The refusal is lifted: the apply converges and deletes nothing.
+        proxy.clear_faults();
+        proxy.clear();
+        apply(&wd).assert_success();
+        let converge = proxy.operations();
+        assert_eq!(
+            count(&converge, "DeleteSecret"),
+            0,
+            "converging deleted secrets: {}",
+            summarize(&converge)
+        );
+        let state = recorded_secrets(&wd).expect("state after converging");
+        assert!(!state.tainted);
+        let server = server_secrets(&ls.endpoint, &prefix);
+        let unrecorded = assert_state_is_true("after converging", Some(&state), &server);
+        assert!(unrecorded.is_empty(), "not in state: {unrecorded:?}");
+        assert_eq!(
+            state.secret_names,
+            wanted.iter().cloned().collect::<BTreeSet<_>>()
+        );
+        wd.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"])
+            .assert_code(0);
+    });
+}

@@ -1,0 +1,177 @@
+//! `kill -9` of Terraform during the first apply of a thousand names.
+//! Terraform writes no state and cannot stop its provider; the provider
+//! must notice its parent is gone and exit by itself. The next apply adopts
+//! every secret the killed run made (each carries this resource's id, which
+//! is derived from the names, so it is the same again): CreateSecret answers
+//! ResourceExists, DescribeSecret shows the id and the right tags, and
+//! nothing needs tagging, restoring or deleting. Nothing is orphaned.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_fault_proxy::{DelayMs, Faults};
+
+use crate::harness::resilience::{
+    assert_state_is_true, count, describe_group, heavy_load_lock, kill9, numbered_names,
+    provider_processes, recorded_secrets, secrets_config, secrets_of, server_secrets, summarize,
+    wait_gone, FaultProxy, PurgeOnDrop, RunningTf,
+};
+use crate::harness::terraform::report;
+use crate::harness::{for_each_terraform, require_localstack, unique_prefix, Workdir};
+
+const NAMES: usize = 1000;
+const KILL_AFTER: usize = 300;
+/// How soon the orphaned provider must be gone.
+const PROVIDER_GONE_WITHIN: Duration = Duration::from_secs(3);
+
+#[test]
+fn kill_9_of_terraform_mid_apply_then_the_next_apply_adopts_and_converges() {
+    let ls = require_localstack();
+    for_each_terraform("resilience_kill9", |tf| {
+        let _heavy = heavy_load_lock();
+        let prefix = unique_prefix("res-kill9");
+        let _purge = PurgeOnDrop {
+            endpoint: ls.endpoint.clone(),
+            prefix: prefix.clone(),
+        };
+        let proxy = FaultProxy::start(&ls.endpoint);
+        let names = numbered_names(&prefix, NAMES);
+        let wd = Workdir::new(tf);
+        wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
+        wd.init();
+
+        proxy.set_faults(Faults {
+            delay_ms: DelayMs { min: 40, max: 80 },
+            seed: Some(0x5eed_0004),
+            ..Faults::default()
+        });
+        proxy.clear();
+        let mut running = RunningTf::spawn(
+            &wd,
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        );
+        let reached = proxy.wait_for("CreateSecret", KILL_AFTER, Duration::from_secs(120));
+        assert!(
+            reached && !running.has_exited(),
+            "the apply ended or stalled before {KILL_AFTER} CreateSecret requests ({})",
+            summarize(&proxy.operations())
+        );
+        let found = provider_processes(running.pid());
+        let group_before = describe_group(running.pid());
+        assert!(
+            !found.is_empty(),
+            "no provider process under terraform ({}): {group_before:?}",
+            running.pid()
+        );
+        // Kill the Terraform process that started the provider (with
+        // Terraform 1.0 the inner one of its two processes: killing only the
+        // outer one would leave the apply running).
+        let providers: Vec<libc::pid_t> = found.iter().map(|(p, _)| *p).collect();
+        let parents: BTreeSet<libc::pid_t> = found.iter().map(|(_, parent)| *parent).collect();
+        for parent in &parents {
+            kill9(*parent);
+        }
+        let gone = wait_gone(&providers, PROVIDER_GONE_WITHIN);
+        let out = running.wait(Duration::from_secs(30));
+        let gone_after = gone.unwrap_or_else(|still| {
+            panic!(
+                "provider process(es) {still:?} still running {PROVIDER_GONE_WITHIN:?} after \
+                 their Terraform was killed"
+            )
+        });
+        assert!(
+            !out.leftover_processes,
+            "processes of the killed Terraform's group outlived it (before the kill: \
+             {group_before:?}): {}",
+            out.describe()
+        );
+        // Requests the provider had already sent may still land upstream.
+        std::thread::sleep(Duration::from_millis(500));
+        let killed_ops = proxy.operations();
+
+        // A user would now run `terraform force-unlock`; a local backend's
+        // lock dies with the process, but its info file may stay.
+        let lock_info = wd.path().join(".terraform.tfstate.lock.info");
+        let lock_left = lock_info.exists();
+        if lock_left {
+            std::fs::remove_file(&lock_info).expect("removing the stale lock info");
+        }
+
+        let state = recorded_secrets(&wd);
+        let server = server_secrets(&ls.endpoint, &prefix);
+        let made = assert_state_is_true("after kill -9", state.as_ref(), &server);
+        let owners: BTreeSet<Option<&str>> = server.values().map(|s| s.owner()).collect();
+        assert!(
+            owners.len() == 1 && !owners.contains(&None),
+            "everything the killed run made must carry one resource id: {owners:?}"
+        );
+        report(&format!(
+            "acceptance: resilience_kill9 (Terraform {}): killed after {} CreateSecret; the \
+             provider exited {:.2}s after its Terraform; {} secrets made, {} in state; stale \
+             lock info left: {lock_left}",
+            tf.version,
+            count(&killed_ops, "CreateSecret"),
+            gone_after.as_secs_f64(),
+            server.len(),
+            state.as_ref().map_or(0, |s| s.arns.len()),
+        ));
+        assert!(
+            !server.is_empty() && server.len() < NAMES,
+            "the kill should land mid-apply ({} made)",
+            server.len()
+        );
+
+        // The next apply adopts them as they are.
+        proxy.clear_faults();
+        proxy.clear();
+        let converge = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let ops = proxy.operations();
+        converge.assert_success();
+        for op in [
+            "DeleteSecret",
+            "RestoreSecret",
+            "TagResource",
+            "UntagResource",
+        ] {
+            assert_eq!(count(&ops, op), 0, "{op} sent: {}", summarize(&ops));
+        }
+        let refused: BTreeSet<String> = ops
+            .iter()
+            .filter(|o| o.operation.as_deref() == Some("CreateSecret") && o.status == Some(400))
+            .filter_map(|o| o.secret.clone())
+            .collect();
+        assert_eq!(
+            refused, made,
+            "CreateSecret should meet ResourceExists exactly for what the killed run made"
+        );
+        let described = secrets_of(&ops, "DescribeSecret");
+        assert!(
+            made.is_subset(&described),
+            "every adopted secret is described first"
+        );
+        let state = recorded_secrets(&wd).expect("state after converging");
+        assert!(!state.tainted);
+        let server = server_secrets(&ls.endpoint, &prefix);
+        let orphans = assert_state_is_true("after converging", Some(&state), &server);
+        assert!(orphans.is_empty(), "orphans: {orphans:?}");
+        let wanted: BTreeSet<String> = names.iter().cloned().collect();
+        assert_eq!(state.secret_names, wanted);
+        assert_eq!(server.keys().cloned().collect::<BTreeSet<_>>(), wanted);
+        for (name, secret) in &server {
+            assert_eq!(
+                secret.owner(),
+                Some(state.id.as_str()),
+                "{name} is not tagged with the resource id"
+            );
+        }
+        report(&format!(
+            "acceptance: resilience_kill9 (Terraform {}): converged in {:.1}s, adopting {} ({})",
+            tf.version,
+            converge.elapsed.as_secs_f64(),
+            made.len(),
+            summarize(&ops)
+        ));
+        wd.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"])
+            .assert_code(0);
+    });
+}
