@@ -13,6 +13,10 @@ pub mod tf;
 /// The gRPC routes of this provider's tfplugin6 service, ready for the
 /// plugin transport to serve beside its own services.
 pub fn provider_routes() -> tonic::service::Routes {
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        "terraform-provider-planton starting"
+    );
     let service = tf::server::ProviderService::new(provider::PlantonProvider);
     tonic::service::Routes::new(service.into_server())
 }

@@ -170,6 +170,8 @@ impl SecretsApi for FakeSecrets {
             ));
         }
         match state.secret_mut(arn) {
+            // AWS refuses a second delete with "marked for deletion"; the
+            // trait's contract counts that as deleted.
             Ok(secret) if secret.scheduled_for_deletion => Ok(()),
             Ok(secret) => {
                 secret.scheduled_for_deletion = true;

@@ -46,10 +46,12 @@ pub struct ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.message.is_empty() {
+        // AWS messages end with a full stop; callers add their own.
+        let message = self.message.trim_end_matches('.');
+        if message.is_empty() {
             write!(f, "{}", self.code)
         } else {
-            write!(f, "{}: {}", self.code, self.message)
+            write!(f, "{}: {message}", self.code)
         }
     }
 }

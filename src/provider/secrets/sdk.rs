@@ -114,6 +114,19 @@ fn gave_up(mut error: ApiError, attempts: u32) -> ApiError {
     error
 }
 
+/// AWS (and LocalStack) word "this secret is scheduled for deletion" in
+/// several ways depending on the operation.
+fn is_about_scheduled_deletion(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "scheduled for deletion",
+        "marked for deletion",
+        "marked deleted",
+    ]
+    .iter()
+    .any(|phrase| message.contains(phrase))
+}
+
 fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
@@ -135,7 +148,7 @@ where
             let kind = match code.as_str() {
                 "ResourceNotFoundException" => ErrorKind::NotFound,
                 "ResourceExistsException" => ErrorKind::AlreadyExists,
-                "InvalidRequestException" if message.contains("scheduled for deletion") => {
+                "InvalidRequestException" if is_about_scheduled_deletion(&message) => {
                     ErrorKind::ScheduledForDeletion
                 }
                 _ => ErrorKind::Other,
@@ -271,5 +284,24 @@ impl SecretsApi for SdkSecrets {
         })
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_about_scheduled_deletion;
+
+    #[test]
+    fn recognises_every_wording_of_scheduled_deletion() {
+        for message in [
+            "You can't create this secret because a secret with this name is already scheduled for deletion.",
+            "You can't perform this operation on the secret because it was marked for deletion.",
+            "You tried to perform the operation on a secret that's currently marked deleted.",
+        ] {
+            assert!(is_about_scheduled_deletion(message), "{message}");
+        }
+        assert!(!is_about_scheduled_deletion(
+            "Invalid parameter RecoveryWindowInDays"
+        ));
     }
 }

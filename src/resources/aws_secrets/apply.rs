@@ -30,11 +30,31 @@ pub async fn create(
     let tags = ownership_tags(&client.default_tags, &id);
     let mut state = SecretsState::new(id, tags.clone());
     add_names(client, stop, &mut state, names, &tags, diags).await;
-    if state.arns.is_empty() && diags.has_errors() {
-        // Nothing exists, so there is nothing to record.
-        return Value::Null;
+    if diags.has_errors() {
+        if state.arns.is_empty() {
+            // Nothing exists, so there is nothing to record.
+            return Value::Null;
+        }
+        explain_taint(state.arns.len(), diags);
     }
     state.to_value()
+}
+
+/// Terraform marks a resource whose create reported errors as tainted and
+/// replaces it on the next apply. Replacing is safe (its secrets are
+/// scheduled for deletion, then restored with the same ARNs) but needless:
+/// say how to keep them and only add what is missing.
+fn explain_taint(created: usize, diags: &mut Diagnostics) {
+    diags.warning(
+        "Resource partly created",
+        format!(
+            "{created} secret(s) were created and are recorded in state, but Terraform marks a \
+             resource whose creation reported errors as tainted. To keep them and only add the \
+             missing names on the next apply, run `terraform untaint <address>` first. Without \
+             it, Terraform replaces the resource: its secrets are scheduled for deletion and \
+             immediately restored with the same ARNs."
+        ),
+    );
 }
 
 pub async fn update(
@@ -280,6 +300,7 @@ fn report_stopped(name: &str, what: &str, diags: &mut Diagnostics) {
 pub(super) mod tests {
     use super::*;
     use crate::provider::secrets::fake::FakeSecrets;
+    use crate::tf::diag::Severity;
     use crate::tf::stop::StopSource;
     use std::sync::Arc;
 
@@ -338,8 +359,16 @@ pub(super) mod tests {
         let value = create(&client, &never(), &planned(&["a", "b", "c"]), &mut diags).await;
         let state = SecretsState::from_value(&value).unwrap();
         assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["a", "c"]);
-        let errors: Vec<_> = diags.iter().collect();
+        let errors: Vec<_> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
         assert_eq!(errors.len(), 1);
+        let taint_hint = diags
+            .iter()
+            .find(|d| d.severity == Severity::Warning)
+            .unwrap();
+        assert!(taint_hint.detail.contains("terraform untaint"));
         assert!(errors[0].summary.contains("\"b\""));
         assert!(errors[0].detail.contains("AccessDeniedException"));
     }

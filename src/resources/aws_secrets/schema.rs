@@ -21,7 +21,7 @@ pub fn resource_schema() -> Schema {
         "Names of the secrets that must exist, exactly as written (1 to 512 characters of `A-Za-z0-9/_+=.@-`). Adding a name creates (or restores) that secret; removing one schedules it for deletion with the provider's recovery window.",
     ))
     .attribute(Attribute::computed(ID, Type::String).description(
-        "Identifier fixed at creation, derived from the account, the region and the names at creation. Every secret carries it in its `planton.ai/resource-id` tag.",
+        "Identifier fixed at creation, derived from the region and the names at creation, so that a create retried after an interruption recognises the secrets it made. Every secret carries it in its `planton.ai/resource-id` tag.",
     ))
     .attribute(Attribute::computed(SECRET_ARN_MAP, Type::map(Type::String)).description(
         "Map from each secret name to its ARN.",

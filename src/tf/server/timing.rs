@@ -24,7 +24,12 @@ impl RpcTimer {
 impl Drop for RpcTimer {
     fn drop(&mut self) {
         let elapsed_ms = self.started.elapsed().as_secs_f64() * 1000.0;
-        debug!(rpc = self.rpc, elapsed_ms, peak_rss_kb = peak_rss_kb(), "rpc completed");
+        debug!(
+            rpc = self.rpc,
+            elapsed_ms,
+            peak_rss_kb = peak_rss_kb(),
+            "rpc completed"
+        );
     }
 }
 
