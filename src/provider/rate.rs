@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// After a throttle, the rate becomes this share of the observed throughput.
 const BACK_OFF: f64 = 0.9;
 /// Each second without a throttle the rate grows by this share.
-const RECOVERY: f64 = 0.02;
+const RECOVERY: f64 = 0.03;
 /// Throttles that arrive within this time of a cut are echoes of the same
 /// overload (calls already in flight) and do not cut again.
 const CUT_COOLDOWN: Duration = Duration::from_millis(1000);
@@ -35,7 +35,7 @@ struct State {
     next_slot: Option<Instant>,
     last_cut: Option<Instant>,
     last_raise: Option<Instant>,
-    /// Completion times of recent successful calls.
+    /// Completion times of recent admitted calls.
     recent: VecDeque<Instant>,
 }
 
@@ -61,7 +61,9 @@ impl AdaptiveRate {
         slot - now
     }
 
-    pub fn on_success(&self, now: Instant) {
+    /// Records a call the service admitted: any answer but a throttle
+    /// (a 5xx or an access error still used the quota).
+    pub fn on_admitted(&self, now: Instant) {
         let mut state = self.lock();
         state.recent.push_back(now);
         while state
@@ -134,7 +136,7 @@ mod tests {
         let start = Instant::now();
         // 60 successes within one second, then a throttle.
         for i in 0..60 {
-            rate.on_success(start + Duration::from_millis(i * 15));
+            rate.on_admitted(start + Duration::from_millis(i * 15));
         }
         let at = start + Duration::from_millis(900);
         rate.on_throttle(at);
@@ -150,7 +152,7 @@ mod tests {
         let rate = AdaptiveRate::new();
         let now = Instant::now();
         for i in 0..10 {
-            rate.on_success(now - Duration::from_millis(i * 10));
+            rate.on_admitted(now - Duration::from_millis(i * 10));
         }
         rate.on_throttle(now); // ~9 calls/s
         let waits: Vec<Duration> = (0..3).map(|_| rate.reserve(now)).collect();
@@ -168,7 +170,7 @@ mod tests {
         rate.on_throttle(start); // nothing observed: the floor
         let floor = rate.rate().unwrap();
         for s in 1..=10 {
-            rate.on_success(start + Duration::from_secs(s));
+            rate.on_admitted(start + Duration::from_secs(s));
         }
         let recovered = rate.rate().unwrap();
         assert!(

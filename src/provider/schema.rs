@@ -61,7 +61,7 @@ pub fn provider_schema() -> Schema {
         "Days (7 to 30, default 30) a removed secret stays recoverable before AWS deletes it. Secrets are never force-deleted.",
     ))
     .attribute(Attribute::optional("max_retries", Type::Number).description(
-        "How many times a throttled or failed AWS call is retried (0 to 100). Defaults to the AWS SDK's standard retry budget.",
+        "How many times a throttled or failed AWS call is retried (0 to 100, default 10), with jittered exponential back-off. Calls are also paced per operation to stay just under the service's quotas.",
     ))
     .block(NestedBlock::new("endpoints", Nesting::Single, endpoints))
     .block(NestedBlock::new("default_tags", Nesting::Single, default_tags));

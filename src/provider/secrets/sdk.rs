@@ -66,7 +66,7 @@ impl SdkSecrets {
             }
             let error = match attempt().await {
                 Ok(output) => {
-                    rate.on_success(Instant::now());
+                    rate.on_admitted(Instant::now());
                     return Ok(output);
                 }
                 Err(error) => error,
@@ -74,6 +74,8 @@ impl SdkSecrets {
             let (failure, error) = classify(error);
             if failure == Failure::Throttled {
                 rate.on_throttle(Instant::now());
+            } else {
+                rate.on_admitted(Instant::now());
             }
             if failure == Failure::Final {
                 return Err(error);

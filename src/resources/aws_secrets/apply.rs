@@ -15,6 +15,7 @@ use crate::tf::value::{AttributePath, Value};
 use super::ensure::{ensure_secret, EnsureError};
 use super::id::derive_id;
 use super::model::{known_names, SecretsState};
+use super::report::NameReport;
 use super::schema::SECRET_NAMES;
 
 pub async fn create(
@@ -134,15 +135,20 @@ async fn add_names(
         async move { ensure_secret(api, &name, id, tags).await }
     })
     .await;
+    let mut report = NameReport::new("created");
     for (name, outcome) in results {
         match outcome {
             Outcome::Done(arn) => {
                 state.arns.insert(name, arn);
             }
-            Outcome::Failed(error) => report_ensure_error(&name, &state.id, error, diags),
-            Outcome::Skipped => report_stopped(&name, "created", diags),
+            Outcome::Failed(error) => {
+                let (summary, detail) = describe_ensure_error(&name, &state.id, error);
+                report.failed(&name, summary, detail);
+            }
+            Outcome::Skipped => report.stopped(&name),
         }
     }
+    report.finish(diags);
 }
 
 async fn remove_names(
@@ -162,22 +168,24 @@ async fn remove_names(
         api.delete(&arn, window).await
     })
     .await;
+    let mut report = NameReport::new("deleted");
     for ((name, _), outcome) in results {
         match outcome {
             Outcome::Done(()) => {
                 state.arns.remove(&name);
             }
-            Outcome::Failed(error) => diags.error_at(
-                AttributePath::root(SECRET_NAMES),
+            Outcome::Failed(error) => report.failed(
+                &name,
                 format!("Failed to delete secret {name:?}"),
                 format!(
                     "DeleteSecret (recovery window {window} days) failed: {error}. The secret still \
                      exists and stays in state; fix the cause and apply again."
                 ),
             ),
-            Outcome::Skipped => report_stopped(&name, "deleted", diags),
+            Outcome::Skipped => report.stopped(&name),
         }
     }
+    report.finish(diags);
 }
 
 /// Brings every secret's managed tags to `desired`. `tags_all` moves to the
@@ -221,44 +229,37 @@ async fn retag(
         Ok::<(), ApiError>(())
     })
     .await;
-    let mut all_done = true;
+    let mut report = NameReport::new("re-tagged");
     for ((name, _), outcome) in results {
         match outcome {
             Outcome::Done(()) => {}
-            Outcome::Failed(error) => {
-                all_done = false;
-                diags.error_at(
-                    AttributePath::root(SECRET_NAMES),
-                    format!("Failed to update the tags of secret {name:?}"),
-                    format!(
-                        "TagResource/UntagResource failed: {error}. The next apply will try again."
-                    ),
-                );
-            }
-            Outcome::Skipped => {
-                all_done = false;
-                report_stopped(&name, "re-tagged", diags);
-            }
+            Outcome::Failed(error) => report.failed(
+                &name,
+                format!("Failed to update the tags of secret {name:?}"),
+                format!(
+                    "TagResource/UntagResource failed: {error}. The next apply will try again."
+                ),
+            ),
+            Outcome::Skipped => report.stopped(&name),
         }
     }
-    if all_done {
+    if report.is_clean() {
         state.tags_all = desired.clone();
     }
+    report.finish(diags);
 }
 
-fn report_ensure_error(name: &str, id: &str, error: EnsureError, diags: &mut Diagnostics) {
-    let path = AttributePath::root(SECRET_NAMES);
+/// The summary and detail of one name's failure to exist.
+fn describe_ensure_error(name: &str, id: &str, error: EnsureError) -> (String, String) {
     match error {
-        EnsureError::Api { operation, error } => diags.error_at(
-            path,
+        EnsureError::Api { operation, error } => (
             format!("Failed to create secret {name:?}"),
             format!(
                 "{operation} failed: {error}. Nothing else was changed for this name; fix the cause \
                  (permissions, quotas, network) and apply again."
             ),
         ),
-        EnsureError::Foreign { scheduled_for_deletion: true, .. } => diags.error_at(
-            path,
+        EnsureError::Foreign { scheduled_for_deletion: true, .. } => (
             format!("Secret {name:?} is scheduled for deletion and not owned by planton"),
             format!(
                 "A secret named {name:?} is scheduled for deletion, and it carries no planton.ai \
@@ -272,8 +273,7 @@ fn report_ensure_error(name: &str, id: &str, error: EnsureError, diags: &mut Dia
                 Some(other) => format!("it belongs to another planton_aws_secrets resource ({other})"),
                 None => "it was not created by this provider".to_owned(),
             };
-            diags.error_at(
-                path,
+            (
                 format!("Secret {name:?} already exists"),
                 format!(
                     "A secret named {name:?} already exists and {whose}; this provider never \
@@ -282,18 +282,9 @@ fn report_ensure_error(name: &str, id: &str, error: EnsureError, diags: &mut Dia
                      planton.ai/resource-id = {id} so this resource adopts it; otherwise remove \
                      the name from secret_names."
                 ),
-            );
+            )
         }
     }
-}
-
-fn report_stopped(name: &str, what: &str, diags: &mut Diagnostics) {
-    diags.error_at(
-        AttributePath::root(SECRET_NAMES),
-        format!("Secret {name:?} was not {what}"),
-        "Terraform asked the provider to stop before this secret was handled. State records what \
-         was done; apply again to finish.",
-    );
 }
 
 #[cfg(test)]
@@ -505,7 +496,13 @@ pub(super) mod tests {
         )
         .await;
         assert!(value.is_null());
-        assert_eq!(diags.len(), 2);
+        assert_eq!(diags.len(), 1, "one summary for every name not started");
+        assert!(diags
+            .iter()
+            .next()
+            .unwrap()
+            .summary
+            .starts_with("2 secrets were not created"));
         assert!(fake.calls().is_empty());
     }
 }

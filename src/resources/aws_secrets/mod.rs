@@ -10,6 +10,7 @@ mod names;
 mod plan;
 mod policy;
 mod read;
+mod report;
 mod schema;
 mod validate;
 
