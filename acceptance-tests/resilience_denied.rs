@@ -167,8 +167,12 @@ fn a_denied_name_added_to_a_resource_fails_alone_and_converges_once_allowed() {
     });
 }
 
+/// Terraform itself marks a resource whose create reported errors as
+/// tainted (and would replace it). The provider records exactly what it
+/// made and says how to keep it: `terraform untaint`, after which the next
+/// plan only adds the missing name and the converge deletes nothing.
 #[test]
-fn a_denied_name_in_a_first_apply_leaves_true_state_and_converges_without_destroying() {
+fn a_denied_name_in_a_first_apply_records_what_exists_and_untaint_keeps_it() {
     let ls = require_localstack();
     for_each_terraform("resilience_denied_create", |tf| {
         let prefix = unique_prefix("res-denied-new");
@@ -187,38 +191,43 @@ fn a_denied_name_in_a_first_apply_leaves_true_state_and_converges_without_destro
         proxy.set_faults(deny(&denied));
         let failed = apply(&wd);
         assert_fails_on_denied_only(&failed, &denied, &prefix);
+        assert!(
+            failed.combined().contains("terraform untaint"),
+            "the failure should say how to keep what was made: {}",
+            failed.describe()
+        );
 
-        // State never claims more than exists; what it leaves out carries a
-        // single resource id, this resource's, so the next apply adopts it.
-        let state = recorded_secrets(&wd);
+        // State records exactly what exists.
+        let state = recorded_secrets(&wd).expect("the created secrets are recorded");
         let server = server_secrets(&ls.endpoint, &prefix);
-        let unrecorded = assert_state_is_true("after the failed apply", state.as_ref(), &server);
+        let unrecorded = assert_state_is_true("after the failed apply", Some(&state), &server);
+        assert!(unrecorded.is_empty(), "not in state: {unrecorded:?}");
         assert!(
             !server.contains_key(&denied),
             "{denied} exists on the server"
         );
-        assert_eq!(server.len(), wanted.len() - 1, "the others were all made");
-        let owners: BTreeSet<Option<&str>> = server.values().map(|s| s.owner()).collect();
-        assert_eq!(owners.len(), 1, "one owner id for all: {owners:?}");
-        if let Some(state) = &state {
-            assert_eq!(owners.into_iter().next().flatten(), Some(state.id.as_str()));
-        }
-        let tainted = state.as_ref().is_some_and(|s| s.tainted);
+        assert_eq!(
+            state.arns.len(),
+            wanted.len() - 1,
+            "the others are recorded"
+        );
+        assert!(
+            state.tainted,
+            "Terraform taints a create that reported errors"
+        );
 
-        // The next plan destroys nothing.
+        // The documented recovery: untaint, then the plan only adds the name.
+        wd.run_ok(&["untaint", "planton_aws_secrets.many"]);
         let (change, plan) = planned_change(&wd);
         plan.assert_code(2);
         let actions = change.map(|c| c["change"]["actions"].clone());
-        assert!(
-            plan.stdout.contains("0 to destroy") && !plan.stdout.contains("must be replaced"),
-            "after a first apply that failed on one name, the next plan must destroy nothing \
-             (state recorded {} name(s) of {}, unrecorded {}, tainted: {tainted}; \
-             planned actions {actions:?}):\n{}",
-            state.as_ref().map_or(0, |s| s.arns.len()),
-            wanted.len(),
-            unrecorded.len(),
+        assert_eq!(
+            actions,
+            Some(serde_json::json!(["update"])),
+            "{}",
             plan.describe()
         );
+        assert!(plan.stdout.contains("0 to destroy"), "{}", plan.describe());
 
         // The refusal is lifted: the apply converges and deletes nothing.
         proxy.clear_faults();
@@ -231,13 +240,22 @@ fn a_denied_name_in_a_first_apply_leaves_true_state_and_converges_without_destro
             "converging deleted secrets: {}",
             summarize(&converge)
         );
-        let state = recorded_secrets(&wd).expect("state after converging");
-        assert!(!state.tainted);
+        assert_eq!(
+            count(&converge, "CreateSecret"),
+            1,
+            "{}",
+            summarize(&converge)
+        );
+        let converged = recorded_secrets(&wd).expect("state after converging");
+        assert!(!converged.tainted);
+        for (name, arn) in &state.arns {
+            assert_eq!(converged.arns.get(name), Some(arn), "{name} kept its ARN");
+        }
         let server = server_secrets(&ls.endpoint, &prefix);
-        let unrecorded = assert_state_is_true("after converging", Some(&state), &server);
+        let unrecorded = assert_state_is_true("after converging", Some(&converged), &server);
         assert!(unrecorded.is_empty(), "not in state: {unrecorded:?}");
         assert_eq!(
-            state.secret_names,
+            converged.secret_names,
             wanted.iter().cloned().collect::<BTreeSet<_>>()
         );
         wd.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"])

@@ -175,20 +175,36 @@ fn interrupted_apply_converges(tf: &Terraform, ls: &LocalStack, existing_resourc
         state.as_ref().is_some_and(|s| s.tainted)
     ));
 
-    // The next apply converges, deleting nothing.
+    // The next apply converges without manual steps. An interrupted update
+    // deletes nothing. An interrupted create is tainted by Terraform, which
+    // replaces it: every secret it scheduled for deletion is restored by the
+    // replacement, keeping its ARN.
+    let before = state;
+    let was_tainted = before.as_ref().is_some_and(|s| s.tainted);
     proxy.clear_faults();
     proxy.clear();
     let converge = apply(&wd);
     let ops = proxy.operations();
     converge.assert_success();
-    assert_eq!(
-        count(&ops, "DeleteSecret"),
-        0,
-        "converging after Ctrl-C deleted secrets (state was tainted: {}): {}",
-        state.as_ref().is_some_and(|s| s.tainted),
-        summarize(&ops)
-    );
+    if was_tainted {
+        assert_eq!(
+            count(&ops, "DeleteSecret"),
+            count(&ops, "RestoreSecret"),
+            "every secret the replacement scheduled for deletion must be restored: {}",
+            summarize(&ops)
+        );
+    } else {
+        assert_eq!(
+            count(&ops, "DeleteSecret"),
+            0,
+            "converging after Ctrl-C deleted secrets: {}",
+            summarize(&ops)
+        );
+    }
     let state = recorded_secrets(&wd).expect("state after converging");
+    for (name, arn) in before.iter().flat_map(|s| s.arns.iter()) {
+        assert_eq!(state.arns.get(name), Some(arn), "{name} kept its ARN");
+    }
     let server = server_secrets(&ls.endpoint, &prefix);
     let unrecorded = assert_state_is_true("after converging", Some(&state), &server);
     assert!(unrecorded.is_empty(), "orphans: {unrecorded:?}");
