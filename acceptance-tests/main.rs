@@ -35,6 +35,7 @@ mod harness_selfcheck;
 mod import;
 mod init;
 mod lifecycle;
+mod logs;
 mod no_value_ever;
 mod plan_basic;
 mod provider_config;
