@@ -4,286 +4,32 @@
 //! then go-plugin's health, stdio, broker and controller services. Also the
 //! process's life: SIGINT, SIGTERM, no stdin, and a parent killed with SIGKILL.
 
-use std::future::Future;
-use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
-use std::pin::Pin;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
-use std::task::{Context, Poll};
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
+use common::{
+    channel, client_config, go_plugin_cert, health, parse_handshake, provider_command,
+    terraform_env, ClientCert, Provider, BIN, TLS12, TLS13,
+};
 use planton::tf::proto::plugin::grpc_broker_client::GrpcBrokerClient;
 use planton::tf::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use planton::tf::proto::plugin::grpc_stdio_client::GrpcStdioClient;
 use planton::tf::proto::plugin::Empty;
 use planton::tf::proto::tfplugin6::get_provider_schema;
 use planton::tf::proto::tfplugin6::provider_client::ProviderClient;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use rustls::pki_types::ServerName;
 use rustls::{AlertDescription, SupportedProtocolVersion};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::io::AsyncReadExt;
 use tokio::net::UnixStream;
-use tonic::transport::{Channel, Endpoint, Uri};
+use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
-use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::HealthCheckRequest;
-
-const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-planton");
-const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
-const TLS13: &SupportedProtocolVersion = &rustls::version::TLS13;
-const TLS12: &SupportedProtocolVersion = &rustls::version::TLS12;
 
 // ---------------------------------------------------------------------------
-// Certificates as go-plugin makes them
-
-/// A client certificate made exactly as go-plugin's `generateCert` (mtls.go)
-/// makes Terraform's: ECDSA P-521, SHA-512 signature, self-signed CA, CN and
-/// SAN `localhost`, client and server auth.
-struct ClientCert {
-    pem: String,
-    der: CertificateDer<'static>,
-    key: PrivateKeyDer<'static>,
-}
-
-fn go_plugin_cert() -> ClientCert {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "localhost");
-    params
-        .distinguished_name
-        .push(rcgen::DnType::OrganizationName, "HashiCorp");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        rcgen::KeyUsagePurpose::DigitalSignature,
-        rcgen::KeyUsagePurpose::KeyEncipherment,
-        rcgen::KeyUsagePurpose::KeyAgreement,
-        rcgen::KeyUsagePurpose::KeyCertSign,
-    ];
-    params.extended_key_usages = vec![
-        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
-        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
-    ];
-    let now = time::OffsetDateTime::now_utc();
-    params.not_before = now - time::Duration::seconds(30);
-    params.not_after = now + time::Duration::hours(262_980);
-    let cert = params.self_signed(&key).unwrap();
-    ClientCert {
-        pem: cert.pem(),
-        der: cert.der().clone(),
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The provider process
-
-/// The provider, started as Terraform starts it, after its handshake line.
-struct Provider {
-    child: Child,
-    socket: PathBuf,
-    server_cert: Option<CertificateDer<'static>>,
-    stdout_lines: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Provider {
-    /// Starts the provider with TLS when `client` is given, plain otherwise.
-    fn start(client: Option<&ClientCert>) -> Self {
-        Self::start_with(client, &[])
-    }
-
-    fn start_with(client: Option<&ClientCert>, env: &[(&str, &str)]) -> Self {
-        let mut command = provider_command(client);
-        command.envs(env.iter().copied());
-        let mut child = command.spawn().expect("start the provider");
-        let stderr = collect(child.stderr.take().unwrap());
-        let (line_tx, line_rx) = mpsc::channel();
-        let stdout_lines = Arc::new(Mutex::new(Vec::new()));
-        let stdout = child.stdout.take().unwrap();
-        let lines = Arc::clone(&stdout_lines);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line.clone());
-                let _ = line_tx.send(line);
-            }
-        });
-        let line = match line_rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(line) => line,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("no handshake line; stderr:\n{}", stderr.lock().unwrap());
-            }
-        };
-        let (socket, server_cert) = parse_handshake(&line);
-        assert_eq!(
-            server_cert.is_some(),
-            client.is_some(),
-            "a certificate in the handshake exactly when the host sent one: {line}"
-        );
-        Provider {
-            child,
-            socket,
-            server_cert,
-            stdout_lines,
-            stderr,
-        }
-    }
-
-    fn pid(&self) -> libc::pid_t {
-        libc::pid_t::try_from(self.child.id()).unwrap()
-    }
-
-    fn signal(&self, signal: libc::c_int) {
-        // SAFETY: kill has no memory-safety preconditions.
-        assert_eq!(unsafe { libc::kill(self.pid(), signal) }, 0);
-    }
-
-    fn wait_exit(&mut self, within: Duration) -> ExitStatus {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "provider still running after {within:?}; stderr:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn assert_running(&mut self) {
-        assert!(
-            self.child.try_wait().unwrap().is_none(),
-            "provider exited; stderr:\n{}",
-            self.stderr()
-        );
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// A gRPC channel as Terraform opens it: TLS 1.3 with our certificate.
-    async fn channel(&self, client: &ClientCert) -> Channel {
-        channel(self, Some(client), TLS13).await.expect("connect")
-    }
-}
-
-impl Drop for Provider {
-    /// SIGTERM first, so the provider removes its socket; SIGKILL if it lingers.
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            // SAFETY: kill has no memory-safety preconditions.
-            unsafe { libc::kill(self.pid(), libc::SIGTERM) };
-            let deadline = Instant::now() + Duration::from_secs(3);
-            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The command Terraform would run: cookie, protocol list, maybe a client
-/// certificate; no stdin; logging off unless a test asks for it.
-fn provider_command(client: Option<&ClientCert>) -> Command {
-    let mut command = Command::new(BIN);
-    terraform_env(&mut command, client);
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// The environment go-plugin's client gives a plugin.
-fn terraform_env(command: &mut Command, client: Option<&ClientCert>) {
-    command
-        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
-        .env("PLUGIN_MIN_PORT", "10000")
-        .env("PLUGIN_MAX_PORT", "25000")
-        .env_remove("PLUGIN_CLIENT_CERT")
-        .env_remove("PLUGIN_UNIX_SOCKET_DIR")
-        .env_remove("PLUGIN_UNIX_SOCKET_GROUP")
-        .env_remove("TF_LOG")
-        .env_remove("TF_LOG_PROVIDER");
-    if let Some(client) = client {
-        command.env("PLUGIN_CLIENT_CERT", &client.pem);
-    }
-}
-
-fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&text);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = pipe.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    text
-}
-
-/// Checks the line as go-plugin's client does and returns the socket and
-/// the server certificate.
-fn parse_handshake(line: &str) -> (PathBuf, Option<CertificateDer<'static>>) {
-    let parts: Vec<&str> = line.trim().split('|').collect();
-    assert_eq!(parts.len(), 6, "six fields: {line:?}");
-    assert_eq!(parts[0], "1", "core protocol version");
-    assert_eq!(parts[1], "6", "app protocol version");
-    assert_eq!(parts[2], "unix", "network");
-    assert_eq!(parts[4], "grpc", "protocol");
-    let socket = PathBuf::from(parts[3]);
-    assert!(socket.is_absolute() && socket.exists(), "{socket:?}");
-    let cert = (!parts[5].is_empty()).then(|| {
-        assert!(!parts[5].contains('='), "no base64 padding: {line}");
-        let der = base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(parts[5])
-            .expect("standard base64 without padding");
-        CertificateDer::from(der)
-    });
-    (socket, cert)
-}
-
-// ---------------------------------------------------------------------------
-// Connecting like go-plugin's client
-
-/// A TLS client trusting only the certificate from the handshake line,
-/// naming `localhost`, offering h2, presenting `client` if given.
-fn client_config(
-    server_cert: &CertificateDer<'static>,
-    client: Option<&ClientCert>,
-    version: &'static SupportedProtocolVersion,
-) -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(server_cert.clone()).unwrap();
-    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_protocol_versions(&[version])
-    .unwrap()
-    .with_root_certificates(roots);
-    let mut config = match client {
-        Some(c) => builder
-            .with_client_auth_cert(vec![c.der.clone()], c.key.clone_key())
-            .unwrap(),
-        None => builder.with_no_client_auth(),
-    };
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    Arc::new(config)
-}
+// Connecting like go-plugin's client (the rest is in common/)
 
 type TlsStream = tokio_rustls::client::TlsStream<UnixStream>;
 
@@ -299,79 +45,6 @@ async fn connect_tls(
     tokio_rustls::TlsConnector::from(config)
         .connect(name, stream)
         .await
-}
-
-trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-
-/// Dials the provider's socket for tonic, with or without TLS.
-#[derive(Clone)]
-struct Dialer {
-    socket: PathBuf,
-    tls: Option<(Arc<rustls::ClientConfig>, CertificateDer<'static>)>,
-}
-
-impl tower::Service<Uri> for Dialer {
-    type Response = hyper_util::rt::TokioIo<Box<dyn Io>>;
-    type Error = std::io::Error;
-    type Future = Pin<Box<dyn Future<Output = std::io::Result<Self::Response>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _uri: Uri) -> Self::Future {
-        let dialer = self.clone();
-        Box::pin(async move {
-            let stream = UnixStream::connect(&dialer.socket).await?;
-            let io: Box<dyn Io> = match dialer.tls {
-                None => Box::new(stream),
-                Some((config, expected_server_cert)) => {
-                    let name = ServerName::try_from("localhost").unwrap();
-                    let tls = tokio_rustls::TlsConnector::from(config)
-                        .connect(name, stream)
-                        .await?;
-                    let (_, connection) = tls.get_ref();
-                    assert_eq!(connection.alpn_protocol(), Some(&b"h2"[..]));
-                    assert_eq!(
-                        connection.peer_certificates().map(|c| c[0].clone()),
-                        Some(expected_server_cert)
-                    );
-                    Box::new(tls)
-                }
-            };
-            Ok(hyper_util::rt::TokioIo::new(io))
-        })
-    }
-}
-
-async fn channel(
-    provider: &Provider,
-    client: Option<&ClientCert>,
-    version: &'static SupportedProtocolVersion,
-) -> Result<Channel, tonic::transport::Error> {
-    let tls = provider
-        .server_cert
-        .as_ref()
-        .map(|cert| (client_config(cert, client, version), cert.clone()));
-    let dialer = Dialer {
-        socket: provider.socket.clone(),
-        tls,
-    };
-    Endpoint::from_static("http://localhost")
-        .connect_timeout(Duration::from_secs(5))
-        .connect_with_connector(dialer)
-        .await
-}
-
-/// go-plugin's ping: the health of service "plugin".
-async fn health(channel: &Channel) -> Result<ServingStatus, tonic::Status> {
-    let response = HealthClient::new(channel.clone())
-        .check(HealthCheckRequest {
-            service: "plugin".into(),
-        })
-        .await?;
-    Ok(response.into_inner().status())
 }
 
 async fn shutdown(channel: &Channel) -> Result<(), tonic::Status> {

@@ -10,28 +10,17 @@
 //! Also here: a bounded, seeded randomized run of the value codec's
 //! round-trip property (the same check the libFuzzer target in fuzz/ runs).
 
+mod common;
+
 use std::future::Future;
-use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
-use std::pin::Pin;
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
+use common::{go_plugin_cert, health, provider_command, ClientCert, Provider};
 use planton::tf::proto::tfplugin6 as pb;
 use planton::tf::proto::tfplugin6::provider_client::ProviderClient;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::UnixStream;
-use tonic::transport::{Channel, Endpoint, Uri};
+use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
-use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::HealthCheckRequest;
 
-const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-planton");
-const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 const RESOURCE: &str = "planton_aws_secrets";
 /// No request may take longer than this to be answered.
 const ANSWER_WITHIN: Duration = Duration::from_secs(30);
@@ -40,215 +29,27 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(30);
 const NOWHERE: &str = "http://127.0.0.1:1";
 
 // ---------------------------------------------------------------------------
-// The provider process and a channel to it, as Terraform makes them (see
+// The provider process, as Terraform starts it (tests/common; see
 // tests/handshake.rs for the handshake itself)
 
-struct ClientCert {
-    pem: String,
-    der: CertificateDer<'static>,
-    key: PrivateKeyDer<'static>,
-}
-
-/// ECDSA P-521 / SHA-512, self-signed, `localhost`: go-plugin's certificate.
-fn go_plugin_cert() -> ClientCert {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "localhost");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        rcgen::KeyUsagePurpose::DigitalSignature,
-        rcgen::KeyUsagePurpose::KeyEncipherment,
-        rcgen::KeyUsagePurpose::KeyAgreement,
-        rcgen::KeyUsagePurpose::KeyCertSign,
-    ];
-    params.extended_key_usages = vec![
-        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
-        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
-    ];
-    let now = time::OffsetDateTime::now_utc();
-    params.not_before = now - time::Duration::seconds(30);
-    params.not_after = now + time::Duration::hours(24);
-    let cert = params.self_signed(&key).unwrap();
-    ClientCert {
-        pem: cert.pem(),
-        der: cert.der().clone(),
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    }
-}
-
-struct Provider {
-    child: Child,
-    socket: PathBuf,
-    server_cert: CertificateDer<'static>,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Provider {
-    /// Starts the binary as go-plugin does, with AWS settings that can
-    /// reach nothing but a closed loopback port.
-    fn start(client: &ClientCert) -> Provider {
-        let mut command = Command::new(BIN);
-        command
-            .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
-            .env("PLUGIN_PROTOCOL_VERSIONS", "6")
-            .env("PLUGIN_MIN_PORT", "10000")
-            .env("PLUGIN_MAX_PORT", "25000")
-            .env("PLUGIN_CLIENT_CERT", &client.pem)
-            .env_remove("PLUGIN_UNIX_SOCKET_DIR")
-            .env_remove("TF_LOG")
-            .env_remove("TF_LOG_PROVIDER");
-        for (key, _) in std::env::vars() {
-            if key.starts_with("AWS_") {
-                command.env_remove(key);
-            }
-        }
-        command
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", NOWHERE)
-            .env("AWS_CONFIG_FILE", "/nonexistent/planton-test/config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/planton-test/credentials",
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("start the provider");
-        let stderr = collect(child.stderr.take().unwrap());
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(line) => line,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("no handshake line; stderr:\n{}", stderr.lock().unwrap());
-            }
-        };
-        let parts: Vec<&str> = line.trim().split('|').collect();
-        assert_eq!(parts.len(), 6, "handshake line {line:?}");
-        let der = base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(parts[5])
-            .expect("the server certificate in the handshake line");
-        Provider {
-            child,
-            socket: PathBuf::from(parts[3]),
-            server_cert: CertificateDer::from(der),
-            stderr,
+/// Starts the binary as go-plugin does, with AWS settings that can reach
+/// nothing but a closed loopback port.
+fn start_provider(client: &ClientCert) -> Provider {
+    let mut command = provider_command(Some(client));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AWS_") {
+            command.env_remove(key);
         }
     }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            // SAFETY: kill(2) on the child this test started.
-            unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-            let deadline = Instant::now() + Duration::from_secs(3);
-            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&text);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = pipe.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    text
-}
-
-trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-
-#[derive(Clone)]
-struct Dialer {
-    socket: PathBuf,
-    config: Arc<rustls::ClientConfig>,
-}
-
-impl tower::Service<Uri> for Dialer {
-    type Response = hyper_util::rt::TokioIo<Box<dyn Io>>;
-    type Error = std::io::Error;
-    type Future = Pin<Box<dyn Future<Output = std::io::Result<Self::Response>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _uri: Uri) -> Self::Future {
-        let dialer = self.clone();
-        Box::pin(async move {
-            let stream = UnixStream::connect(&dialer.socket).await?;
-            let name = ServerName::try_from("localhost").unwrap();
-            let tls = tokio_rustls::TlsConnector::from(dialer.config)
-                .connect(name, stream)
-                .await?;
-            let io: Box<dyn Io> = Box::new(tls);
-            Ok(hyper_util::rt::TokioIo::new(io))
-        })
-    }
-}
-
-/// A channel as Terraform opens it: TLS trusting only the handshake's
-/// certificate, our client certificate, h2.
-async fn channel(provider: &Provider, client: &ClientCert) -> Channel {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(provider.server_cert.clone()).unwrap();
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_client_auth_cert(vec![client.der.clone()], client.key.clone_key())
-    .unwrap();
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    let dialer = Dialer {
-        socket: provider.socket.clone(),
-        config: Arc::new(config),
-    };
-    Endpoint::from_static("http://localhost")
-        .connect_timeout(Duration::from_secs(5))
-        .connect_with_connector(dialer)
-        .await
-        .expect("connecting to the provider")
-}
-
-async fn health(channel: &Channel) -> Result<ServingStatus, tonic::Status> {
-    let response = HealthClient::new(channel.clone())
-        .check(HealthCheckRequest {
-            service: "plugin".into(),
-        })
-        .await?;
-    Ok(response.into_inner().status())
+    command
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", NOWHERE)
+        .env("AWS_CONFIG_FILE", "/nonexistent/planton-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/planton-test/credentials",
+        );
+    Provider::spawn(command, Some(client))
 }
 
 // ---------------------------------------------------------------------------
@@ -799,6 +600,17 @@ impl Tally {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Requests for `planton_aws_secrets` (other type names by struct update)
+
+fn validate_request(config: Option<pb::DynamicValue>) -> pb::validate_resource_config::Request {
+    pb::validate_resource_config::Request {
+        type_name: RESOURCE.into(),
+        config,
+        ..Default::default()
+    }
+}
+
 fn plan_request(
     prior: Option<pb::DynamicValue>,
     proposed: Option<pb::DynamicValue>,
@@ -827,22 +639,139 @@ fn apply_request(
     }
 }
 
-fn upgrade_request(version: i64, raw: &[u8]) -> pb::upgrade_resource_state::Request {
-    pb::upgrade_resource_state::Request {
+fn read_request(current_state: Option<pb::DynamicValue>) -> pb::read_resource::Request {
+    pb::read_resource::Request {
         type_name: RESOURCE.into(),
+        current_state,
+        ..Default::default()
+    }
+}
+
+fn upgrade_request(version: i64, raw: &[u8]) -> pb::upgrade_resource_state::Request {
+    upgrade_raw_request(
         version,
-        raw_state: Some(pb::RawState {
+        Some(pb::RawState {
             json: raw.to_vec(),
             flatmap: Default::default(),
         }),
+    )
+}
+
+fn upgrade_raw_request(
+    version: i64,
+    raw_state: Option<pb::RawState>,
+) -> pb::upgrade_resource_state::Request {
+    pb::upgrade_resource_state::Request {
+        type_name: RESOURCE.into(),
+        version,
+        raw_state,
+    }
+}
+
+fn import_request(id: &str) -> pb::import_resource_state::Request {
+    pb::import_resource_state::Request {
+        type_name: RESOURCE.into(),
+        id: id.into(),
+        ..Default::default()
+    }
+}
+
+/// One request to each resource RPC that takes a type name, in the order
+/// they are sent.
+#[derive(Default)]
+struct ResourceRequests {
+    validate: pb::validate_resource_config::Request,
+    plan: pb::plan_resource_change::Request,
+    apply: pb::apply_resource_change::Request,
+    read: pb::read_resource::Request,
+    upgrade: pb::upgrade_resource_state::Request,
+    import: pb::import_resource_state::Request,
+}
+
+impl ResourceRequests {
+    /// Well-formed requests, but for resource type `type_name`.
+    fn for_type(type_name: &str, valid: &Option<pb::DynamicValue>) -> ResourceRequests {
+        let type_name = type_name.to_string();
+        ResourceRequests {
+            validate: pb::validate_resource_config::Request {
+                type_name: type_name.clone(),
+                ..validate_request(valid.clone())
+            },
+            plan: pb::plan_resource_change::Request {
+                type_name: type_name.clone(),
+                ..plan_request(None, valid.clone(), valid.clone())
+            },
+            apply: pb::apply_resource_change::Request {
+                type_name: type_name.clone(),
+                ..apply_request(None, None, valid.clone())
+            },
+            read: pb::read_resource::Request {
+                type_name: type_name.clone(),
+                ..read_request(valid.clone())
+            },
+            upgrade: pb::upgrade_resource_state::Request {
+                type_name: type_name.clone(),
+                ..upgrade_request(0, b"{}")
+            },
+            import: pb::import_resource_state::Request {
+                type_name,
+                ..import_request("app/prod/DB_PASSWORD")
+            },
+        }
+    }
+
+    /// Sends each request, labelled `label(rpc)`, expecting an error
+    /// diagnostic from every one.
+    async fn expect_errors(
+        self,
+        t: &mut Tally,
+        client: &mut ProviderClient<Channel>,
+        label: impl Fn(&str) -> String,
+    ) {
+        t.call(
+            label("ValidateResourceConfig"),
+            Expect::Error,
+            client.validate_resource_config(self.validate),
+        )
+        .await;
+        t.call(
+            label("PlanResourceChange"),
+            Expect::Error,
+            client.plan_resource_change(self.plan),
+        )
+        .await;
+        t.call(
+            label("ApplyResourceChange"),
+            Expect::Error,
+            client.apply_resource_change(self.apply),
+        )
+        .await;
+        t.call(
+            label("ReadResource"),
+            Expect::Error,
+            client.read_resource(self.read),
+        )
+        .await;
+        t.call(
+            label("UpgradeResourceState"),
+            Expect::Error,
+            client.upgrade_resource_state(self.upgrade),
+        )
+        .await;
+        t.call(
+            label("ImportResourceState"),
+            Expect::Error,
+            client.import_resource_state(self.import),
+        )
+        .await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_requests_get_diagnostics_and_the_provider_survives() {
     let cert = go_plugin_cert();
-    let mut provider = Provider::start(&cert);
-    let channel = channel(&provider, &cert).await;
+    let mut provider = start_provider(&cert);
+    let channel = provider.channel(&cert).await;
     let mut client = ProviderClient::new(channel.clone())
         .max_decoding_message_size(usize::MAX)
         .max_encoding_message_size(usize::MAX);
@@ -875,11 +804,7 @@ async fn malformed_requests_get_diagnostics_and_the_provider_survives() {
                 Shape::InvalidName => Expect::Error,
                 _ => must_fail(false),
             },
-            client.validate_resource_config(pb::validate_resource_config::Request {
-                type_name: RESOURCE.into(),
-                config: value.clone(),
-                ..Default::default()
-            }),
+            client.validate_resource_config(validate_request(value.clone())),
         )
         .await;
         t.call(
@@ -911,11 +836,7 @@ async fn malformed_requests_get_diagnostics_and_the_provider_survives() {
         t.call(
             format!("ReadResource(current state: {what}, unconfigured)"),
             must_fail(false),
-            client.read_resource(pb::read_resource::Request {
-                type_name: RESOURCE.into(),
-                current_state: value.clone(),
-                ..Default::default()
-            }),
+            client.read_resource(read_request(value.clone())),
         )
         .await;
         t.call(
@@ -981,24 +902,19 @@ async fn malformed_requests_get_diagnostics_and_the_provider_survives() {
     t.call(
         "UpgradeResourceState(flatmap state)".into(),
         Expect::Error,
-        client.upgrade_resource_state(pb::upgrade_resource_state::Request {
-            type_name: RESOURCE.into(),
-            version: 0,
-            raw_state: Some(pb::RawState {
+        client.upgrade_resource_state(upgrade_raw_request(
+            0,
+            Some(pb::RawState {
                 json: Vec::new(),
                 flatmap: [("secret_names.#".to_string(), "1".to_string())].into(),
             }),
-        }),
+        )),
     )
     .await;
     t.call(
         "UpgradeResourceState(no raw state)".into(),
         Expect::Answer,
-        client.upgrade_resource_state(pb::upgrade_resource_state::Request {
-            type_name: RESOURCE.into(),
-            version: 0,
-            raw_state: None,
-        }),
+        client.upgrade_resource_state(upgrade_raw_request(0, None)),
     )
     .await;
 
@@ -1009,116 +925,19 @@ async fn malformed_requests_get_diagnostics_and_the_provider_survives() {
         "aws_secretsmanager_secret",
         "PLANTON_AWS_SECRETS",
     ] {
-        let label = |rpc: &str| format!("{rpc}(type {type_name:?})");
-        t.call(
-            label("ValidateResourceConfig"),
-            Expect::Error,
-            client.validate_resource_config(pb::validate_resource_config::Request {
-                type_name: type_name.into(),
-                config: valid.clone(),
-                ..Default::default()
-            }),
-        )
-        .await;
-        t.call(
-            label("PlanResourceChange"),
-            Expect::Error,
-            client.plan_resource_change(pb::plan_resource_change::Request {
-                type_name: type_name.into(),
-                proposed_new_state: valid.clone(),
-                config: valid.clone(),
-                ..Default::default()
-            }),
-        )
-        .await;
-        t.call(
-            label("ApplyResourceChange"),
-            Expect::Error,
-            client.apply_resource_change(pb::apply_resource_change::Request {
-                type_name: type_name.into(),
-                config: valid.clone(),
-                ..Default::default()
-            }),
-        )
-        .await;
-        t.call(
-            label("ReadResource"),
-            Expect::Error,
-            client.read_resource(pb::read_resource::Request {
-                type_name: type_name.into(),
-                current_state: valid.clone(),
-                ..Default::default()
-            }),
-        )
-        .await;
-        t.call(
-            label("UpgradeResourceState"),
-            Expect::Error,
-            client.upgrade_resource_state(pb::upgrade_resource_state::Request {
-                type_name: type_name.into(),
-                version: 0,
-                raw_state: Some(pb::RawState {
-                    json: b"{}".to_vec(),
-                    flatmap: Default::default(),
-                }),
-            }),
-        )
-        .await;
-        t.call(
-            label("ImportResourceState"),
-            Expect::Error,
-            client.import_resource_state(pb::import_resource_state::Request {
-                type_name: type_name.into(),
-                id: "app/prod/DB_PASSWORD".into(),
-                ..Default::default()
-            }),
-        )
-        .await;
+        ResourceRequests::for_type(type_name, &valid)
+            .expect_errors(&mut t, &mut client, |rpc| {
+                format!("{rpc}(type {type_name:?})")
+            })
+            .await;
     }
-    t.call(
-        "ValidateResourceConfig(empty request)".into(),
-        Expect::Error,
-        client.validate_resource_config(pb::validate_resource_config::Request::default()),
-    )
-    .await;
-    t.call(
-        "PlanResourceChange(empty request)".into(),
-        Expect::Error,
-        client.plan_resource_change(pb::plan_resource_change::Request::default()),
-    )
-    .await;
-    t.call(
-        "ApplyResourceChange(empty request)".into(),
-        Expect::Error,
-        client.apply_resource_change(pb::apply_resource_change::Request::default()),
-    )
-    .await;
-    t.call(
-        "ReadResource(empty request)".into(),
-        Expect::Error,
-        client.read_resource(pb::read_resource::Request::default()),
-    )
-    .await;
-    t.call(
-        "UpgradeResourceState(empty request)".into(),
-        Expect::Error,
-        client.upgrade_resource_state(pb::upgrade_resource_state::Request::default()),
-    )
-    .await;
-    t.call(
-        "ImportResourceState(empty request)".into(),
-        Expect::Error,
-        client.import_resource_state(pb::import_resource_state::Request::default()),
-    )
-    .await;
+    ResourceRequests::default()
+        .expect_errors(&mut t, &mut client, |rpc| format!("{rpc}(empty request)"))
+        .await;
     t.call(
         "ImportResourceState(unconfigured)".into(),
         Expect::Error,
-        client.import_resource_state(pb::import_resource_state::Request {
-            type_name: RESOURCE.into(),
-            id: "app/prod/DB_PASSWORD".into(),
-            ..Default::default()
-        }),
+        client.import_resource_state(import_request("app/prod/DB_PASSWORD")),
     )
     .await;
 
@@ -1186,22 +1005,14 @@ async fn malformed_requests_get_diagnostics_and_the_provider_survives() {
         t.call(
             format!("ImportResourceState({what})"),
             Expect::Error,
-            client.import_resource_state(pb::import_resource_state::Request {
-                type_name: RESOURCE.into(),
-                id: id.into(),
-                ..Default::default()
-            }),
+            client.import_resource_state(import_request(id)),
         )
         .await;
     }
     t.call(
         "ImportResourceState(a good ID, AWS unreachable)".into(),
         Expect::Error,
-        client.import_resource_state(pb::import_resource_state::Request {
-            type_name: RESOURCE.into(),
-            id: "app/prod/DB_PASSWORD".into(),
-            ..Default::default()
-        }),
+        client.import_resource_state(import_request("app/prod/DB_PASSWORD")),
     )
     .await;
     t.call(
@@ -1221,11 +1032,7 @@ async fn malformed_requests_get_diagnostics_and_the_provider_survives() {
             t.call(
                 format!("ReadResource(current state: {what}, configured)"),
                 Expect::Error,
-                client.read_resource(pb::read_resource::Request {
-                    type_name: RESOURCE.into(),
-                    current_state: value,
-                    ..Default::default()
-                }),
+                client.read_resource(read_request(value)),
             )
             .await;
         }
