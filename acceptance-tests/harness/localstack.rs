@@ -11,9 +11,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
-use aws_sdk_secretsmanager::Client;
+use super::sdk::{tag_map, Sdk};
 
 /// `PLANTON_LOCALSTACK_ENDPOINT`, default `http://127.0.0.1:4566`, without a
 /// trailing slash.
@@ -160,8 +158,7 @@ impl SecretInfo {
 /// A read-only Secrets Manager client for assertions: DescribeSecret and
 /// ListSecrets only, never GetSecretValue.
 pub struct SecretsProbe {
-    rt: tokio::runtime::Runtime,
-    client: Client,
+    sdk: Sdk,
 }
 
 impl SecretsProbe {
@@ -173,48 +170,22 @@ impl SecretsProbe {
     /// twelve-digit access key id as the account id, so a test can have an
     /// account of its own (see [`isolated_access_key`]).
     pub fn with_access_key(endpoint: &str, access_key: &str) -> SecretsProbe {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("building a tokio runtime");
-        let config = aws_sdk_secretsmanager::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(endpoint)
-            .credentials_provider(Credentials::new(
-                access_key,
-                "test",
-                None,
-                None,
-                "planton-acceptance",
-            ))
-            .build();
         SecretsProbe {
-            rt,
-            client: Client::from_conf(config),
+            sdk: Sdk::new(endpoint, access_key, "planton-acceptance"),
         }
     }
 
     /// DescribeSecret: `None` when the secret does not exist at all.
     pub fn describe(&self, name: &str) -> Option<SecretInfo> {
         let result = self
-            .rt
-            .block_on(self.client.describe_secret().secret_id(name).send());
+            .sdk
+            .block_on(self.sdk.client.describe_secret().secret_id(name).send());
         match result {
             Ok(out) => Some(SecretInfo {
                 name: out.name().unwrap_or_default().to_string(),
                 arn: out.arn().unwrap_or_default().to_string(),
                 scheduled_for_deletion: out.deleted_date().is_some(),
-                tags: out
-                    .tags()
-                    .iter()
-                    .map(|t| {
-                        (
-                            t.key().unwrap_or_default().to_string(),
-                            t.value().unwrap_or_default().to_string(),
-                        )
-                    })
-                    .collect(),
+                tags: tag_map(out.tags()),
                 kms_key_id: out.kms_key_id().map(str::to_string),
                 deleted_date: out
                     .deleted_date()
@@ -236,39 +207,13 @@ impl SecretsProbe {
     /// LocalStack's does not, but prefer [`describe`](Self::describe) right
     /// after a write.
     pub fn list_names_with_prefix(&self, prefix: &str) -> Vec<String> {
-        let mut names = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut req = self
-                .client
-                .list_secrets()
-                .include_planned_deletion(true)
-                .max_results(100)
-                .filters(
-                    Filter::builder()
-                        .key(FilterNameStringType::Name)
-                        .values(prefix)
-                        .build(),
-                );
-            if let Some(t) = &token {
-                req = req.next_token(t);
-            }
-            let out = self
-                .rt
-                .block_on(req.send())
-                .unwrap_or_else(|e| panic!("ListSecrets {prefix}* failed: {e:?}"));
-            names.extend(
-                out.secret_list()
-                    .iter()
-                    .filter_map(|s| s.name())
-                    .filter(|n| n.starts_with(prefix))
-                    .map(str::to_string),
-            );
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
+        let mut names: Vec<String> = self
+            .sdk
+            .list_prefix(prefix)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .filter_map(|entry| entry.name)
+            .collect();
         names.sort();
         names
     }

@@ -21,6 +21,8 @@
 //! - [`resilience`]: the fault proxy, the server's view of a prefix, the
 //!   state file and interruptible Terraform runs, for the fault-injection
 //!   tests.
+//! - [`sdk`]: the AWS SDK client the probe, the out-of-band writes and the
+//!   clean-up of a prefix share.
 //! - [`scenario`]: all of the above around one working directory
 //!   ([`Scenario`]).
 
@@ -34,6 +36,7 @@ pub mod proxy;
 pub mod registry;
 pub mod resilience;
 pub mod scenario;
+pub mod sdk;
 pub mod state;
 pub mod terraform;
 pub mod workdir;

@@ -11,12 +11,11 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use aws_fault_proxy::{start_blocking, Faults, Injected, Operation, ProxyConfig, ProxyHandle};
-use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
-use aws_sdk_secretsmanager::Client;
-use futures::stream::{self, StreamExt};
 
+use super::names::unique_prefix;
 use super::required_providers_block;
+use super::sdk::{tag_map, Sdk};
+use super::terraform::Terraform;
 use super::workdir::{strip_ansi, TfOutput, Workdir};
 
 /// The tag holding the id of the resource a secret belongs to.
@@ -206,87 +205,22 @@ impl ServerSecret {
     }
 }
 
-fn sdk_client(endpoint: &str) -> (tokio::runtime::Runtime, Client) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("building a tokio runtime");
-    let config = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "planton-acceptance",
-        ))
-        .build();
-    (rt, Client::from_conf(config))
-}
-
-async fn list_prefix(
-    client: &Client,
-    prefix: &str,
-) -> Result<BTreeMap<String, ServerSecret>, String> {
-    let mut found = BTreeMap::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut req = client
-            .list_secrets()
-            .include_planned_deletion(true)
-            .max_results(100)
-            .filters(
-                Filter::builder()
-                    .key(FilterNameStringType::Name)
-                    .values(prefix)
-                    .build(),
-            );
-        if let Some(t) = &token {
-            req = req.next_token(t);
-        }
-        let out = req
-            .send()
-            .await
-            .map_err(|e| format!("ListSecrets {prefix}* failed: {e:?}"))?;
-        for entry in out.secret_list() {
-            let Some(name) = entry.name() else { continue };
-            if !name.starts_with(prefix) {
-                continue;
-            }
-            found.insert(
-                name.to_string(),
-                ServerSecret {
-                    arn: entry.arn().unwrap_or_default().to_string(),
-                    scheduled_for_deletion: entry.deleted_date().is_some(),
-                    tags: entry
-                        .tags()
-                        .iter()
-                        .map(|t| {
-                            (
-                                t.key().unwrap_or_default().to_string(),
-                                t.value().unwrap_or_default().to_string(),
-                            )
-                        })
-                        .collect(),
-                },
-            );
-        }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
-    Ok(found)
-}
-
 /// Every secret on the server (LocalStack at `endpoint`, not through the
 /// proxy) whose name starts with `prefix`, scheduled ones included.
 pub fn server_secrets(endpoint: &str, prefix: &str) -> BTreeMap<String, ServerSecret> {
-    let (rt, client) = sdk_client(endpoint);
-    rt.block_on(list_prefix(&client, prefix))
+    Sdk::new(endpoint, "test", "planton-acceptance")
+        .list_prefix(prefix)
         .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .filter_map(|entry| {
+            let secret = ServerSecret {
+                arn: entry.arn().unwrap_or_default().to_string(),
+                scheduled_for_deletion: entry.deleted_date().is_some(),
+                tags: tag_map(entry.tags()),
+            };
+            Some((entry.name?, secret))
+        })
+        .collect()
 }
 
 /// Deletes for good (no recovery window) every secret whose name starts with
@@ -296,27 +230,7 @@ pub fn purge_prefix(endpoint: &str, prefix: &str) -> usize {
     if prefix.is_empty() {
         return 0;
     }
-    let (rt, client) = sdk_client(endpoint);
-    rt.block_on(async {
-        let Ok(found) = list_prefix(&client, prefix).await else {
-            return 0;
-        };
-        let client = &client;
-        stream::iter(found.into_keys())
-            .map(|name| async move {
-                client
-                    .delete_secret()
-                    .secret_id(name)
-                    .force_delete_without_recovery(true)
-                    .send()
-                    .await
-                    .is_ok()
-            })
-            .buffer_unordered(16)
-            .filter(|ok| futures::future::ready(*ok))
-            .count()
-            .await
-    })
+    Sdk::new(endpoint, "test", "planton-acceptance").purge_prefix(prefix)
 }
 
 /// Removes every secret under a prefix when dropped, so LocalStack does not
@@ -329,6 +243,53 @@ pub struct PurgeOnDrop {
 impl Drop for PurgeOnDrop {
     fn drop(&mut self) {
         purge_prefix(&self.endpoint, &self.prefix);
+    }
+}
+
+/// The setup of a heavy-load run: the heavy-load lock, a unique prefix
+/// purged when dropped, the fault proxy in front of LocalStack, and a
+/// working directory whose configuration holds `names` (under the prefix)
+/// and is initialised.
+pub struct HeavyRun {
+    /// Dropped last: the purge, then the lock.
+    pub guard: HeavyGuard,
+    pub prefix: String,
+    pub proxy: FaultProxy,
+    pub names: Vec<String>,
+    pub wd: Workdir,
+}
+
+/// Holds the heavy-load lock and purges the prefix when dropped.
+pub struct HeavyGuard {
+    _purge: PurgeOnDrop,
+    _heavy: MutexGuard<'static, ()>,
+}
+
+impl HeavyRun {
+    /// `n` names under a prefix made from `label`, against LocalStack at
+    /// `endpoint`, with Terraform `tf`.
+    pub fn start(tf: &Terraform, endpoint: &str, label: &str, n: usize) -> HeavyRun {
+        let heavy = heavy_load_lock();
+        let prefix = unique_prefix(label);
+        let purge = PurgeOnDrop {
+            endpoint: endpoint.to_string(),
+            prefix: prefix.clone(),
+        };
+        let proxy = FaultProxy::start(endpoint);
+        let names = numbered_names(&prefix, n);
+        let wd = Workdir::new(tf);
+        wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
+        wd.init();
+        HeavyRun {
+            guard: HeavyGuard {
+                _purge: purge,
+                _heavy: heavy,
+            },
+            prefix,
+            proxy,
+            names,
+            wd,
+        }
     }
 }
 
