@@ -51,19 +51,10 @@ fn default_tags_are_applied_and_changed_in_place() {
             &default_tags_block(&[("team", "b"), ("env", "x")]),
             &resource,
         );
-        let (out, plan) = sc.plan_json_out();
-        out.assert_code(2);
-        assert_eq!(
-            plan.changes,
-            vec![("planton_aws_secrets.x".to_string(), "update".to_string())],
-            "{}",
-            out.describe()
-        );
+        let (out, plan) = sc.plan_update("planton_aws_secrets.x");
         assert_eq!(plan.summary, Some((0, 1, 0)), "{}", out.describe());
         // Only tags_all changes: ARNs, policy and id stay known.
-        let shown = sc.tf(&["show", "-json", "tfplan"]);
-        shown.assert_success();
-        let change = shown.json()["resource_changes"][0]["change"].clone();
+        let change = sc.saved_plan_change();
         for attr in ["id", "secret_arn_map", "read_policy_json", "secret_names"] {
             assert_eq!(
                 change["before"][attr], change["after"][attr],
@@ -92,12 +83,7 @@ fn default_tags_are_applied_and_changed_in_place() {
         // A default tag removed is untagged; nothing else is.
         sc.write_main(&default_tags_block(&[("env", "x")]), &resource);
         let out = sc.apply();
-        assert!(
-            out.stdout
-                .contains("Resources: 0 added, 1 changed, 0 destroyed."),
-            "{}",
-            out.describe()
-        );
+        out.assert_stdout_contains("Resources: 0 added, 1 changed, 0 destroyed.");
         let untagged = sc.secrets("planton_aws_secrets.x");
         let mut expected = ownership_tags(&created.id);
         expected.extend(tags(&[("env", "x")]));
@@ -110,14 +96,7 @@ fn default_tags_are_applied_and_changed_in_place() {
 
         // A managed tag removed out of band is noticed and put back.
         sc.oob.untag(&b, &["env"]);
-        let (out, plan) = sc.plan_json_out();
-        out.assert_code(2);
-        assert_eq!(
-            plan.changes,
-            vec![("planton_aws_secrets.x".to_string(), "update".to_string())],
-            "{}",
-            out.describe()
-        );
+        sc.plan_update("planton_aws_secrets.x");
         sc.apply_saved_plan();
         assert_eq!(sc.describe(&b).tags, expected);
 

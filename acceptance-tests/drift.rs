@@ -24,18 +24,9 @@ fn secrets_deleted_or_scheduled_outside_terraform_come_back() {
             // Someone deletes b for good: the plan adds it back, in place.
             sc.oob.force_delete(&b);
             assert_eq!(sc.probe.describe(&b), None);
-            let (out, plan) = sc.plan_json_out();
-            out.assert_code(2);
-            assert_eq!(
-                plan.changes,
-                vec![("planton_aws_secrets.x".to_string(), "update".to_string())],
-                "expected one in-place update: {}",
-                out.describe()
-            );
+            let (out, plan) = sc.plan_update("planton_aws_secrets.x");
             assert_eq!(plan.summary, Some((0, 1, 0)), "{}", out.describe());
-            let shown = sc.tf(&["show", "-json", "tfplan"]);
-            shown.assert_success();
-            let change = &shown.json()["resource_changes"][0]["change"];
+            let change = &sc.saved_plan_change();
             assert_eq!(change["actions"], serde_json::json!(["update"]), "{change}");
             let before: Vec<&str> = change["before"]["secret_names"]
                 .as_array()
@@ -66,12 +57,7 @@ fn secrets_deleted_or_scheduled_outside_terraform_come_back() {
             assert!(!refreshed.arns.contains_key(&c), "{refreshed:?}");
             // The next apply restores it, same ARN.
             let out = sc.apply();
-            assert!(
-                out.stdout
-                    .contains("Resources: 0 added, 1 changed, 0 destroyed."),
-                "{}",
-                out.describe()
-            );
+            out.assert_stdout_contains("Resources: 0 added, 1 changed, 0 destroyed.");
             let restored = sc.secrets("planton_aws_secrets.x");
             assert_eq!(restored.arns, recreated.arns, "c keeps its ARN");
             sc.assert_server_matches(&restored, &BTreeMap::new());
@@ -97,14 +83,7 @@ fn every_secret_deleted_outside_terraform_is_planned_back_in_place() {
             sc.oob.schedule_deletion(&b, 7);
             // The resource stays, with its id and no secrets; the plan adds
             // both back in place.
-            let (out, plan) = sc.plan_json_out();
-            out.assert_code(2);
-            assert_eq!(
-                plan.changes,
-                vec![("planton_aws_secrets.x".to_string(), "update".to_string())],
-                "{}",
-                out.describe()
-            );
+            sc.plan_update("planton_aws_secrets.x");
             sc.apply_saved_plan();
             let back = sc.secrets("planton_aws_secrets.x");
             assert_eq!(back.id, created.id);

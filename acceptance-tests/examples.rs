@@ -101,13 +101,7 @@ fn resource_example_applies_with_the_provider_example() {
         sc.wd.copy_example("resources/planton_aws_secrets");
         // provider.tf is for real AWS; an override file (merged into its
         // provider block by Terraform) points it at LocalStack.
-        let endpoint = sc.proxy.endpoint();
-        sc.wd.write(
-                "provider_override.tf",
-                &format!(
-                    "provider \"planton\" {{\n  endpoints {{\n    secretsmanager = \"{endpoint}\"\n    sts            = \"{endpoint}\"\n  }}\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n}}\n"
-                ),
-            );
+        sc.write_provider_override();
         let names = name_set(&["app/prod/DB_PASSWORD", "app/prod/API_KEY"]);
         sc.init();
         sc.apply();

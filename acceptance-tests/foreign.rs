@@ -112,12 +112,7 @@ fn own_secrets_are_adopted_and_another_resources_are_refused() {
                 .assert_success();
             sc.proxy.clear();
             let out = sc.apply();
-            assert!(
-                out.stdout
-                    .contains("Resources: 1 added, 0 changed, 0 destroyed."),
-                "{}",
-                out.describe()
-            );
+            out.assert_stdout_contains("Resources: 1 added, 0 changed, 0 destroyed.");
             assert_eq!(sc.secrets("planton_aws_secrets.x"), created);
             assert_eq!(sc.proxy.count("RestoreSecret"), 0);
             assert_eq!(sc.proxy.count("DeleteSecret"), 0);

@@ -74,11 +74,7 @@ fn import_after_state_rm_plans_nothing_and_refuses_missing_or_scheduled_names() 
                 &id,
             ]);
             out.assert_success();
-            assert!(
-                out.stdout.contains("Import successful!"),
-                "{}",
-                out.describe()
-            );
+            out.assert_stdout_contains("Import successful!");
             let imported = sc.secrets("planton_aws_secrets.x");
             assert_eq!(imported.secret_names, name_set(&[&a, &b, &c]));
             assert_eq!(imported, created);
@@ -104,14 +100,7 @@ fn import_after_state_rm_plans_nothing_and_refuses_missing_or_scheduled_names() 
                 &theirs,
             ])
             .assert_success();
-            let (out, plan) = sc.plan_json_out();
-            out.assert_code(2);
-            assert_eq!(
-                plan.changes,
-                vec![("planton_aws_secrets.y".to_string(), "update".to_string())],
-                "{}",
-                out.describe()
-            );
+            sc.plan_update("planton_aws_secrets.y");
             sc.apply_saved_plan();
             let y = sc.secrets("planton_aws_secrets.y");
             assert_eq!(y.arns[&theirs], their_arn);
@@ -128,13 +117,7 @@ fn documented_import_command_works_as_written() {
         let sc = Scenario::isolated(tf, "import-example");
         sc.wd.copy_example("provider");
         sc.wd.copy_example("resources/planton_aws_secrets");
-        let endpoint = sc.proxy.endpoint();
-        sc.wd.write(
-            "provider_override.tf",
-            &format!(
-                "provider \"planton\" {{\n  endpoints {{\n    secretsmanager = \"{endpoint}\"\n    sts            = \"{endpoint}\"\n  }}\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n}}\n"
-            ),
-        );
+        sc.write_provider_override();
         let script = example_dir("resources/planton_aws_secrets").join("import.sh");
         let script_text = std::fs::read_to_string(&script).expect("reading import.sh");
         let import_line = script_text
@@ -169,11 +152,7 @@ fn documented_import_command_works_as_written() {
         let out = sc.wd.run_script(&script);
         sc.proxy.assert_no_value_ever("import.sh");
         out.assert_success();
-        assert!(
-            out.stdout.contains("Import successful!"),
-            "{}",
-            out.describe()
-        );
+        out.assert_stdout_contains("Import successful!");
         assert_eq!(sc.secrets("planton_aws_secrets.app"), created);
         // No resource change. (Terraform 1.0 drops the root outputs with
         // `state rm` and lists them as "Changes to Outputs", which makes

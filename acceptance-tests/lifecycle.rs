@@ -33,12 +33,7 @@ fn create_update_reorder_destroy_and_restore() {
         write(&[&a, &b, &c]);
         sc.init();
         let out = sc.apply();
-        assert!(
-            out.stdout
-                .contains("Resources: 1 added, 0 changed, 0 destroyed."),
-            "{}",
-            out.describe()
-        );
+        out.assert_stdout_contains("Resources: 1 added, 0 changed, 0 destroyed.");
         let created = sc.secrets("planton_aws_secrets.x");
         assert_eq!(created.secret_names, name_set(&[&a, &b, &c]));
         assert!(created.id.starts_with("asm-"), "{created:?}");
@@ -73,17 +68,8 @@ fn create_update_reorder_destroy_and_restore() {
         // keeps the ARNs of the names that stay and the id, and leaves
         // unknown only what the new names decide.
         write(&[&a, &c, &d, &e]);
-        let (out, plan) = sc.plan_json_out();
-        out.assert_code(2);
-        assert_eq!(
-            plan.changes,
-            vec![("planton_aws_secrets.x".to_string(), "update".to_string())],
-            "{}",
-            out.describe()
-        );
-        let shown = sc.tf(&["show", "-json", "tfplan"]);
-        shown.assert_success();
-        let change = shown.json()["resource_changes"][0]["change"].clone();
+        sc.plan_update("planton_aws_secrets.x");
+        let change = sc.saved_plan_change();
         assert_eq!(change["after"]["id"], created.id.as_str(), "{change}");
         for kept in [&a, &c] {
             assert_eq!(
@@ -113,12 +99,7 @@ fn create_update_reorder_destroy_and_restore() {
         );
         let removed_at = SystemTime::now();
         let out = sc.apply_saved_plan();
-        assert!(
-            out.stdout
-                .contains("Resources: 0 added, 1 changed, 0 destroyed."),
-            "{}",
-            out.describe()
-        );
+        out.assert_stdout_contains("Resources: 0 added, 1 changed, 0 destroyed.");
         let updated = sc.secrets("planton_aws_secrets.x");
         assert_eq!(updated.id, created.id, "the id never changes");
         assert_eq!(updated.secret_names, name_set(&[&a, &c, &d, &e]));
@@ -137,11 +118,7 @@ fn create_update_reorder_destroy_and_restore() {
         // Destroy: every secret is scheduled for deletion, none is forced.
         let destroyed_at = SystemTime::now();
         let out = sc.destroy();
-        assert!(
-            out.stdout.contains("Resources: 1 destroyed."),
-            "{}",
-            out.describe()
-        );
+        out.assert_stdout_contains("Resources: 1 destroyed.");
         assert!(sc.state().addresses().is_empty(), "{}", sc.state().raw);
         for name in [&a, &c, &d, &e] {
             let info = sc.assert_scheduled(name, 30.0, destroyed_at);
@@ -152,12 +129,7 @@ fn create_update_reorder_destroy_and_restore() {
         // Applying the same configuration at once restores them all, with
         // their ARNs, instead of failing on "scheduled for deletion".
         let out = sc.apply();
-        assert!(
-            out.stdout
-                .contains("Resources: 1 added, 0 changed, 0 destroyed."),
-            "{}",
-            out.describe()
-        );
+        out.assert_stdout_contains("Resources: 1 added, 0 changed, 0 destroyed.");
         let restored = sc.secrets("planton_aws_secrets.x");
         assert_eq!(restored.arns, updated.arns, "restored with the same ARNs");
         sc.assert_server_matches(&restored, &BTreeMap::new());

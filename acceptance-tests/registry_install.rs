@@ -35,6 +35,32 @@ fn basic_example(wd: &Workdir, prefix: &str) {
     wd.write("main.tf", &main);
 }
 
+/// `terraform <command> -auto-approve -var <var>` (apply or destroy),
+/// asserting success.
+fn run_auto_approved(wd: &Workdir, command: &str, var: &str) {
+    wd.run_ok(&[
+        command,
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-var",
+        var,
+    ]);
+}
+
+/// `terraform plan -detailed-exitcode -var <var>`, asserting no changes.
+fn assert_no_changes(wd: &Workdir, var: &str) {
+    wd.run(&[
+        "plan",
+        "-detailed-exitcode",
+        "-input=false",
+        "-no-color",
+        "-var",
+        var,
+    ])
+    .assert_code(0);
+}
+
 /// The executable `terraform init` unpacked for `version`.
 fn installed_binary(wd: &Workdir, host: &str, version: &str) -> std::path::PathBuf {
     wd.path()
@@ -121,14 +147,7 @@ fn init_installs_the_signed_release_from_a_registry_and_applies() {
 
             // The installed provider works: apply, an empty plan, destroy.
             let var = format!("localstack_endpoint={}", ls.endpoint);
-            wd.run_ok(&[
-                "apply",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &var,
-            ]);
+            run_auto_approved(&wd, "apply", &var);
             let probe = ls.probe();
             for name in ["DB_PASSWORD", "API_KEY", "SESSION_SECRET"] {
                 let full = format!("{prefix}{name}");
@@ -137,23 +156,8 @@ fn init_installs_the_signed_release_from_a_registry_and_applies() {
                     .unwrap_or_else(|| panic!("{full} was not created"));
                 assert!(!info.scheduled_for_deletion, "{full}");
             }
-            wd.run(&[
-                "plan",
-                "-detailed-exitcode",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &var,
-            ])
-            .assert_code(0);
-            wd.run_ok(&[
-                "destroy",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &var,
-            ]);
+            assert_no_changes(&wd, &var);
+            run_auto_approved(&wd, "destroy", &var);
             registry.shutdown_blocking();
         },
     );
@@ -332,14 +336,7 @@ fn state_of_one_release_is_used_by_the_next_after_init_upgrade() {
                 &rel.current,
                 &rel.key_id,
             );
-            wd.run_ok(&[
-                "apply",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &var,
-            ]);
+            run_auto_approved(&wd, "apply", &var);
             old.shutdown_blocking();
 
             // The registry now offers N and N+1: `init -upgrade` moves to N+1.
@@ -356,15 +353,7 @@ fn state_of_one_release_is_used_by_the_next_after_init_upgrade() {
 
             // N+1 reads N's state (UpgradeResourceState at the schema version) and plans
             // nothing.
-            wd.run(&[
-                "plan",
-                "-detailed-exitcode",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &var,
-            ])
-            .assert_code(0);
+            assert_no_changes(&wd, &var);
             let state: serde_json::Value =
                 serde_json::from_str(&wd.read("terraform.tfstate")).expect("state is JSON");
             let resource = &state["resources"][0];
@@ -379,14 +368,7 @@ fn state_of_one_release_is_used_by_the_next_after_init_upgrade() {
                 "{state}"
             );
 
-            wd.run_ok(&[
-                "destroy",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &var,
-            ]);
+            run_auto_approved(&wd, "destroy", &var);
             both.shutdown_blocking();
         },
     );

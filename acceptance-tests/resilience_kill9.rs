@@ -12,12 +12,11 @@ use std::time::Duration;
 use aws_fault_proxy::{DelayMs, Faults};
 
 use crate::harness::resilience::{
-    assert_state_is_true, count, describe_group, heavy_load_lock, kill9, numbered_names,
-    provider_processes, recorded_secrets, secrets_config, secrets_of, server_secrets, summarize,
-    wait_gone, FaultProxy, PurgeOnDrop, RunningTf,
+    assert_state_is_true, count, describe_group, kill9, provider_processes, recorded_secrets,
+    secrets_of, server_secrets, summarize, wait_gone, HeavyRun, RunningTf,
 };
 use crate::harness::terraform::report;
-use crate::harness::{for_each_terraform, require_localstack, unique_prefix, Workdir};
+use crate::harness::{for_each_terraform, require_localstack};
 
 const NAMES: usize = 1000;
 const KILL_AFTER: usize = 300;
@@ -28,17 +27,13 @@ const PROVIDER_GONE_WITHIN: Duration = Duration::from_secs(3);
 fn kill_9_of_terraform_mid_apply_then_the_next_apply_adopts_and_converges() {
     let ls = require_localstack();
     for_each_terraform("resilience_kill9", |tf| {
-        let _heavy = heavy_load_lock();
-        let prefix = unique_prefix("res-kill9");
-        let _purge = PurgeOnDrop {
-            endpoint: ls.endpoint.clone(),
-            prefix: prefix.clone(),
-        };
-        let proxy = FaultProxy::start(&ls.endpoint);
-        let names = numbered_names(&prefix, NAMES);
-        let wd = Workdir::new(tf);
-        wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
-        wd.init();
+        let HeavyRun {
+            guard: _guard,
+            prefix,
+            proxy,
+            names,
+            wd,
+        } = HeavyRun::start(tf, &ls.endpoint, "res-kill9", NAMES);
 
         proxy.set_faults(Faults {
             delay_ms: DelayMs { min: 40, max: 80 },

@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 use aws_fault_proxy::{Faults, Injected};
 
 use crate::harness::resilience::{
-    assert_state_is_true, count, heavy_load_lock, numbered_names, recorded_secrets, secrets_config,
-    server_secrets, span_ms, summarize, write_quotas, FaultProxy, PurgeOnDrop, OWNER_TAG,
+    assert_state_is_true, count, recorded_secrets, server_secrets, span_ms, summarize,
+    write_quotas, HeavyRun, OWNER_TAG,
 };
 use crate::harness::terraform::report;
-use crate::harness::{for_each_terraform, require_localstack, unique_prefix, Workdir};
+use crate::harness::{for_each_terraform, require_localstack};
 
 const NAMES: usize = 1000;
 const QUOTA: f64 = 50.0;
@@ -31,17 +31,13 @@ const MIN_SHARE: f64 = 0.8;
 fn a_thousand_names_under_quota_5xx_and_resets_apply_cleanly_near_the_quota() {
     let ls = require_localstack();
     for_each_terraform("resilience_quota", |tf| {
-        let _heavy = heavy_load_lock();
-        let prefix = unique_prefix("res-quota");
-        let _purge = PurgeOnDrop {
-            endpoint: ls.endpoint.clone(),
-            prefix: prefix.clone(),
-        };
-        let proxy = FaultProxy::start(&ls.endpoint);
-        let names = numbered_names(&prefix, NAMES);
-        let wd = Workdir::new(tf);
-        wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
-        wd.init();
+        let HeavyRun {
+            guard: _guard,
+            prefix,
+            proxy,
+            names,
+            wd,
+        } = HeavyRun::start(tf, &ls.endpoint, "res-quota", NAMES);
 
         let seed = 0x5eed_0001;
         proxy.set_faults(Faults {

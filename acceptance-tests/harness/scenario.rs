@@ -108,6 +108,19 @@ impl Scenario {
         )
     }
 
+    /// Writes `provider_override.tf`, which Terraform merges into the
+    /// provider block of an example written for real AWS: the endpoints
+    /// point at the proxy, without credential validation or account lookup.
+    pub fn write_provider_override(&self) {
+        let endpoint = self.proxy.endpoint();
+        self.wd.write(
+            "provider_override.tf",
+            &format!(
+                "provider \"planton\" {{\n  endpoints {{\n    secretsmanager = \"{endpoint}\"\n    sts            = \"{endpoint}\"\n  }}\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n}}\n"
+            ),
+        );
+    }
+
     /// Writes `main.tf`: the required_providers block, the provider block
     /// (with `provider_extra`) and `body`.
     pub fn write_main(&self, provider_extra: &str, body: &str) {
@@ -194,6 +207,28 @@ impl Scenario {
         ]);
         let plan = PlanJson::parse(&out);
         (out, plan)
+    }
+
+    /// [`plan_json_out`](Self::plan_json_out), asserting that the plan has
+    /// changes and that they are one in-place update of `address`.
+    pub fn plan_update(&self, address: &str) -> (TfOutput, PlanJson) {
+        let (out, plan) = self.plan_json_out();
+        out.assert_code(2);
+        assert_eq!(
+            plan.changes,
+            vec![(address.to_string(), "update".to_string())],
+            "expected one in-place update of {address}: {}",
+            out.describe()
+        );
+        (out, plan)
+    }
+
+    /// `terraform show -json tfplan`: the `change` of the first resource
+    /// change in the saved plan.
+    pub fn saved_plan_change(&self) -> serde_json::Value {
+        let shown = self.tf(&["show", "-json", "tfplan"]);
+        shown.assert_success();
+        shown.json()["resource_changes"][0]["change"].clone()
     }
 
     /// `terraform apply tfplan`, asserting success.

@@ -138,21 +138,7 @@ impl Workdir {
     /// Copies the files of `examples/<name>` (not its subdirectories, nor
     /// any `.terraform*` or state file left there) into the working directory.
     pub fn copy_example(&self, name: &str) -> &Self {
-        let src = super::example_dir(name);
-        let entries =
-            fs::read_dir(&src).unwrap_or_else(|e| panic!("reading {}: {e}", src.display()));
-        for entry in entries {
-            let entry = entry.expect("reading a directory entry");
-            let file_name = entry.file_name().to_string_lossy().to_string();
-            if !entry.file_type().map(|t| t.is_file()).unwrap_or(false)
-                || file_name.starts_with(".terraform")
-                || file_name.starts_with("terraform.tfstate")
-            {
-                continue;
-            }
-            fs::copy(entry.path(), self.dir.join(&file_name))
-                .unwrap_or_else(|e| panic!("copying {}: {e}", entry.path().display()));
-        }
+        copy_example_files(name, &self.dir);
         self
     }
 
@@ -212,23 +198,9 @@ impl Workdir {
     ///
     /// [`copy_example`]: Self::copy_example
     pub fn copy_example_into(&self, name: &str, subdir: &str) -> &Self {
-        let src = super::example_dir(name);
         let dest = self.dir.join(subdir);
         fs::create_dir_all(&dest).unwrap_or_else(|e| panic!("creating {}: {e}", dest.display()));
-        let entries =
-            fs::read_dir(&src).unwrap_or_else(|e| panic!("reading {}: {e}", src.display()));
-        for entry in entries {
-            let entry = entry.expect("reading a directory entry");
-            let file_name = entry.file_name().to_string_lossy().to_string();
-            if !entry.file_type().map(|t| t.is_file()).unwrap_or(false)
-                || file_name.starts_with(".terraform")
-                || file_name.starts_with("terraform.tfstate")
-            {
-                continue;
-            }
-            fs::copy(entry.path(), dest.join(&file_name))
-                .unwrap_or_else(|e| panic!("copying {}: {e}", entry.path().display()));
-        }
+        copy_example_files(name, &dest);
         self
     }
 
@@ -341,6 +313,25 @@ fn spawn_reader<R: Read + Send + 'static>(mut r: R) -> thread::JoinHandle<Vec<u8
     })
 }
 
+/// Copies the files of `examples/<name>` (not its subdirectories, nor any
+/// `.terraform*` or state file left there) into `dest`.
+fn copy_example_files(name: &str, dest: &Path) {
+    let src = super::example_dir(name);
+    let entries = fs::read_dir(&src).unwrap_or_else(|e| panic!("reading {}: {e}", src.display()));
+    for entry in entries {
+        let entry = entry.expect("reading a directory entry");
+        let file_name = entry.file_name().to_string_lossy().to_string();
+        if !entry.file_type().map(|t| t.is_file()).unwrap_or(false)
+            || file_name.starts_with(".terraform")
+            || file_name.starts_with("terraform.tfstate")
+        {
+            continue;
+        }
+        fs::copy(entry.path(), dest.join(&file_name))
+            .unwrap_or_else(|e| panic!("copying {}: {e}", entry.path().display()));
+    }
+}
+
 /// Removes ANSI escape sequences (colour), in case a command prints them.
 pub fn strip_ansi(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -429,6 +420,13 @@ impl TfOutput {
             "expected exit code {code}: {}",
             self.describe()
         );
+        self
+    }
+
+    /// Asserts that stdout contains `text`, such as Terraform's
+    /// "Resources: 1 added, 0 changed, 0 destroyed.".
+    pub fn assert_stdout_contains(&self, text: &str) -> &Self {
+        assert!(self.stdout.contains(text), "{}", self.describe());
         self
     }
 
