@@ -1113,7 +1113,7 @@ fn random_value(rng: &mut fastrand::Rng, ty: &Type, depth: usize) -> Value {
                 }
                 _ => {}
             }
-            return Value::Unknown(r);
+            return Value::refined(r);
         }
         _ => {}
     }

@@ -2,9 +2,10 @@
 //! (which never returns a value).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 use crate::provider::batch::{run_all, Outcome};
-use crate::provider::secrets::SecretInfo;
+use crate::provider::secrets::ApiError;
 use crate::provider::tags::ownership_tags;
 use crate::provider::Configured;
 use crate::tf::diag::Diagnostics;
@@ -31,21 +32,40 @@ pub async fn read(
         .iter()
         .map(|(n, a)| (n.clone(), a.clone()))
         .collect();
-    let results = run_all(
-        targets,
-        stop,
-        |(_, arn)| async move { api.describe(&arn).await },
-    )
+    let managed_keys: BTreeSet<String> = prior
+        .tags_all
+        .keys()
+        .chain(client.default_tags.keys())
+        .cloned()
+        .chain(ownership_tags(&BTreeMap::new(), "").into_keys())
+        .collect();
+    // Tags are folded in as answers arrive, so ten thousand secrets never
+    // hold ten thousand tag maps at once.
+    let common = Mutex::new(CommonTags::new(&managed_keys));
+    let results = run_all(targets, stop, |(_, arn)| {
+        let common = &common;
+        async move {
+            let live = api
+                .describe(&arn)
+                .await?
+                .filter(|info| !info.scheduled_for_deletion);
+            Ok::<_, ApiError>(live.map(|info| {
+                common
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .add(&info.tags);
+                info.arn
+            }))
+        }
+    })
     .await;
     let mut state = SecretsState::new(prior.id.clone(), BTreeMap::new());
-    let mut live = Vec::new();
     for ((name, arn), outcome) in results {
         match outcome {
-            Outcome::Done(Some(info)) if !info.scheduled_for_deletion => {
-                state.arns.insert(name, info.arn.clone());
-                live.push(info);
+            Outcome::Done(Some(live_arn)) => {
+                state.arns.insert(name, live_arn);
             }
-            Outcome::Done(_) => {} // gone or scheduled for deletion
+            Outcome::Done(None) => {} // gone or scheduled for deletion
             Outcome::Failed(error) => {
                 diags.warning_at(
                     AttributePath::root(SECRET_NAMES),
@@ -59,18 +79,8 @@ pub async fn read(
             }
         }
     }
-    let managed_keys: BTreeSet<String> = prior
-        .tags_all
-        .keys()
-        .chain(client.default_tags.keys())
-        .cloned()
-        .chain(ownership_tags(&BTreeMap::new(), "").into_keys())
-        .collect();
-    state.tags_all = if live.is_empty() {
-        prior.tags_all
-    } else {
-        common_tags(&live, &managed_keys)
-    };
+    let common = common.into_inner().unwrap_or_else(|e| e.into_inner());
+    state.tags_all = common.into_tags().unwrap_or(prior.tags_all);
     state.to_value()
 }
 
@@ -117,7 +127,11 @@ pub async fn import(
     let managed_keys: BTreeSet<String> = ownership_tags(&client.default_tags, &id)
         .into_keys()
         .collect();
-    let mut state = SecretsState::new(id, common_tags(&found, &managed_keys));
+    let mut common = CommonTags::new(&managed_keys);
+    for info in &found {
+        common.add(&info.tags);
+    }
+    let mut state = SecretsState::new(id, common.into_tags().unwrap_or_default());
     state.arns = found
         .into_iter()
         .map(|info| (info.name, info.arn))
@@ -151,24 +165,41 @@ fn parse_import_id(import_id: &str, diags: &mut Diagnostics) -> Option<Vec<Strin
     (!diags.has_errors()).then(|| names.into_iter().collect())
 }
 
-/// The managed tags that every secret carries with the same value. A tag
-/// missing from some secret, or differing, is left out, so the next plan
-/// shows the tag update that brings them back in line.
-fn common_tags(
-    secrets: &[SecretInfo],
-    managed_keys: &BTreeSet<String>,
-) -> BTreeMap<String, String> {
-    let Some((first, rest)) = secrets.split_first() else {
-        return BTreeMap::new();
-    };
-    first
-        .tags
-        .iter()
-        .filter(|(k, v)| {
-            managed_keys.contains(*k) && rest.iter().all(|s| s.tags.get(*k) == Some(*v))
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+/// The managed tags that every secret seen carries with the same value. A
+/// tag missing from some secret, or differing, is left out, so the next
+/// plan shows the tag update that brings them back in line.
+struct CommonTags<'a> {
+    managed_keys: &'a BTreeSet<String>,
+    /// `None` until the first secret is seen.
+    common: Option<BTreeMap<String, String>>,
+}
+
+impl<'a> CommonTags<'a> {
+    fn new(managed_keys: &'a BTreeSet<String>) -> Self {
+        Self {
+            managed_keys,
+            common: None,
+        }
+    }
+
+    fn add(&mut self, tags: &BTreeMap<String, String>) {
+        match &mut self.common {
+            Some(common) => common.retain(|k, v| tags.get(k) == Some(v)),
+            None => {
+                let managed = tags
+                    .iter()
+                    .filter(|(k, _)| self.managed_keys.contains(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                self.common = Some(managed);
+            }
+        }
+    }
+
+    /// `None` when no secret was seen.
+    fn into_tags(self) -> Option<BTreeMap<String, String>> {
+        self.common
+    }
 }
 
 #[cfg(test)]

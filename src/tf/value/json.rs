@@ -293,7 +293,7 @@ impl Encoder {
                     value,
                 },
                 _,
-            ) if concrete == ty => {
+            ) if **concrete == *ty => {
                 self.enter()?;
                 self.value(value, ty)?;
                 self.leave();
@@ -609,7 +609,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.path, AttributePath::root("l").index(1));
         assert!(err.message.contains("not known"), "{err}");
-        let err = encode(&Value::Unknown(Refinements::not_null()), &Type::String).unwrap_err();
+        let err = encode(&Value::refined(Refinements::not_null()), &Type::String).unwrap_err();
         assert!(err.path.is_empty());
         let err = encode(&Value::object([("n", Value::number(f64::INFINITY))]), &ty).unwrap_err();
         assert_eq!(err.path, AttributePath::root("n"));

@@ -520,7 +520,7 @@ impl<'a> Decoder<'a> {
             // Definitely null: that is the one null value.
             return Ok(Value::Null);
         }
-        Ok(Value::Unknown(refinements))
+        Ok(Value::Unknown(Box::new(refinements)))
     }
 
     /// Skips one item of any kind, without recursion.
@@ -720,7 +720,7 @@ impl Encoder {
                     value,
                 },
                 _,
-            ) if concrete == ty => {
+            ) if **concrete == *ty => {
                 self.enter()?;
                 self.value(value, ty)?;
                 self.leave();
@@ -1239,7 +1239,7 @@ mod tests {
 
     #[test]
     fn refined_unknowns_match_cty() {
-        let refined = |r: Refinements| Value::Unknown(r);
+        let refined = |r: Refinements| Value::refined(r);
         // not null + prefix "foo-": ext8, 9 bytes, type 12, {1: false, 2: "foo-"}
         exact(
             &refined(Refinements {
@@ -1342,11 +1342,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            to_hex(&encode(&Value::Unknown(r.clone()), &Type::Bool).unwrap()),
+            to_hex(&encode(&Value::refined(r.clone()), &Type::Bool).unwrap()),
             "d40000"
         );
         assert_eq!(
-            to_hex(&encode(&Value::Unknown(r), &Type::String).unwrap()),
+            to_hex(&encode(&Value::refined(r), &Type::String).unwrap()),
             "d60c8102a178"
         );
         let zero_len = Refinements {
@@ -1354,7 +1354,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            to_hex(&encode(&Value::Unknown(zero_len), &Type::list(Type::Bool)).unwrap()),
+            to_hex(&encode(&Value::refined(zero_len), &Type::list(Type::Bool)).unwrap()),
             "d40000"
         );
         let infinite = Refinements {
@@ -1363,7 +1363,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            to_hex(&encode(&Value::Unknown(infinite), &Type::Number).unwrap()),
+            to_hex(&encode(&Value::refined(infinite), &Type::Number).unwrap()),
             "d40000"
         );
 
@@ -1414,7 +1414,7 @@ mod tests {
             ),
         ];
         for (prefix, expected) in cases {
-            let value = Value::Unknown(Refinements {
+            let value = Value::refined(Refinements {
                 string_prefix: Some(prefix.clone()),
                 ..Default::default()
             });
@@ -1516,7 +1516,7 @@ mod tests {
                     ("a", Value::from("arn:a")),
                     (
                         "b",
-                        Value::Unknown(Refinements {
+                        Value::refined(Refinements {
                             not_null: true,
                             string_prefix: Some("arn:aws:secretsmanager:".into()),
                             ..Default::default()
@@ -1538,7 +1538,7 @@ mod tests {
                         ("n", Value::number(num("-0.001"))),
                         (
                             "tags",
-                            Value::Unknown(Refinements {
+                            Value::refined(Refinements {
                                 length_upper: Some(3),
                                 ..Default::default()
                             }),
@@ -1834,7 +1834,7 @@ mod tests {
             number_lower: Some((Number::from_f64(f64::NAN), true)),
             ..Default::default()
         };
-        assert!(encode(&Value::Unknown(nan_bound), &Type::Number).is_err());
+        assert!(encode(&Value::refined(nan_bound), &Type::Number).is_err());
     }
 
     /// xorshift64*: a small deterministic generator for the robustness tests.
@@ -1872,7 +1872,7 @@ mod tests {
                     ("x", Value::from("arn:1")),
                     (
                         "yz",
-                        Value::Unknown(Refinements {
+                        Value::refined(Refinements {
                             not_null: true,
                             string_prefix: Some("arn:".into()),
                             ..Default::default()

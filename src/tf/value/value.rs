@@ -15,8 +15,9 @@ use super::types::Type;
 pub enum Value {
     Null,
     /// A value not known yet (during planning), with whatever Terraform
-    /// knows about it.
-    Unknown(Refinements),
+    /// knows about it. Boxed, like the dynamic type below, so that a value
+    /// stays small: state with ten thousand names holds tens of thousands.
+    Unknown(Box<Refinements>),
     String(String),
     Number(Number),
     Bool(bool),
@@ -32,7 +33,7 @@ pub enum Value {
     /// null or unknown without a known type is plain [`Value::Null`] or
     /// [`Value::Unknown`].)
     Dynamic {
-        ty: Type,
+        ty: Box<Type>,
         value: Box<Value>,
     },
 }
@@ -77,12 +78,12 @@ impl Refinements {
 impl Value {
     /// An unknown value about which nothing is known.
     pub fn unknown() -> Value {
-        Value::Unknown(Refinements::default())
+        Value::Unknown(Box::default())
     }
 
     /// An unknown value known not to be null.
     pub fn unknown_not_null() -> Value {
-        Value::Unknown(Refinements::not_null())
+        Value::Unknown(Box::new(Refinements::not_null()))
     }
 
     pub fn string(s: impl Into<String>) -> Value {
@@ -113,10 +114,15 @@ impl Value {
         Value::Object(attributes.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
+    /// An unknown value with what is known about it.
+    pub fn refined(refinements: Refinements) -> Value {
+        Value::Unknown(Box::new(refinements))
+    }
+
     /// A value with its concrete type, for a `dynamic` position.
     pub fn dynamic(ty: Type, value: Value) -> Value {
         Value::Dynamic {
-            ty,
+            ty: Box::new(ty),
             value: Box::new(value),
         }
     }
