@@ -22,17 +22,16 @@ use serde_json::Value as Json;
 use super::error::{DecodeError, EncodeError};
 use super::number::Number;
 use super::path::{write_quoted, PathStep};
+use super::position::Position;
 use super::types::Type;
 use super::value::Value;
-use super::MAX_DEPTH;
 
 /// Decodes a JSON document as one value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
     let json: Json = serde_json::from_slice(bytes)
         .map_err(|e| DecodeError::new(Default::default(), format!("not valid JSON: {e}")))?;
     let mut decoder = Decoder {
-        path: Vec::new(),
-        depth: 0,
+        at: Position::default(),
     };
     decoder.value(&json, ty)
 }
@@ -57,13 +56,12 @@ fn describe(json: &Json) -> &'static str {
 }
 
 struct Decoder {
-    path: Vec<PathStep>,
-    depth: usize,
+    at: Position,
 }
 
 impl Decoder {
     fn error(&self, message: impl Into<String>) -> DecodeError {
-        DecodeError::at(&self.path, message)
+        self.at.error(message)
     }
 
     fn required(&self, what: &str, found: &Json) -> DecodeError {
@@ -71,17 +69,11 @@ impl Decoder {
     }
 
     fn enter(&mut self) -> Result<(), DecodeError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.error(format!(
-                "the value is nested more than {MAX_DEPTH} levels deep"
-            )));
-        }
-        Ok(())
+        self.at.enter()
     }
 
     fn leave(&mut self) {
-        self.depth -= 1;
+        self.at.leave();
     }
 
     fn value(&mut self, json: &Json, ty: &Type) -> Result<Value, DecodeError> {
@@ -150,9 +142,9 @@ impl Decoder {
                 self.enter()?;
                 let mut out = BTreeMap::new();
                 for (key, item) in entries {
-                    self.path.push(PathStep::Key(key.clone()));
+                    self.at.path.push(PathStep::Key(key.clone()));
                     out.insert(key.clone(), self.value(item, element)?);
-                    self.path.pop();
+                    self.at.path.pop();
                 }
                 self.leave();
                 Ok(Value::Map(out))
@@ -164,14 +156,14 @@ impl Decoder {
                 self.enter()?;
                 let mut out = BTreeMap::new();
                 for (name, item) in entries {
-                    self.path.push(PathStep::Attribute(name.clone()));
+                    self.at.path.push(PathStep::Attribute(name.clone()));
                     let Some(attribute_type) = attributes.get(name) else {
                         return Err(self.error(
                             "unsupported attribute: the object type has no attribute of this name",
                         ));
                     };
                     out.insert(name.clone(), self.value(item, attribute_type)?);
-                    self.path.pop();
+                    self.at.path.pop();
                 }
                 self.leave();
                 for name in attributes.keys() {
@@ -192,9 +184,9 @@ impl Decoder {
         self.enter()?;
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            self.path.push(PathStep::Index(i as i64));
+            self.at.path.push(PathStep::Index(i as i64));
             out.push(self.value(item, type_of(i))?);
-            self.path.pop();
+            self.at.path.pop();
         }
         self.leave();
         Ok(out)
@@ -225,27 +217,20 @@ impl Decoder {
 #[derive(Default)]
 struct Encoder {
     out: String,
-    path: Vec<PathStep>,
-    depth: usize,
+    at: Position,
 }
 
 impl Encoder {
     fn error(&self, message: impl Into<String>) -> EncodeError {
-        EncodeError::at(&self.path, message)
+        self.at.error(message)
     }
 
     fn enter(&mut self) -> Result<(), EncodeError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.error(format!(
-                "the value is nested more than {MAX_DEPTH} levels deep"
-            )));
-        }
-        Ok(())
+        self.at.enter()
     }
 
     fn leave(&mut self) {
-        self.depth -= 1;
+        self.at.leave();
     }
 
     fn string(&mut self, s: &str) {
@@ -329,18 +314,18 @@ impl Encoder {
                     if i > 0 {
                         self.out.push(',');
                     }
-                    self.path.push(PathStep::Key(key.clone()));
+                    self.at.path.push(PathStep::Key(key.clone()));
                     self.string(key);
                     self.out.push(':');
                     self.value(v, element)?;
-                    self.path.pop();
+                    self.at.path.pop();
                 }
                 self.leave();
                 self.out.push('}');
             }
             (Value::Map(entries) | Value::Object(entries), Type::Object { attributes, .. }) => {
                 if let Some(extra) = entries.keys().find(|k| !attributes.contains_key(*k)) {
-                    self.path.push(PathStep::Attribute(extra.clone()));
+                    self.at.path.push(PathStep::Attribute(extra.clone()));
                     return Err(self.error(
                         "unsupported attribute: the object type has no attribute of this name",
                     ));
@@ -351,11 +336,11 @@ impl Encoder {
                     if i > 0 {
                         self.out.push(',');
                     }
-                    self.path.push(PathStep::Attribute(name.clone()));
+                    self.at.path.push(PathStep::Attribute(name.clone()));
                     self.string(name);
                     self.out.push(':');
                     self.value(entries.get(name).unwrap_or(&Value::Null), attribute_type)?;
-                    self.path.pop();
+                    self.at.path.pop();
                 }
                 self.leave();
                 self.out.push('}');
@@ -383,9 +368,9 @@ impl Encoder {
             if i > 0 {
                 self.out.push(',');
             }
-            self.path.push(PathStep::Index(i as i64));
+            self.at.path.push(PathStep::Index(i as i64));
             self.value(v, type_of(i))?;
-            self.path.pop();
+            self.at.path.pop();
         }
         self.leave();
         self.out.push(']');
@@ -396,7 +381,7 @@ impl Encoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tf::value::{AttributePath, Refinements};
+    use crate::tf::value::{AttributePath, Refinements, MAX_DEPTH};
 
     fn num(s: &str) -> Number {
         Number::parse(s).unwrap()

@@ -31,6 +31,7 @@ pub mod json;
 pub mod msgpack;
 mod number;
 mod path;
+mod position;
 mod types;
 #[allow(clippy::module_inception)]
 mod value;

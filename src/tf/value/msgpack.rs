@@ -31,9 +31,9 @@ use std::collections::BTreeMap;
 use super::error::{DecodeError, EncodeError};
 use super::number::{Number, WireNumber};
 use super::path::PathStep;
+use super::position::Position;
 use super::types::Type;
 use super::value::{Refinements, Value};
-use super::MAX_DEPTH;
 
 /// The extension type cty uses for an unknown value with refinements.
 const EXT_REFINED_UNKNOWN: i8 = 12;
@@ -47,7 +47,7 @@ const MAX_PREFIX_LEN: usize = 256;
 
 /// Decodes `bytes` as one value of type `ty`. Trailing bytes are an error.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
-    let mut decoder = Decoder::new(bytes, Vec::new(), 0);
+    let mut decoder = Decoder::new(bytes, Position::default());
     let value = decoder.value(ty)?;
     if decoder.reader.remaining() > 0 {
         return Err(decoder.error(format!(
@@ -187,21 +187,19 @@ impl<'a> Reader<'a> {
 struct Decoder<'a> {
     reader: Reader<'a>,
     /// Where the item being decoded stands.
-    path: Vec<PathStep>,
-    depth: usize,
+    at: Position,
 }
 
 impl<'a> Decoder<'a> {
-    fn new(bytes: &'a [u8], path: Vec<PathStep>, depth: usize) -> Self {
+    fn new(bytes: &'a [u8], at: Position) -> Self {
         Decoder {
             reader: Reader { bytes, pos: 0 },
-            path,
-            depth,
+            at,
         }
     }
 
     fn error(&self, message: impl Into<String>) -> DecodeError {
-        DecodeError::at(&self.path, message)
+        self.at.error(message)
     }
 
     fn truncated(&self) -> DecodeError {
@@ -237,17 +235,11 @@ impl<'a> Decoder<'a> {
     }
 
     fn enter(&mut self) -> Result<(), DecodeError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.error(format!(
-                "the value is nested more than {MAX_DEPTH} levels deep"
-            )));
-        }
-        Ok(())
+        self.at.enter()
     }
 
     fn leave(&mut self) {
-        self.depth -= 1;
+        self.at.leave();
     }
 
     fn value(&mut self, ty: &Type) -> Result<Value, DecodeError> {
@@ -332,9 +324,9 @@ impl<'a> Decoder<'a> {
         self.enter()?;
         let mut out = Vec::with_capacity(self.capacity(n));
         for i in 0..n {
-            self.path.push(PathStep::Index(i as i64));
+            self.at.path.push(PathStep::Index(i as i64));
             out.push(self.value(type_of(i))?);
-            self.path.pop();
+            self.at.path.pop();
         }
         self.leave();
         Ok(out)
@@ -360,7 +352,7 @@ impl<'a> Decoder<'a> {
                     )))
                 }
             };
-            self.path.push(step(key.clone()));
+            self.at.path.push(step(key.clone()));
             if out.contains_key(&key) {
                 return Err(self.error("this key appears more than once"));
             }
@@ -370,7 +362,7 @@ impl<'a> Decoder<'a> {
                 ));
             };
             let value = self.value(ty)?;
-            self.path.pop();
+            self.at.path.pop();
             out.insert(key, value);
         }
         self.leave();
@@ -434,7 +426,7 @@ impl<'a> Decoder<'a> {
         if body.len() <= 1 || code != EXT_REFINED_UNKNOWN || ty.is_dynamic() {
             return Ok(Value::unknown());
         }
-        let mut payload = Decoder::new(body, self.path.clone(), self.depth);
+        let mut payload = Decoder::new(body, self.at.clone());
         payload.refinements(ty).map_err(|e| {
             DecodeError::new(
                 e.path,
@@ -547,27 +539,20 @@ impl<'a> Decoder<'a> {
 #[derive(Default)]
 struct Encoder {
     out: Vec<u8>,
-    path: Vec<PathStep>,
-    depth: usize,
+    at: Position,
 }
 
 impl Encoder {
     fn error(&self, message: impl Into<String>) -> EncodeError {
-        EncodeError::at(&self.path, message)
+        self.at.error(message)
     }
 
     fn enter(&mut self) -> Result<(), EncodeError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.error(format!(
-                "the value is nested more than {MAX_DEPTH} levels deep"
-            )));
-        }
-        Ok(())
+        self.at.enter()
     }
 
     fn leave(&mut self) {
-        self.depth -= 1;
+        self.at.leave();
     }
 
     fn put(&mut self, marker: u8, n: u64, width: usize) {
@@ -750,16 +735,16 @@ impl Encoder {
                 self.map_len(entries.len())?;
                 self.enter()?;
                 for (key, v) in entries {
-                    self.path.push(PathStep::Key(key.clone()));
+                    self.at.path.push(PathStep::Key(key.clone()));
                     self.str(key)?;
                     self.value(v, element)?;
-                    self.path.pop();
+                    self.at.path.pop();
                 }
                 self.leave();
             }
             (Value::Map(entries) | Value::Object(entries), Type::Object { attributes, .. }) => {
                 if let Some(extra) = entries.keys().find(|k| !attributes.contains_key(*k)) {
-                    self.path.push(PathStep::Attribute(extra.clone()));
+                    self.at.path.push(PathStep::Attribute(extra.clone()));
                     return Err(self.error(
                         "unsupported attribute: the object type has no attribute of this name",
                     ));
@@ -767,10 +752,10 @@ impl Encoder {
                 self.map_len(attributes.len())?;
                 self.enter()?;
                 for (name, attribute_type) in attributes {
-                    self.path.push(PathStep::Attribute(name.clone()));
+                    self.at.path.push(PathStep::Attribute(name.clone()));
                     self.str(name)?;
                     self.value(entries.get(name).unwrap_or(&Value::Null), attribute_type)?;
-                    self.path.pop();
+                    self.at.path.pop();
                 }
                 self.leave();
             }
@@ -793,9 +778,9 @@ impl Encoder {
     ) -> Result<(), EncodeError> {
         self.enter()?;
         for (i, v) in values.iter().enumerate() {
-            self.path.push(PathStep::Index(i as i64));
+            self.at.path.push(PathStep::Index(i as i64));
             self.value(v, type_of(i))?;
-            self.path.pop();
+            self.at.path.pop();
         }
         self.leave();
         Ok(())
@@ -809,8 +794,7 @@ impl Encoder {
         }
         let mut payload = Encoder {
             out: Vec::new(),
-            path: self.path.clone(),
-            depth: self.depth,
+            at: self.at.clone(),
         };
         let mut count = 0;
         if refinements.not_null {
@@ -899,7 +883,7 @@ fn shortened_prefix(prefix: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tf::value::AttributePath;
+    use crate::tf::value::{AttributePath, MAX_DEPTH};
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();
