@@ -29,69 +29,53 @@ pub async fn client(endpoint: &str) -> Client {
 }
 
 pub async fn run(endpoint: &str, prefix: &str, n: usize) -> Result<RawTimes, String> {
-    let client = client(endpoint).await;
+    let client = &client(endpoint).await;
     let names: Vec<String> = (0..n).map(|i| format!("{prefix}/s{i}")).collect();
 
-    let started = Instant::now();
-    let arns: Vec<String> = stream::iter(names.iter())
-        .map(|name| {
-            let client = &client;
-            async move {
-                let out = client
-                    .create_secret()
-                    .name(name)
-                    .send()
-                    .await
-                    .map_err(|e| format!("CreateSecret {name}: {e}"))?;
-                Ok::<_, String>(out.arn.unwrap_or_default())
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .try_collect()
-        .await?;
-    let create = started.elapsed();
-
-    let started = Instant::now();
-    stream::iter(arns.iter())
-        .map(|arn| {
-            let client = &client;
-            async move {
-                client
-                    .describe_secret()
-                    .secret_id(arn)
-                    .send()
-                    .await
-                    .map_err(|e| format!("DescribeSecret {arn}: {e}"))?;
-                Ok::<_, String>(())
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .try_collect::<Vec<()>>()
-        .await?;
-    let describe = started.elapsed();
-
-    let started = Instant::now();
-    stream::iter(arns.iter())
-        .map(|arn| {
-            let client = &client;
-            async move {
-                client
-                    .delete_secret()
-                    .secret_id(arn)
-                    .recovery_window_in_days(7)
-                    .send()
-                    .await
-                    .map_err(|e| format!("DeleteSecret {arn}: {e}"))?;
-                Ok::<_, String>(())
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .try_collect::<Vec<()>>()
-        .await?;
-    let delete = started.elapsed();
+    let (create, arns) = timed_concurrently(&names, |name| async move {
+        let out = client.create_secret().name(name).send().await;
+        let out = out.map_err(|e| format!("CreateSecret {name}: {e}"))?;
+        Ok(out.arn.unwrap_or_default())
+    })
+    .await?;
+    let (describe, _) = timed_concurrently(&arns, |arn| async move {
+        let out = client.describe_secret().secret_id(arn).send().await;
+        out.map(drop)
+            .map_err(|e| format!("DescribeSecret {arn}: {e}"))
+    })
+    .await?;
+    let (delete, _) = timed_concurrently(&arns, |arn| async move {
+        let request = client
+            .delete_secret()
+            .secret_id(arn)
+            .recovery_window_in_days(7);
+        let out = request.send().await;
+        out.map(drop)
+            .map_err(|e| format!("DeleteSecret {arn}: {e}"))
+    })
+    .await?;
     Ok(RawTimes {
         create,
         describe,
         delete,
     })
+}
+
+/// Runs `call` for every item with [`IN_FLIGHT`] calls at a time, as the
+/// provider does, and returns how long that took with the results.
+async fn timed_concurrently<'a, T, F, Fut>(
+    items: &'a [String],
+    call: F,
+) -> Result<(Duration, Vec<T>), String>
+where
+    F: Fn(&'a str) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let started = Instant::now();
+    let results = stream::iter(items.iter())
+        .map(|item| call(item))
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok((started.elapsed(), results))
 }
