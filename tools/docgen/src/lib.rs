@@ -161,15 +161,17 @@ fn code(lang: &str, text: &str) -> String {
 
 fn provider_page(name: &str, block: &Block, example: &str) -> String {
     let mut out = front_matter(&format!("{name} Provider"), &block.description);
-    out.push_str(&format!(
-        "# {name} Provider\n\n{}\n\n",
-        block.description.trim()
-    ));
+    push_body(&mut out, &format!("{name} Provider"), block, example);
+    out
+}
+
+/// The heading, description, Example Usage and Schema every page has.
+fn push_body(out: &mut String, heading: &str, block: &Block, example: &str) {
+    out.push_str(&format!("# {heading}\n\n{}\n\n", block.description.trim()));
     out.push_str("## Example Usage\n\n");
     out.push_str(&code("terraform", example));
     out.push_str("\n## Schema\n");
     out.push_str(&schema_section(block));
-    out
 }
 
 fn resource_page(type_name: &str, block: &Block, example: &str, import: Option<&str>) -> String {
@@ -180,14 +182,7 @@ fn resource_page(type_name: &str, block: &Block, example: &str, import: Option<&
         ),
         &block.description,
     );
-    out.push_str(&format!(
-        "# {type_name} (Resource)\n\n{}\n\n",
-        block.description.trim()
-    ));
-    out.push_str("## Example Usage\n\n");
-    out.push_str(&code("terraform", example));
-    out.push_str("\n## Schema\n");
-    out.push_str(&schema_section(block));
+    push_body(&mut out, &format!("{type_name} (Resource)"), block, example);
     if let Some(import) = import {
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");
         out.push_str(&code("shell", import));
