@@ -64,6 +64,14 @@ require_cmd() {
     command -v "$cmd" >/dev/null 2>&1 || die "'$cmd' is still missing after installing $pkg"
 }
 
+# terraform_version BIN: the first line of `BIN version` ("Terraform vX.Y.Z").
+# sed reads to the end on purpose: `| head -n1` closes the pipe early, and
+# Terraform exits 255 when its second line then meets EPIPE, which pipefail
+# turns into a failed script about one run in forty.
+terraform_version() {
+    env -u TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null | sed -n 1p
+}
+
 # Seconds since the epoch with a fraction, for timing stages.
 now() {
     date +%s.%N
