@@ -12,7 +12,9 @@ use crate::terraform::{ForEach, OneResource};
 pub struct Report {
     pub n: usize,
     pub handshake: Option<Comparison>,
-    pub raw: Option<RawTimes>,
+    /// The raw loop measured before and after the one-resource run; ratios
+    /// use their mean.
+    pub raw_runs: Vec<RawTimes>,
     pub one_resource: Option<OneResource>,
     pub for_each: Option<ForEach>,
     pub big: Option<OneResource>,
@@ -34,7 +36,7 @@ impl Report {
         Self {
             n,
             handshake: None,
-            raw: None,
+            raw_runs: Vec::new(),
             one_resource: None,
             for_each: None,
             big: None,
@@ -43,7 +45,7 @@ impl Report {
 
     fn ratios(&self) -> Vec<Ratio> {
         let mut ratios = Vec::new();
-        if let (Some(raw), Some(one)) = (&self.raw, &self.one_resource) {
+        if let (Some(raw), Some(one)) = (RawTimes::mean(&self.raw_runs), &self.one_resource) {
             ratios.push((
                 "provider ApplyResourceChange / raw create",
                 secs(one.apply_rpc.elapsed) / secs(raw.create),
@@ -117,10 +119,19 @@ impl Report {
                 );
             }
         }
-        if let Some(raw) = &self.raw {
+        for (label, raw) in ["before", "after"].iter().zip(&self.raw_runs) {
             let _ = writeln!(
                 out,
-                "raw SDK loop: create {:.2} s, describe {:.2} s, delete {:.2} s",
+                "raw SDK loop, {label}: create {:.2} s, describe {:.2} s, delete {:.2} s",
+                secs(raw.create),
+                secs(raw.describe),
+                secs(raw.delete)
+            );
+        }
+        if let Some(raw) = RawTimes::mean(&self.raw_runs) {
+            let _ = writeln!(
+                out,
+                "raw SDK loop, mean (the ceiling in the ratios): create {:.2} s, describe {:.2} s, delete {:.2} s",
                 secs(raw.create),
                 secs(raw.describe),
                 secs(raw.delete)
@@ -180,6 +191,7 @@ impl Report {
     }
 
     pub fn json(&self) -> Value {
+        let raw_json = |r: &RawTimes| json!({ "create_s": secs(r.create), "describe_s": secs(r.describe), "delete_s": secs(r.delete) });
         let one = |o: &OneResource| {
             json!({
                 "names": o.names,
@@ -207,9 +219,8 @@ impl Report {
                 "go_handshake_ms": h.go.as_ref().map(|g| secs(g.handshake) * 1e3),
                 "go_rss_mb": h.go.as_ref().map(|g| mb(g.rss_kb)),
             })),
-            "raw": self.raw.as_ref().map(|r| json!({
-                "create_s": secs(r.create), "describe_s": secs(r.describe), "delete_s": secs(r.delete),
-            })),
+            "raw_runs": self.raw_runs.iter().map(raw_json).collect::<Vec<_>>(),
+            "raw": RawTimes::mean(&self.raw_runs).as_ref().map(raw_json),
             "one_resource": self.one_resource.as_ref().map(one),
             "for_each": self.for_each.as_ref().map(|e| json!({ "apply_s": secs(e.apply), "destroy_s": secs(e.destroy) })),
             "big": self.big.as_ref().map(one),
