@@ -35,6 +35,24 @@ fn basic_example(wd: &Workdir, prefix: &str) {
     wd.write("main.tf", &main);
 }
 
+/// A working directory whose CLI configuration sends registry requests to `registry`.
+fn workdir_using(tf: &Terraform, registry: &registry_server::RegistryHandle) -> Workdir {
+    let mut wd = Workdir::new(tf);
+    use_registry(&mut wd, registry);
+    wd
+}
+
+/// A main.tf that only requires the provider from `source`, within this release line.
+fn require_provider(wd: &Workdir, source: &str) {
+    wd.write(
+        "main.tf",
+        &format!(
+            "terraform {{\n  required_providers {{\n    planton = {{\n      source  = \"{source}\"\n      version = \"{}\"\n    }}\n  }}\n}}\n",
+            patch_constraint()
+        ),
+    );
+}
+
 /// `terraform <command> -auto-approve -var <var>` (apply or destroy),
 /// asserting success.
 fn run_auto_approved(wd: &Workdir, command: &str, var: &str) {
@@ -70,6 +88,16 @@ fn installed_binary(wd: &Workdir, host: &str, version: &str) -> std::path::PathB
         .join(version)
         .join(platform())
         .join(format!("terraform-provider-planton_v{version}"))
+}
+
+/// Runs `terraform init <args>` and checks that it installed `release` from `host`'s
+/// registry, signed by `key_id`.
+fn init_installs(wd: &Workdir, args: &[&str], host: &str, release: &ReleaseDir, key_id: &str) {
+    let mut command = vec!["init"];
+    command.extend_from_slice(args);
+    command.extend_from_slice(&["-input=false", "-no-color"]);
+    let out = wd.run_ok(&command).combined();
+    assert_installed_from(wd, &out, host, release, key_id);
 }
 
 fn assert_installed_from(wd: &Workdir, out: &str, host: &str, release: &ReleaseDir, key_id: &str) {
@@ -117,19 +145,11 @@ fn init_installs_the_signed_release_from_a_registry_and_applies() {
         "init_installs_the_signed_release_from_a_registry_and_applies",
         |tf| {
             let registry = start_registry(&[&rel.current]);
-            let mut wd = Workdir::new(tf);
-            use_registry(&mut wd, &registry);
+            let wd = workdir_using(tf, &registry);
             let prefix = unique_prefix("registry-install");
             basic_example(&wd, &prefix);
 
-            let out = wd.run_ok(&["init", "-input=false", "-no-color"]);
-            assert_installed_from(
-                &wd,
-                &out.combined(),
-                "registry.terraform.io",
-                &rel.current,
-                &rel.key_id,
-            );
+            init_installs(&wd, &[], "registry.terraform.io", &rel.current, &rel.key_id);
             // Terraform fetched the package, its checksums and their signature from the
             // registry.
             let paths: Vec<String> = registry.requests().into_iter().map(|r| r.path).collect();
@@ -168,23 +188,9 @@ fn init_installs_from_the_opentofu_registry_hostname() {
     let rel = releases();
     for_each_terraform("init_installs_from_the_opentofu_registry_hostname", |tf| {
         let registry = start_registry(&[&rel.current]);
-        let mut wd = Workdir::new(tf);
-        use_registry(&mut wd, &registry);
-        wd.write(
-            "main.tf",
-            &format!(
-                "terraform {{\n  required_providers {{\n    planton = {{\n      source  = \"registry.opentofu.org/{SOURCE}\"\n      version = \"{}\"\n    }}\n  }}\n}}\n",
-                patch_constraint()
-            ),
-        );
-        let out = wd.run_ok(&["init", "-input=false", "-no-color"]);
-        assert_installed_from(
-            &wd,
-            &out.combined(),
-            "registry.opentofu.org",
-            &rel.current,
-            &rel.key_id,
-        );
+        let wd = workdir_using(tf, &registry);
+        require_provider(&wd, &format!("registry.opentofu.org/{SOURCE}"));
+        init_installs(&wd, &[], "registry.opentofu.org", &rel.current, &rel.key_id);
         assert!(
             registry
                 .requests()
@@ -272,15 +278,8 @@ fn refuses(tf: &Terraform, tampering: &Tampering) {
     let registry = start_registry(&[&copy]);
     (tampering.apply)(&copy);
 
-    let mut wd = Workdir::new(tf);
-    use_registry(&mut wd, &registry);
-    wd.write(
-        "main.tf",
-        &format!(
-            "terraform {{\n  required_providers {{\n    planton = {{\n      source  = \"{SOURCE}\"\n      version = \"{}\"\n    }}\n  }}\n}}\n",
-            patch_constraint()
-        ),
-    );
+    let wd = workdir_using(tf, &registry);
+    require_provider(&wd, SOURCE);
     let out = wd.run(&["init", "-input=false", "-no-color"]);
     out.assert_failure();
     let text = one_line(&out.combined());
@@ -325,27 +324,18 @@ fn state_of_one_release_is_used_by_the_next_after_init_upgrade() {
 
             // Release N writes the state.
             let old = start_registry(&[&rel.current]);
-            let mut wd = Workdir::new(tf);
-            use_registry(&mut wd, &old);
+            let mut wd = workdir_using(tf, &old);
             basic_example(&wd, &prefix);
-            let out = wd.run_ok(&["init", "-input=false", "-no-color"]);
-            assert_installed_from(
-                &wd,
-                &out.combined(),
-                "registry.terraform.io",
-                &rel.current,
-                &rel.key_id,
-            );
+            init_installs(&wd, &[], "registry.terraform.io", &rel.current, &rel.key_id);
             run_auto_approved(&wd, "apply", &var);
             old.shutdown_blocking();
 
             // The registry now offers N and N+1: `init -upgrade` moves to N+1.
             let both = start_registry(&[&rel.current, &rel.next]);
             use_registry(&mut wd, &both);
-            let out = wd.run_ok(&["init", "-upgrade", "-input=false", "-no-color"]);
-            assert_installed_from(
+            init_installs(
                 &wd,
-                &out.combined(),
+                &["-upgrade"],
                 "registry.terraform.io",
                 &rel.next,
                 &rel.key_id,

@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_secretsmanager::operation::delete_secret::builders::DeleteSecretFluentBuilder;
+
 use super::sdk::{sdk_tags, Sdk};
 
 /// An SDK client against LocalStack that acts like someone else.
@@ -42,30 +44,23 @@ impl OutOfBand {
     /// DeleteSecret with ForceDeleteWithoutRecovery: the secret is gone at
     /// once, as if someone deleted it for good.
     pub fn force_delete(&self, name: &str) {
-        self.sdk
-            .block_on(
-                self.sdk
-                    .client
-                    .delete_secret()
-                    .secret_id(name)
-                    .force_delete_without_recovery(true)
-                    .send(),
-            )
-            .unwrap_or_else(|e| panic!("out-of-band force delete of {name} failed: {e:?}"));
+        self.delete(name, |request| request.force_delete_without_recovery(true));
     }
 
     /// DeleteSecret with a recovery window: the secret is scheduled for
     /// deletion, as if someone removed it in the console.
     pub fn schedule_deletion(&self, name: &str, days: i64) {
+        self.delete(name, |request| request.recovery_window_in_days(days));
+    }
+
+    fn delete(
+        &self,
+        name: &str,
+        how: impl FnOnce(DeleteSecretFluentBuilder) -> DeleteSecretFluentBuilder,
+    ) {
+        let request = how(self.sdk.client.delete_secret().secret_id(name));
         self.sdk
-            .block_on(
-                self.sdk
-                    .client
-                    .delete_secret()
-                    .secret_id(name)
-                    .recovery_window_in_days(days)
-                    .send(),
-            )
+            .block_on(request.send())
             .unwrap_or_else(|e| panic!("out-of-band DeleteSecret {name} failed: {e:?}"));
     }
 

@@ -323,18 +323,9 @@ pub fn recorded_secrets(wd: &Workdir) -> Option<RecordedSecrets> {
         .find(|r| r["type"] == "planton_aws_secrets" && r["name"] == "many")?;
     let instance = resource["instances"].as_array()?.first()?;
     let attrs = &instance["attributes"];
-    let strings = |v: &serde_json::Value| -> BTreeSet<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     Some(RecordedSecrets {
         id: attrs["id"].as_str().unwrap_or_default().to_string(),
-        secret_names: strings(&attrs["secret_names"]),
+        secret_names: json_strings(&attrs["secret_names"]),
         arns: attrs["secret_arn_map"]
             .as_object()
             .map(|m| {
