@@ -19,12 +19,13 @@ use std::fmt::Write as _;
 
 use serde_json::Value as Json;
 
+use super::encode::{self, Format};
 use super::error::{DecodeError, EncodeError};
 use super::number::Number;
 use super::path::{write_quoted, PathStep};
 use super::position::Position;
 use super::types::Type;
-use super::value::Value;
+use super::value::{Refinements, Value};
 
 /// Decodes a JSON document as one value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
@@ -39,9 +40,9 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
 /// Encodes `value` as type `ty`. Fails on unknown values, which JSON cannot
 /// represent, and on infinite numbers.
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
-    let mut encoder = Encoder::default();
-    encoder.value(value, ty)?;
-    Ok(encoder.out.into_bytes())
+    let mut format = JsonFormat::default();
+    encode::encode(&mut format, value, ty)?;
+    Ok(format.out.into_bytes())
 }
 
 fn describe(json: &Json) -> &'static str {
@@ -214,167 +215,90 @@ impl Decoder {
     }
 }
 
+/// JSON's spelling of a value, for the shared walk.
 #[derive(Default)]
-struct Encoder {
+struct JsonFormat {
     out: String,
-    at: Position,
 }
 
-impl Encoder {
-    fn error(&self, message: impl Into<String>) -> EncodeError {
-        self.at.error(message)
-    }
-
-    fn enter(&mut self) -> Result<(), EncodeError> {
-        self.at.enter()
-    }
-
-    fn leave(&mut self) {
-        self.at.leave();
-    }
-
-    fn string(&mut self, s: &str) {
+impl JsonFormat {
+    fn quoted(&mut self, s: &str) {
         // Writing into a String cannot fail.
         let _ = write_quoted(&mut self.out, s);
     }
 
-    fn value(&mut self, value: &Value, ty: &Type) -> Result<(), EncodeError> {
-        match value {
-            Value::Unknown(_) => {
-                return Err(self.error(
-                    "the value is not known yet, and JSON cannot represent unknown values",
-                ));
-            }
-            Value::Null => {
-                self.out.push_str("null");
-                return Ok(());
-            }
-            _ => {}
+    /// The comma before every item but the first.
+    fn separate(&mut self, index: usize) {
+        if index > 0 {
+            self.out.push(',');
         }
-        if let Type::Dynamic = ty {
-            let Value::Dynamic {
-                ty: concrete,
-                value,
-            } = value
-            else {
-                return Err(self.error(format!(
-                    "a {} at a dynamic position needs its concrete type (Value::Dynamic)",
-                    value.kind()
-                )));
-            };
-            self.out.push_str("{\"value\":");
-            self.enter()?;
-            self.value(value, concrete)?;
-            self.leave();
-            self.out.push_str(",\"type\":");
-            self.out.push_str(&concrete.to_json_string());
-            self.out.push('}');
-            return Ok(());
+    }
+}
+
+impl Format for JsonFormat {
+    fn null(&mut self) {
+        self.out.push_str("null");
+    }
+
+    fn unknown(&mut self, _: &Refinements, _: &Type) -> Result<(), String> {
+        Err("the value is not known yet, and JSON cannot represent unknown values".into())
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.out.push_str(if b { "true" } else { "false" });
+    }
+
+    fn number(&mut self, n: &Number) -> Result<(), String> {
+        if n.is_nan() || n.is_infinite() {
+            return Err(format!("{n} cannot be represented in JSON"));
         }
-        match (value, ty) {
-            (
-                Value::Dynamic {
-                    ty: concrete,
-                    value,
-                },
-                _,
-            ) if **concrete == *ty => {
-                self.enter()?;
-                self.value(value, ty)?;
-                self.leave();
-            }
-            (Value::String(s), Type::String) => self.string(s),
-            (Value::Number(n), Type::Number) => {
-                if n.is_nan() || n.is_infinite() {
-                    return Err(self.error(format!("{n} cannot be represented in JSON")));
-                }
-                let _ = write!(self.out, "{n}");
-            }
-            (Value::Bool(b), Type::Bool) => self.out.push_str(if *b { "true" } else { "false" }),
-            (
-                Value::List(vs) | Value::Set(vs) | Value::Tuple(vs),
-                Type::List(element) | Type::Set(element),
-            ) => {
-                self.elements(vs, |_| element)?;
-            }
-            (Value::List(vs) | Value::Set(vs) | Value::Tuple(vs), Type::Tuple(types)) => {
-                if vs.len() != types.len() {
-                    return Err(self.error(format!(
-                        "a tuple of {} elements is required, but the value has {}",
-                        types.len(),
-                        vs.len()
-                    )));
-                }
-                self.elements(vs, |i| &types[i])?;
-            }
-            (Value::Map(entries) | Value::Object(entries), Type::Map(element)) => {
-                self.out.push('{');
-                self.enter()?;
-                for (i, (key, v)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push(',');
-                    }
-                    self.at.path.push(PathStep::Key(key.clone()));
-                    self.string(key);
-                    self.out.push(':');
-                    self.value(v, element)?;
-                    self.at.path.pop();
-                }
-                self.leave();
-                self.out.push('}');
-            }
-            (Value::Map(entries) | Value::Object(entries), Type::Object { attributes, .. }) => {
-                if let Some(extra) = entries.keys().find(|k| !attributes.contains_key(*k)) {
-                    self.at.path.push(PathStep::Attribute(extra.clone()));
-                    return Err(self.error(
-                        "unsupported attribute: the object type has no attribute of this name",
-                    ));
-                }
-                self.out.push('{');
-                self.enter()?;
-                for (i, (name, attribute_type)) in attributes.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push(',');
-                    }
-                    self.at.path.push(PathStep::Attribute(name.clone()));
-                    self.string(name);
-                    self.out.push(':');
-                    self.value(entries.get(name).unwrap_or(&Value::Null), attribute_type)?;
-                    self.at.path.pop();
-                }
-                self.leave();
-                self.out.push('}');
-            }
-            (Value::Dynamic { ty: concrete, .. }, _) => {
-                return Err(self.error(format!(
-                    "a value of type {concrete} cannot stand where {ty} is required"
-                )));
-            }
-            (value, ty) => {
-                return Err(self.error(format!("a {} cannot be encoded as {ty}", value.kind())));
-            }
-        }
+        let _ = write!(self.out, "{n}");
         Ok(())
     }
 
-    fn elements<'t>(
-        &mut self,
-        values: &[Value],
-        type_of: impl Fn(usize) -> &'t Type,
-    ) -> Result<(), EncodeError> {
-        self.out.push('[');
-        self.enter()?;
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.out.push(',');
-            }
-            self.at.path.push(PathStep::Index(i as i64));
-            self.value(v, type_of(i))?;
-            self.at.path.pop();
-        }
-        self.leave();
-        self.out.push(']');
+    fn string(&mut self, s: &str) -> Result<(), String> {
+        self.quoted(s);
         Ok(())
+    }
+
+    fn begin_dynamic(&mut self, _: &Type) -> Result<(), String> {
+        self.out.push_str("{\"value\":");
+        Ok(())
+    }
+
+    fn end_dynamic(&mut self, ty: &Type) {
+        self.out.push_str(",\"type\":");
+        self.out.push_str(&ty.to_json_string());
+        self.out.push('}');
+    }
+
+    fn begin_sequence(&mut self, _: usize) -> Result<(), String> {
+        self.out.push('[');
+        Ok(())
+    }
+
+    fn element(&mut self, index: usize) {
+        self.separate(index);
+    }
+
+    fn end_sequence(&mut self) {
+        self.out.push(']');
+    }
+
+    fn begin_map(&mut self, _: usize) -> Result<(), String> {
+        self.out.push('{');
+        Ok(())
+    }
+
+    fn key(&mut self, index: usize, key: &str) -> Result<(), String> {
+        self.separate(index);
+        self.quoted(key);
+        self.out.push(':');
+        Ok(())
+    }
+
+    fn end_map(&mut self) {
+        self.out.push('}');
     }
 }
 

@@ -26,6 +26,7 @@
 //! Numbers are exact ([`Number`]): integers of any size and decimal
 //! fractions survive a decode/encode round trip unchanged.
 
+mod encode;
 mod error;
 pub mod json;
 pub mod msgpack;

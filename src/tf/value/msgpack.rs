@@ -28,6 +28,7 @@
 
 use std::collections::BTreeMap;
 
+use super::encode::{self, Format};
 use super::error::{DecodeError, EncodeError};
 use super::number::{Number, WireNumber};
 use super::path::PathStep;
@@ -60,9 +61,9 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
 
 /// Encodes `value` as type `ty`, byte for byte as cty would.
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
-    let mut encoder = Encoder::default();
-    encoder.value(value, ty)?;
-    Ok(encoder.out)
+    let mut writer = Writer::default();
+    encode::encode(&mut writer, value, ty)?;
+    Ok(writer.out)
 }
 
 // ---------------------------------------------------------------------------
@@ -536,25 +537,14 @@ impl<'a> Decoder<'a> {
 // ---------------------------------------------------------------------------
 // Writing
 
+/// msgpack's spelling of a value, for the shared walk. Failures are
+/// messages; the walk adds the path.
 #[derive(Default)]
-struct Encoder {
+struct Writer {
     out: Vec<u8>,
-    at: Position,
 }
 
-impl Encoder {
-    fn error(&self, message: impl Into<String>) -> EncodeError {
-        self.at.error(message)
-    }
-
-    fn enter(&mut self) -> Result<(), EncodeError> {
-        self.at.enter()
-    }
-
-    fn leave(&mut self) {
-        self.at.leave();
-    }
-
+impl Writer {
     fn put(&mut self, marker: u8, n: u64, width: usize) {
         self.out.push(marker);
         self.out.extend_from_slice(&n.to_be_bytes()[8 - width..]);
@@ -562,10 +552,6 @@ impl Encoder {
 
     fn nil(&mut self) {
         self.out.push(0xc0);
-    }
-
-    fn bool(&mut self, b: bool) {
-        self.out.push(if b { 0xc3 } else { 0xc2 });
     }
 
     fn uint(&mut self, n: u64) {
@@ -596,13 +582,13 @@ impl Encoder {
     }
 
     /// A length for a string, binary, array or map header.
-    fn length(&self, n: usize) -> Result<u64, EncodeError> {
+    fn length(&self, n: usize) -> Result<u64, String> {
         u32::try_from(n)
             .map(u64::from)
-            .map_err(|_| self.error("too long for msgpack (more than 2^32 - 1)"))
+            .map_err(|_| "too long for msgpack (more than 2^32 - 1)".to_owned())
     }
 
-    fn str(&mut self, s: &str) -> Result<(), EncodeError> {
+    fn str(&mut self, s: &str) -> Result<(), String> {
         let n = self.length(s.len())?;
         match n {
             0..=31 => self.out.push(0xa0 | n as u8),
@@ -614,7 +600,7 @@ impl Encoder {
         Ok(())
     }
 
-    fn bin(&mut self, b: &[u8]) -> Result<(), EncodeError> {
+    fn bin(&mut self, b: &[u8]) -> Result<(), String> {
         let n = self.length(b.len())?;
         match n {
             0..=0xff => self.put(0xc4, n, 1),
@@ -625,7 +611,7 @@ impl Encoder {
         Ok(())
     }
 
-    fn array_len(&mut self, n: usize) -> Result<(), EncodeError> {
+    fn array_len(&mut self, n: usize) -> Result<(), String> {
         let n = self.length(n)?;
         match n {
             0..=15 => self.out.push(0x90 | n as u8),
@@ -635,7 +621,7 @@ impl Encoder {
         Ok(())
     }
 
-    fn map_len(&mut self, n: usize) -> Result<(), EncodeError> {
+    fn map_len(&mut self, n: usize) -> Result<(), String> {
         let n = self.length(n)?;
         match n {
             0..=15 => self.out.push(0x80 | n as u8),
@@ -645,7 +631,7 @@ impl Encoder {
         Ok(())
     }
 
-    fn ext_header(&mut self, code: i8, len: usize) -> Result<(), EncodeError> {
+    fn ext_header(&mut self, code: i8, len: usize) -> Result<(), String> {
         let n = self.length(len)?;
         match n {
             1 => self.out.push(0xd4),
@@ -660,142 +646,19 @@ impl Encoder {
         self.out.push(code as u8);
         Ok(())
     }
+}
 
-    fn number(&mut self, n: &Number) -> Result<(), EncodeError> {
-        match n.wire_form() {
-            WireNumber::Int(i) => self.int(i),
-            WireNumber::Float(f) => self.f64(f),
-            WireNumber::Text(s) => self.str(&s)?,
-            WireNumber::NaN => return Err(self.error("NaN is not a number; it cannot be encoded")),
-        }
-        Ok(())
+impl Format for Writer {
+    fn null(&mut self) {
+        self.nil();
     }
 
-    fn value(&mut self, value: &Value, ty: &Type) -> Result<(), EncodeError> {
-        match value {
-            Value::Unknown(refinements) => return self.unknown(refinements, ty),
-            Value::Null => {
-                self.nil();
-                return Ok(());
-            }
-            _ => {}
-        }
-        if let Type::Dynamic = ty {
-            let Value::Dynamic {
-                ty: concrete,
-                value,
-            } = value
-            else {
-                return Err(self.error(format!(
-                    "a {} at a dynamic position needs its concrete type (Value::Dynamic)",
-                    value.kind()
-                )));
-            };
-            self.array_len(2)?;
-            self.bin(&concrete.to_json())?;
-            self.enter()?;
-            self.value(value, concrete)?;
-            self.leave();
-            return Ok(());
-        }
-        match (value, ty) {
-            (
-                Value::Dynamic {
-                    ty: concrete,
-                    value,
-                },
-                _,
-            ) if **concrete == *ty => {
-                self.enter()?;
-                self.value(value, ty)?;
-                self.leave();
-            }
-            (Value::String(s), Type::String) => self.str(s)?,
-            (Value::Number(n), Type::Number) => self.number(n)?,
-            (Value::Bool(b), Type::Bool) => self.bool(*b),
-            (
-                Value::List(vs) | Value::Set(vs) | Value::Tuple(vs),
-                Type::List(element) | Type::Set(element),
-            ) => {
-                self.array_len(vs.len())?;
-                self.elements(vs, |_| element)?;
-            }
-            (Value::List(vs) | Value::Set(vs) | Value::Tuple(vs), Type::Tuple(types)) => {
-                if vs.len() != types.len() {
-                    return Err(self.error(format!(
-                        "a tuple of {} elements is required, but the value has {}",
-                        types.len(),
-                        vs.len()
-                    )));
-                }
-                self.array_len(vs.len())?;
-                self.elements(vs, |i| &types[i])?;
-            }
-            (Value::Map(entries) | Value::Object(entries), Type::Map(element)) => {
-                self.map_len(entries.len())?;
-                self.enter()?;
-                for (key, v) in entries {
-                    self.at.path.push(PathStep::Key(key.clone()));
-                    self.str(key)?;
-                    self.value(v, element)?;
-                    self.at.path.pop();
-                }
-                self.leave();
-            }
-            (Value::Map(entries) | Value::Object(entries), Type::Object { attributes, .. }) => {
-                if let Some(extra) = entries.keys().find(|k| !attributes.contains_key(*k)) {
-                    self.at.path.push(PathStep::Attribute(extra.clone()));
-                    return Err(self.error(
-                        "unsupported attribute: the object type has no attribute of this name",
-                    ));
-                }
-                self.map_len(attributes.len())?;
-                self.enter()?;
-                for (name, attribute_type) in attributes {
-                    self.at.path.push(PathStep::Attribute(name.clone()));
-                    self.str(name)?;
-                    self.value(entries.get(name).unwrap_or(&Value::Null), attribute_type)?;
-                    self.at.path.pop();
-                }
-                self.leave();
-            }
-            (Value::Dynamic { ty: concrete, .. }, _) => {
-                return Err(self.error(format!(
-                    "a value of type {concrete} cannot stand where {ty} is required"
-                )));
-            }
-            (value, ty) => {
-                return Err(self.error(format!("a {} cannot be encoded as {ty}", value.kind())));
-            }
-        }
-        Ok(())
-    }
-
-    fn elements<'t>(
-        &mut self,
-        values: &[Value],
-        type_of: impl Fn(usize) -> &'t Type,
-    ) -> Result<(), EncodeError> {
-        self.enter()?;
-        for (i, v) in values.iter().enumerate() {
-            self.at.path.push(PathStep::Index(i as i64));
-            self.value(v, type_of(i))?;
-            self.at.path.pop();
-        }
-        self.leave();
-        Ok(())
-    }
-
-    /// An unknown value, refined as far as the refinements apply to `ty`.
-    fn unknown(&mut self, refinements: &Refinements, ty: &Type) -> Result<(), EncodeError> {
+    fn unknown(&mut self, refinements: &Refinements, ty: &Type) -> Result<(), String> {
         if ty.is_dynamic() {
             self.out.extend_from_slice(&PLAIN_UNKNOWN);
             return Ok(());
         }
-        let mut payload = Encoder {
-            out: Vec::new(),
-            at: self.at.clone(),
-        };
+        let mut payload = Writer::default();
         let mut count = 0;
         if refinements.not_null {
             payload.uint(1);
@@ -856,13 +719,58 @@ impl Encoder {
             self.out.extend_from_slice(&PLAIN_UNKNOWN);
             return Ok(());
         }
-        let mut header = Encoder::default();
+        let mut header = Writer::default();
         header.map_len(count)?;
         self.ext_header(EXT_REFINED_UNKNOWN, header.out.len() + payload.out.len())?;
         self.out.extend_from_slice(&header.out);
         self.out.extend_from_slice(&payload.out);
         Ok(())
     }
+
+    fn bool(&mut self, b: bool) {
+        self.out.push(if b { 0xc3 } else { 0xc2 });
+    }
+
+    fn number(&mut self, n: &Number) -> Result<(), String> {
+        match n.wire_form() {
+            WireNumber::Int(i) => self.int(i),
+            WireNumber::Float(f) => self.f64(f),
+            WireNumber::Text(s) => self.str(&s)?,
+            WireNumber::NaN => return Err("NaN is not a number; it cannot be encoded".into()),
+        }
+        Ok(())
+    }
+
+    fn string(&mut self, s: &str) -> Result<(), String> {
+        self.str(s)
+    }
+
+    /// A two-element array: the type's JSON description as binary, then
+    /// the value.
+    fn begin_dynamic(&mut self, ty: &Type) -> Result<(), String> {
+        self.array_len(2)?;
+        self.bin(&ty.to_json())
+    }
+
+    fn end_dynamic(&mut self, _: &Type) {}
+
+    fn begin_sequence(&mut self, len: usize) -> Result<(), String> {
+        self.array_len(len)
+    }
+
+    fn element(&mut self, _: usize) {}
+
+    fn end_sequence(&mut self) {}
+
+    fn begin_map(&mut self, len: usize) -> Result<(), String> {
+        self.map_len(len)
+    }
+
+    fn key(&mut self, _: usize, key: &str) -> Result<(), String> {
+        self.str(key)
+    }
+
+    fn end_map(&mut self) {}
 }
 
 /// A string prefix short enough for the wire: cty keeps up to 256 bytes and
