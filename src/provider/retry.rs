@@ -79,27 +79,26 @@ mod tests {
 
     #[test]
     fn classifies_throttles_transients_and_answers() {
-        assert_eq!(
-            classify_service_error("ThrottlingException", "Rate exceeded", 400),
-            Failure::Throttled
-        );
-        assert_eq!(classify_service_error("", "", 429), Failure::Throttled);
-        assert_eq!(
-            classify_service_error("InternalServiceError", "", 500),
-            Failure::Transient
-        );
-        assert_eq!(
-            classify_service_error("Whatever", "", 503),
-            Failure::Transient
-        );
-        assert_eq!(
-            classify_service_error("AccessDeniedException", "no", 400),
-            Failure::Final
-        );
-        assert_eq!(
-            classify_service_error("ResourceExistsException", "", 400),
-            Failure::Final
-        );
+        let cases = [
+            (
+                "ThrottlingException",
+                "Rate exceeded",
+                400,
+                Failure::Throttled,
+            ),
+            ("", "", 429, Failure::Throttled),
+            ("InternalServiceError", "", 500, Failure::Transient),
+            ("Whatever", "", 503, Failure::Transient),
+            ("AccessDeniedException", "no", 400, Failure::Final),
+            ("ResourceExistsException", "", 400, Failure::Final),
+        ];
+        for (code, message, status, expected) in cases {
+            assert_eq!(
+                classify_service_error(code, message, status),
+                expected,
+                "{code} {message:?} {status}"
+            );
+        }
     }
 
     #[test]

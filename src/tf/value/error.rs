@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::path::{AttributePath, PathStep};
+use super::position::AtPath;
 
 /// Input that could not be decoded as a value of the requested type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,54 +25,41 @@ pub struct EncodeError {
     pub message: String,
 }
 
-impl DecodeError {
-    pub fn new(path: AttributePath, message: impl Into<String>) -> Self {
-        Self {
-            path,
-            message: message.into(),
+/// The two errors differ only in meaning: one set of constructors, `Display`
+/// ("path: message", or the message alone at the root) and path hooks serves both.
+macro_rules! path_error {
+    ($error:ident) => {
+        impl $error {
+            pub fn new(path: AttributePath, message: impl Into<String>) -> Self {
+                Self {
+                    path,
+                    message: message.into(),
+                }
+            }
         }
-    }
 
-    pub(crate) fn at(steps: &[PathStep], message: impl Into<String>) -> Self {
-        Self::new(AttributePath(steps.to_vec()), message)
-    }
-}
-
-impl EncodeError {
-    pub fn new(path: AttributePath, message: impl Into<String>) -> Self {
-        Self {
-            path,
-            message: message.into(),
+        impl AtPath for $error {
+            fn at(steps: &[PathStep], message: String) -> Self {
+                Self::new(AttributePath(steps.to_vec()), message)
+            }
         }
-    }
 
-    pub(crate) fn at(steps: &[PathStep], message: impl Into<String>) -> Self {
-        Self::new(AttributePath(steps.to_vec()), message)
-    }
+        impl fmt::Display for $error {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                if self.path.is_empty() {
+                    f.write_str(&self.message)
+                } else {
+                    write!(f, "{}: {}", self.path, self.message)
+                }
+            }
+        }
+
+        impl std::error::Error for $error {}
+    };
 }
 
-fn write_with_path(f: &mut fmt::Formatter<'_>, path: &AttributePath, message: &str) -> fmt::Result {
-    if path.is_empty() {
-        f.write_str(message)
-    } else {
-        write!(f, "{path}: {message}")
-    }
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_with_path(f, &self.path, &self.message)
-    }
-}
-
-impl fmt::Display for EncodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_with_path(f, &self.path, &self.message)
-    }
-}
-
-impl std::error::Error for DecodeError {}
-impl std::error::Error for EncodeError {}
+path_error!(DecodeError);
+path_error!(EncodeError);
 
 #[cfg(test)]
 mod tests {

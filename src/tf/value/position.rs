@@ -2,25 +2,12 @@
 //! name, and the nesting depth that [`MAX_DEPTH`] bounds. Shared by the
 //! msgpack and JSON encoders and decoders.
 
-use super::error::{DecodeError, EncodeError};
 use super::path::PathStep;
 use super::MAX_DEPTH;
 
 /// An error that names the path where it happened.
 pub(super) trait AtPath {
     fn at(steps: &[PathStep], message: String) -> Self;
-}
-
-impl AtPath for DecodeError {
-    fn at(steps: &[PathStep], message: String) -> Self {
-        DecodeError::at(steps, message)
-    }
-}
-
-impl AtPath for EncodeError {
-    fn at(steps: &[PathStep], message: String) -> Self {
-        EncodeError::at(steps, message)
-    }
 }
 
 #[derive(Clone, Debug, Default)]
