@@ -39,6 +39,7 @@ pub use record::{Injected, Operation};
 
 use record::Recorder;
 use server::Shared;
+use tool_http::ServerHandle;
 
 /// What to start.
 #[derive(Clone, Debug)]
@@ -74,10 +75,8 @@ impl Default for ProxyConfig {
 
 /// A running proxy. Dropping it stops the proxy too (without waiting).
 pub struct ProxyHandle {
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    done: Option<tokio::sync::oneshot::Receiver<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: ServerHandle,
 }
 
 /// Starts a proxy; it is listening when this returns.
@@ -111,43 +110,25 @@ pub fn start_blocking(config: ProxyConfig) -> std::io::Result<ProxyHandle> {
     })?;
     let shared = Arc::new(Shared::new(&config.upstream, config.faults, recorder)?);
     let listener = std::net::TcpListener::bind(config.listen)?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("aws-fault-proxy")
-        .enable_all()
-        .build()?;
-    let listener = {
-        let _guard = runtime.enter();
-        tokio::net::TcpListener::from_std(listener)?
-    };
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     let serve_shared = shared.clone();
-    let thread = std::thread::Builder::new()
-        .name("aws-fault-proxy".to_string())
-        .spawn(move || {
-            runtime.block_on(server::serve(listener, serve_shared));
-            drop(runtime);
-            let _ = done_tx.send(());
-        })?;
-    Ok(ProxyHandle {
-        addr,
-        shared,
-        done: Some(done_rx),
-        thread: Some(thread),
-    })
+    let server = ServerHandle::spawn(
+        "aws-fault-proxy",
+        listener,
+        shared.shutdown.clone(),
+        move |stream, shutdown| server::connection(stream, serve_shared.clone(), shutdown),
+    )?;
+    Ok(ProxyHandle { shared, server })
 }
 
 impl ProxyHandle {
     /// The address listened on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.server.local_addr()
     }
 
     /// `http://127.0.0.1:PORT`, for an SDK's endpoint URL.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.local_addr())
     }
 
     /// The operations recorded so far (since the last clear), in the order they were answered.
@@ -180,38 +161,24 @@ impl ProxyHandle {
 
     /// Resolves once a shutdown was asked for (`POST /_proxy/shutdown` or [`Self::shutdown`]).
     pub async fn shutdown_requested(&self) {
-        let mut rx = self.shared.shutdown.subscribe();
-        let _ = rx.wait_for(|stop| *stop).await;
+        self.server.shutdown_requested().await;
     }
 
     /// Stops accepting, lets in-flight requests finish (up to 5 s) and waits until it is done.
-    pub async fn shutdown(mut self) {
-        self.shared.shutdown.send_replace(true);
-        if let Some(done) = self.done.take() {
-            let _ = done.await;
-        }
-        self.thread.take();
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 
     /// [`Self::shutdown`] for code without an async runtime.
-    pub fn shutdown_blocking(mut self) {
-        self.shared.shutdown.send_replace(true);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for ProxyHandle {
-    fn drop(&mut self) {
-        self.shared.shutdown.send_replace(true);
+    pub fn shutdown_blocking(self) {
+        self.server.shutdown_blocking();
     }
 }
 
 impl std::fmt::Debug for ProxyHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProxyHandle")
-            .field("addr", &self.addr)
+            .field("addr", &self.local_addr())
             .field("upstream", &self.shared.upstream)
             .finish()
     }

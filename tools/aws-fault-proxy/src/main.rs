@@ -1,10 +1,13 @@
 //! Command-line wrapper around the `aws_fault_proxy` library.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aws_fault_proxy::{start, Faults, ProxyConfig};
+use tool_http::{
+    current_thread_runtime, listen_addr, parse_command_line, print_listening, signalled, unknown,
+    Arg, Args,
+};
 
 const USAGE: &str = "\
 usage: aws-fault-proxy [--listen 127.0.0.1:0] [--upstream http://127.0.0.1:4566]
@@ -25,32 +28,18 @@ Admin endpoints (never forwarded):
 fn parse_args(args: Vec<String>) -> Result<ProxyConfig, String> {
     let mut config = ProxyConfig::default();
     let mut faults_file: Option<PathBuf> = None;
-    let mut args = args.into_iter();
+    let mut args = Args::new(args);
     while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        if flag == "-h" || flag == "--help" {
-            return Err(String::new());
-        }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
-            "--listen" => {
-                let v = value()?;
-                config.listen = v
-                    .parse()
-                    .map_err(|e| format!("--listen {v:?}: not an IP:PORT address ({e})"))?;
-            }
-            "--upstream" => config.upstream = value()?,
-            "--record" => config.record = Some(PathBuf::from(value()?)),
-            "--faults" => faults_file = Some(PathBuf::from(value()?)),
-            other => return Err(format!("unknown argument {other:?}")),
+        match arg {
+            Arg::Help => return Err(String::new()),
+            Arg::Flag(flag) => match flag.as_str() {
+                "--listen" => config.listen = listen_addr(&args.value(&flag)?)?,
+                "--upstream" => config.upstream = args.value(&flag)?,
+                "--record" => config.record = Some(PathBuf::from(args.value(&flag)?)),
+                "--faults" => faults_file = Some(PathBuf::from(args.value(&flag)?)),
+                other => return Err(unknown(other)),
+            },
+            Arg::Positional(other) => return Err(unknown(&other)),
         }
     }
     if let Some(path) = faults_file {
@@ -62,26 +51,13 @@ fn parse_args(args: Vec<String>) -> Result<ProxyConfig, String> {
 }
 
 fn main() -> ExitCode {
-    let config = match parse_args(std::env::args().skip(1).collect()) {
+    let config = match parse_command_line("aws-fault-proxy", USAGE, parse_args) {
         Ok(c) => c,
-        Err(e) if e.is_empty() => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("aws-fault-proxy: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match current_thread_runtime("aws-fault-proxy") {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("aws-fault-proxy: cannot start a runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async {
         let upstream = config.upstream.clone();
@@ -92,24 +68,16 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "listening on {}", proxy.local_addr());
-            let _ = out.flush();
-        }
+        print_listening(proxy.local_addr());
         eprintln!("aws-fault-proxy: forwarding to {upstream}");
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("aws-fault-proxy: cannot watch SIGTERM: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
         tokio::select! {
             _ = proxy.shutdown_requested() => {}
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            signalled = signalled() => {
+                if let Err(e) = signalled {
+                    eprintln!("aws-fault-proxy: cannot watch signals: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
         }
         proxy.shutdown().await;
         ExitCode::SUCCESS

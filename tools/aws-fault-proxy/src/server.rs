@@ -1,4 +1,4 @@
-//! The proxy itself: accept loop, fault injection, forwarding and the admin endpoints.
+//! The proxy itself: connections, fault injection, forwarding and the admin endpoints.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -13,17 +13,16 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_TYPE};
 use hyper::http::uri::{Authority, Scheme};
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode, Uri, Version};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
+use tool_http::DRAIN;
 
 use crate::aws;
 use crate::faults::{After, Before, FaultState, Faults, FaultsError};
@@ -34,8 +33,6 @@ pub(crate) type Body = BoxBody<Bytes, BoxError>;
 
 /// Largest request body read (AWS JSON requests are small; a SecretString is at most 64 KiB).
 const MAX_BODY: usize = 16 * 1024 * 1024;
-/// How long in-flight requests get to finish once shutdown is asked for.
-const DRAIN: Duration = Duration::from_secs(5);
 const AWS_JSON: &str = "application/x-amz-json-1.1";
 
 pub(crate) struct Shared {
@@ -104,39 +101,6 @@ impl Shared {
     }
 }
 
-/// Accepts connections until shutdown is asked for, then gives in-flight requests a moment.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    let mut shutdown = shared.shutdown.subscribe();
-    let mut conns = JoinSet::new();
-    loop {
-        tokio::select! {
-            () = stopped(&mut shutdown) => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    conns.spawn(connection(stream, shared.clone()));
-                }
-                Err(e) => {
-                    // Out of file descriptors and the like: wait instead of spinning.
-                    eprintln!("aws-fault-proxy: accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-        }
-    }
-    drop(listener);
-    let drained =
-        tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} }).await;
-    if drained.is_err() {
-        conns.abort_all();
-    }
-}
-
-/// Resolves once shutdown is asked for.
-async fn stopped(rx: &mut watch::Receiver<bool>) {
-    let _ = rx.wait_for(|stop| *stop).await;
-}
-
 /// Returned by the service to make hyper drop the connection without answering.
 #[derive(Debug)]
 struct ResetConnection;
@@ -203,25 +167,19 @@ impl AsyncWrite for ResetOnDrop {
     }
 }
 
-async fn connection(stream: TcpStream, shared: Arc<Shared>) {
-    let _ = stream.set_nodelay(true);
+/// Serves one accepted connection; a fault can make it end with a reset.
+pub(crate) async fn connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<bool>,
+) {
     let reset = Arc::new(AtomicBool::new(false));
-    let io = TokioIo::new(ResetOnDrop {
+    let io = ResetOnDrop {
         stream,
         reset: reset.clone(),
-    });
-    let svc_shared = shared.clone();
-    let service = service_fn(move |req| handle(svc_shared.clone(), reset.clone(), req));
-    let conn = http1::Builder::new().serve_connection(io, service);
-    let mut conn = std::pin::pin!(conn);
-    let mut shutdown = shared.shutdown.subscribe();
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        () = stopped(&mut shutdown) => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(DRAIN, conn).await;
-        }
-    }
+    };
+    let service = service_fn(move |req| handle(shared.clone(), reset.clone(), req));
+    tool_http::serve_connection(io, service, shutdown).await;
 }
 
 fn now_ms() -> u64 {

@@ -42,6 +42,7 @@ pub use catalog::{Catalog, CatalogError, Package, Release, SigningKey, SIGNING_K
 pub use server::{RequestRecord, PROVIDERS_V1};
 
 use server::Shared;
+use tool_http::ServerHandle;
 
 /// What to serve, and where.
 #[derive(Clone, Debug)]
@@ -74,9 +75,8 @@ impl RegistryConfig {
 
 /// A running registry. Dropping it stops the server too (without waiting).
 pub struct RegistryHandle {
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: ServerHandle,
 }
 
 fn invalid(msg: String) -> std::io::Error {
@@ -94,35 +94,20 @@ pub fn start_blocking(config: RegistryConfig) -> std::io::Result<RegistryHandle>
     let catalog = Catalog::scan(&config.namespace, &config.type_name, &config.dirs)
         .map_err(|e| invalid(e.0))?;
     let listener = std::net::TcpListener::bind(config.listen)?;
-    listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("registry-server")
-        .enable_all()
-        .build()?;
-    let listener = {
-        let _guard = runtime.enter();
-        tokio::net::TcpListener::from_std(listener)?
-    };
     let shared = Arc::new(Shared {
         catalog,
         fallback_base: format!("http://{addr}"),
         requests: Mutex::new(Vec::new()),
-        shutdown: tokio::sync::watch::channel(false).0,
     });
     let serve_shared = shared.clone();
-    let thread = std::thread::Builder::new()
-        .name("registry-server".to_string())
-        .spawn(move || {
-            runtime.block_on(server::serve(listener, serve_shared));
-            runtime.shutdown_timeout(std::time::Duration::from_millis(100));
-        })?;
-    Ok(RegistryHandle {
-        addr,
-        shared,
-        thread: Some(thread),
-    })
+    let server = ServerHandle::spawn(
+        "registry-server",
+        listener,
+        tokio::sync::watch::channel(false).0,
+        move |stream, shutdown| server::connection(stream, serve_shared.clone(), shutdown),
+    )?;
+    Ok(RegistryHandle { shared, server })
 }
 
 /// [`start_blocking`] for async callers.
@@ -133,12 +118,12 @@ pub async fn start(config: RegistryConfig) -> std::io::Result<RegistryHandle> {
 impl RegistryHandle {
     /// The address listened on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.server.local_addr()
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.local_addr())
     }
 
     /// `http://127.0.0.1:PORT/v1/providers/`, the `providers.v1` service URL.
@@ -167,24 +152,15 @@ impl RegistryHandle {
     }
 
     /// Stops accepting, lets in-flight requests finish (up to 5 s) and waits until it is done.
-    pub fn shutdown_blocking(mut self) {
-        self.shared.shutdown.send_replace(true);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for RegistryHandle {
-    fn drop(&mut self) {
-        self.shared.shutdown.send_replace(true);
+    pub fn shutdown_blocking(self) {
+        self.server.shutdown_blocking();
     }
 }
 
 impl std::fmt::Debug for RegistryHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RegistryHandle")
-            .field("addr", &self.addr)
+            .field("addr", &self.local_addr())
             .field("versions", &self.shared.catalog.releases.keys())
             .finish()
     }

@@ -1,10 +1,13 @@
 //! Command-line wrapper around the `registry_server` library.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use registry_server::{start_blocking, RegistryConfig};
+use tool_http::{
+    current_thread_runtime, listen_addr, parse_command_line, print_listening, signalled, unknown,
+    Arg, Args,
+};
 
 const USAGE: &str = "\
 usage: registry-server [--listen 127.0.0.1:0] [--namespace project-planton] [--type planton]
@@ -24,32 +27,17 @@ SIGINT or SIGTERM.";
 
 fn parse_args(args: Vec<String>) -> Result<RegistryConfig, String> {
     let mut config = RegistryConfig::new("project-planton", "planton", Vec::new());
-    let mut args = args.into_iter();
+    let mut args = Args::new(args);
     while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        if flag == "-h" || flag == "--help" {
-            return Err(String::new());
-        }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
-            "--listen" => {
-                let v = value()?;
-                config.listen = v
-                    .parse()
-                    .map_err(|e| format!("--listen {v:?}: not an IP:PORT address ({e})"))?;
-            }
-            "--namespace" => config.namespace = value()?,
-            "--type" => config.type_name = value()?,
-            other if other.starts_with('-') => return Err(format!("unknown argument {other:?}")),
-            dir => config.dirs.push(PathBuf::from(dir)),
+        match arg {
+            Arg::Help => return Err(String::new()),
+            Arg::Flag(flag) => match flag.as_str() {
+                "--listen" => config.listen = listen_addr(&args.value(&flag)?)?,
+                "--namespace" => config.namespace = args.value(&flag)?,
+                "--type" => config.type_name = args.value(&flag)?,
+                other => return Err(unknown(other)),
+            },
+            Arg::Positional(dir) => config.dirs.push(PathBuf::from(dir)),
         }
     }
     if config.dirs.is_empty() {
@@ -59,16 +47,9 @@ fn parse_args(args: Vec<String>) -> Result<RegistryConfig, String> {
 }
 
 fn main() -> ExitCode {
-    let config = match parse_args(std::env::args().skip(1).collect()) {
+    let config = match parse_command_line("registry-server", USAGE, parse_args) {
         Ok(c) => c,
-        Err(e) if e.is_empty() => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("registry-server: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let registry = match start_blocking(config) {
         Ok(r) => r,
@@ -77,11 +58,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on {}", registry.local_addr());
-        let _ = out.flush();
-    }
+    print_listening(registry.local_addr());
     let catalog = registry.catalog();
     for release in catalog.versions() {
         let platforms: Vec<String> = release
@@ -111,24 +88,11 @@ fn main() -> ExitCode {
         registry.cli_config(&["registry.terraform.io", "registry.opentofu.org"])
     );
 
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match current_thread_runtime("registry-server") {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("registry-server: cannot start a runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    let waited = runtime.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
-        }
-    });
-    if let Err(e) = waited {
+    if let Err(e) = runtime.block_on(signalled()) {
         eprintln!("registry-server: cannot watch signals: {e}");
         return ExitCode::FAILURE;
     }

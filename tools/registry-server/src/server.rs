@@ -3,28 +3,21 @@
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, HOST};
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 use crate::catalog::Catalog;
 
 /// Where the provider registry protocol lives, as service discovery announces it.
 pub const PROVIDERS_V1: &str = "/v1/providers/";
-
-/// How long in-flight requests get once shutdown is asked for.
-const DRAIN: Duration = Duration::from_secs(5);
 
 /// One request the registry answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +34,6 @@ pub(crate) struct Shared {
     /// `http://ADDR` for clients that send no usable `Host` header.
     pub fallback_base: String,
     pub requests: Mutex<Vec<RequestRecord>>,
-    pub shutdown: watch::Sender<bool>,
 }
 
 /// What a request is answered with, before it becomes HTTP.
@@ -120,53 +112,14 @@ pub fn route(catalog: &Catalog, method: &Method, path: &str, base: &str) -> Answ
     }
 }
 
-/// Accepts connections until shutdown is asked for.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    let mut shutdown = shared.shutdown.subscribe();
-    let mut conns = JoinSet::new();
-    loop {
-        tokio::select! {
-            () = stopped(&mut shutdown) => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    conns.spawn(connection(stream, shared.clone()));
-                }
-                Err(e) => {
-                    eprintln!("registry-server: accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-        }
-    }
-    drop(listener);
-    let drained =
-        tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} }).await;
-    if drained.is_err() {
-        conns.abort_all();
-    }
-}
-
-/// Resolves once shutdown is asked for.
-async fn stopped(rx: &mut watch::Receiver<bool>) {
-    let _ = rx.wait_for(|stop| *stop).await;
-}
-
-async fn connection(stream: TcpStream, shared: Arc<Shared>) {
-    let _ = stream.set_nodelay(true);
-    let io = TokioIo::new(stream);
-    let svc_shared = shared.clone();
-    let service = service_fn(move |req| handle(svc_shared.clone(), req));
-    let conn = http1::Builder::new().serve_connection(io, service);
-    let mut conn = std::pin::pin!(conn);
-    let mut shutdown = shared.shutdown.subscribe();
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        () = stopped(&mut shutdown) => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(DRAIN, conn).await;
-        }
-    }
+/// Serves one accepted connection.
+pub(crate) async fn connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let service = service_fn(move |req| handle(shared.clone(), req));
+    tool_http::serve_connection(stream, service, shutdown).await;
 }
 
 async fn handle(
