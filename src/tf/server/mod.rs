@@ -2,6 +2,7 @@
 //! the request into engine values, call the engine, convert the answer.
 //! Failures become diagnostics in the response, never gRPC errors or panics.
 
+mod memory;
 mod timing;
 mod unsupported;
 
@@ -209,6 +210,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         type Resp = pb::upgrade_resource_state::Response;
         let request = request.into_inner();
         let _timer = RpcTimer::start("UpgradeResourceState");
+        memory::release_freed_memory();
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let raw = request.raw_state.unwrap_or_default();
         if raw.json.is_empty() && !raw.flatmap.is_empty() {
@@ -255,6 +257,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         type Resp = pb::read_resource::Response;
         let request = request.into_inner();
         let _timer = RpcTimer::start("ReadResource");
+        memory::release_freed_memory();
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let state = or_respond!(
             dynamic::decode(
@@ -265,6 +268,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             Resp
         );
         let (new_state, mut diags) = self.engine.read(entry, &state).await;
+        drop(state);
         let new_state = encode_state(&new_state, entry, &mut diags).or(request.current_state);
         Ok(Response::new(Resp {
             new_state,
@@ -279,27 +283,32 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         request: Request<pb::plan_resource_change::Request>,
     ) -> RpcResult<pb::plan_resource_change::Response> {
         type Resp = pb::plan_resource_change::Response;
-        let request = request.into_inner();
+        let mut request = request.into_inner();
         let _timer = RpcTimer::start("PlanResourceChange");
+        memory::release_freed_memory();
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let ty = &entry.value_type;
+        // Each wire form is dropped once decoded, and the decoded inputs
+        // before the answer is encoded: with thousands of names these copies
+        // are what the peak memory is made of.
         let prior = or_respond!(
-            dynamic::decode(request.prior_state.as_ref(), ty, "prior state"),
+            dynamic::decode(request.prior_state.take().as_ref(), ty, "prior state"),
             Resp
         );
         let proposed = or_respond!(
             dynamic::decode(
-                request.proposed_new_state.as_ref(),
+                request.proposed_new_state.take().as_ref(),
                 ty,
                 "proposed new state"
             ),
             Resp
         );
         let config = or_respond!(
-            dynamic::decode(request.config.as_ref(), ty, "resource configuration"),
+            dynamic::decode(request.config.take().as_ref(), ty, "resource configuration"),
             Resp
         );
         let mut outcome = self.engine.plan(entry, &prior, &proposed, &config).await;
+        drop((prior, proposed, config));
         let planned_state = encode_state(&outcome.planned_state, entry, &mut outcome.diagnostics);
         Ok(Response::new(Resp {
             planned_state,
@@ -319,23 +328,27 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         request: Request<pb::apply_resource_change::Request>,
     ) -> RpcResult<pb::apply_resource_change::Response> {
         type Resp = pb::apply_resource_change::Response;
-        let request = request.into_inner();
+        let mut request = request.into_inner();
         let _timer = RpcTimer::start("ApplyResourceChange");
+        memory::release_freed_memory();
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let ty = &entry.value_type;
+        // As in PlanResourceChange, but the prior state's wire form stays:
+        // it is the answer if the new state cannot be encoded.
         let prior = or_respond!(
             dynamic::decode(request.prior_state.as_ref(), ty, "prior state"),
             Resp
         );
         let planned = or_respond!(
-            dynamic::decode(request.planned_state.as_ref(), ty, "planned state"),
+            dynamic::decode(request.planned_state.take().as_ref(), ty, "planned state"),
             Resp
         );
         let config = or_respond!(
-            dynamic::decode(request.config.as_ref(), ty, "resource configuration"),
+            dynamic::decode(request.config.take().as_ref(), ty, "resource configuration"),
             Resp
         );
         let (new_state, mut diags) = self.engine.apply(entry, &prior, &planned, &config).await;
+        drop((prior, planned, config));
         // If the new state cannot be encoded, keep the prior state: it is
         // the last thing known to be true.
         let new_state = encode_state(&new_state, entry, &mut diags).or(request.prior_state);
@@ -354,6 +367,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         type Resp = pb::import_resource_state::Response;
         let request = request.into_inner();
         let _timer = RpcTimer::start("ImportResourceState");
+        memory::release_freed_memory();
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
         let (state, mut diags) = self.engine.import(entry, &request.id).await;
         let imported_resources = if diags.has_errors() || state.is_null() {
