@@ -137,6 +137,11 @@ provider "planton" {{
   skip_credentials_validation = true
   skip_requesting_account_id  = true
   recovery_window_in_days     = 7
+  # LocalStack looks secrets up by scanning its whole store, and a scan that
+  # meets a concurrent write fails with a 500 ("dictionary changed size
+  # during iteration"); with over ten thousand secrets that becomes common.
+  # More retries ride it out so the run measures the provider, not that race.
+  max_retries                 = 30
   endpoints {{
     secretsmanager = "{endpoint}"
     sts            = "{endpoint}"
