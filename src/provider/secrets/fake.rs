@@ -23,6 +23,8 @@ struct FakeState {
     calls: Vec<String>,
     /// Names whose every call fails with AccessDenied.
     denied: HashSet<String>,
+    /// Names with a resource policy.
+    with_policy: HashSet<String>,
 }
 
 fn error(kind: ErrorKind, code: &str, message: String) -> ApiError {
@@ -49,14 +51,29 @@ impl FakeSecrets {
         let arn = state.arn_for(name);
         state.secrets.insert(
             name.to_owned(),
-            SecretInfo {
-                name: name.to_owned(),
-                arn: arn.clone(),
-                scheduled_for_deletion,
-                tags,
-            },
+            SecretInfo::plain(name, &arn, scheduled_for_deletion, tags),
         );
         arn
+    }
+
+    /// Changes a secret as someone outside the provider could.
+    pub fn alter(&self, name: &str, change: impl FnOnce(&mut SecretInfo)) {
+        let mut state = self.state.lock().unwrap();
+        change(
+            state
+                .secrets
+                .get_mut(name)
+                .expect("alter a secret that exists"),
+        );
+    }
+
+    /// Gives a secret a resource policy.
+    pub fn attach_policy(&self, name: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .with_policy
+            .insert(name.to_owned());
     }
 
     pub fn deny(&self, name: &str) {
@@ -139,12 +156,7 @@ impl SecretsApi for FakeSecrets {
             });
         }
         let arn = state.arn_for(name);
-        let info = SecretInfo {
-            name: name.to_owned(),
-            arn: arn.clone(),
-            scheduled_for_deletion: false,
-            tags: tags.clone(),
-        };
+        let info = SecretInfo::plain(name, &arn, false, tags.clone());
         state.secrets.insert(name.to_owned(), info);
         Ok(arn)
     }
@@ -195,5 +207,11 @@ impl SecretsApi for FakeSecrets {
             secret.tags.remove(key);
         }
         Ok(())
+    }
+
+    async fn has_resource_policy(&self, arn: &str) -> ApiResult<bool> {
+        let mut state = self.enter("GetResourcePolicy", arn)?;
+        let name = state.secret_mut(arn)?.name.clone();
+        Ok(state.with_policy.contains(&name))
     }
 }

@@ -22,6 +22,33 @@ pub struct SecretInfo {
     /// True while the secret is scheduled for deletion.
     pub scheduled_for_deletion: bool,
     pub tags: BTreeMap<String, String>,
+    /// The KMS key, when DescribeSecret names one (absent means the
+    /// AWS-managed key).
+    pub kms_key_id: Option<String>,
+    /// True when the secret is replicated to other regions.
+    pub replicated: bool,
+    pub rotation_enabled: bool,
+}
+
+impl SecretInfo {
+    /// A secret as this provider creates it: no custom key, no replicas,
+    /// no rotation.
+    pub fn plain(
+        name: &str,
+        arn: &str,
+        scheduled_for_deletion: bool,
+        tags: BTreeMap<String, String>,
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            arn: arn.to_owned(),
+            scheduled_for_deletion,
+            tags,
+            kms_key_id: None,
+            replicated: false,
+            rotation_enabled: false,
+        }
+    }
 }
 
 /// How a failed call failed, as far as the resource logic cares.
@@ -72,4 +99,7 @@ pub trait SecretsApi: Send + Sync {
     async fn delete(&self, arn: &str, recovery_window_in_days: i64) -> ApiResult<()>;
     async fn tag(&self, arn: &str, tags: &BTreeMap<String, String>) -> ApiResult<()>;
     async fn untag(&self, arn: &str, keys: &[String]) -> ApiResult<()>;
+    /// GetResourcePolicy: whether the secret has a resource policy. (The
+    /// answer carries the policy, never the value.)
+    async fn has_resource_policy(&self, arn: &str) -> ApiResult<bool>;
 }

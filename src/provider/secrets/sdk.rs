@@ -28,9 +28,10 @@ enum Operation {
     DeleteSecret,
     TagResource,
     UntagResource,
+    GetResourcePolicy,
 }
 
-const OPERATIONS: usize = 6;
+const OPERATIONS: usize = 7;
 
 pub struct SdkSecrets {
     client: Client,
@@ -223,6 +224,9 @@ impl SecretsApi for SdkSecrets {
                     arn: output.arn.unwrap_or_default(),
                     scheduled_for_deletion: output.deleted_date.is_some(),
                     tags,
+                    kms_key_id: output.kms_key_id,
+                    replicated: !output.replication_status.unwrap_or_default().is_empty(),
+                    rotation_enabled: output.rotation_enabled.unwrap_or(false),
                 }))
             }
             Err(error) if error.kind == ErrorKind::NotFound => Ok(None),
@@ -286,6 +290,17 @@ impl SecretsApi for SdkSecrets {
         })
         .await?;
         Ok(())
+    }
+
+    async fn has_resource_policy(&self, arn: &str) -> ApiResult<bool> {
+        let output = self
+            .call(Operation::GetResourcePolicy, || {
+                self.client.get_resource_policy().secret_id(arn).send()
+            })
+            .await?;
+        Ok(output
+            .resource_policy
+            .is_some_and(|policy| !policy.trim().is_empty()))
     }
 }
 

@@ -2,7 +2,7 @@
 //! names, run concurrently. Whatever happens, the returned state lists
 //! exactly the names that exist and belong to this resource.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::provider::batch::{run_all, Outcome};
 use crate::provider::secrets::ApiError;
@@ -12,12 +12,17 @@ use crate::tf::diag::Diagnostics;
 use crate::tf::stop::StopSignal;
 use crate::tf::value::{AttributePath, Value};
 
-use super::ensure::{ensure_secret, EnsureError};
-use super::id::derive_id;
+use super::ensure::{carry_out, ensure_secret, judge, Action, Claim, EnsureError};
+use super::id::new_id;
 use super::model::{known_names, SecretsState};
-use super::report::NameReport;
+use super::ownership::Owner;
+use super::refusal::{explain_refusals, refused_detail};
+use super::report::{brief_listing, NameReport};
 use super::schema::SECRET_NAMES;
 
+/// Creates every name, or nothing: each name is first described and
+/// judged, and if any is not this new resource's to take, the create fails
+/// before a single write.
 pub async fn create(
     client: &Configured,
     stop: &StopSignal,
@@ -27,10 +32,29 @@ pub async fn create(
     let Some(names) = planned_names(planned, diags) else {
         return Value::Null;
     };
-    let id = derive_id(&client.region, &names);
+    let id = match new_id() {
+        Ok(id) => id,
+        Err(problem) => {
+            diags.error(
+                "Cannot create a resource id",
+                format!("The provider could not draw a random resource id: {problem}. Nothing was created; check the machine and apply again."),
+            );
+            return Value::Null;
+        }
+    };
     let tags = ownership_tags(&client.default_tags, &id);
+    let owner = Owner::new(&id);
+    let default_tag_keys = default_tag_keys(client);
+    let claim = Claim {
+        owner: &owner,
+        default_tag_keys: &default_tag_keys,
+        tags: &tags,
+    };
+    let Some(actions) = check_names(client, stop, names, &claim, diags).await else {
+        return Value::Null;
+    };
     let mut state = SecretsState::new(id, tags.clone());
-    add_names(client, stop, &mut state, names, &tags, diags).await;
+    add_names(client, stop, &mut state, actions, &claim, diags).await;
     if diags.has_errors() {
         if state.arns.is_empty() {
             // Nothing exists, so there is nothing to record.
@@ -39,6 +63,49 @@ pub async fn create(
         explain_taint(state.arns.len(), diags);
     }
     state.to_value()
+}
+
+/// Describes and judges every name before anything is written. `None`
+/// (with the reasons in `diags`) when any name may not be taken; a name
+/// that could not be checked (an API error, a stop) is reported and left
+/// out, as a failed create of it would be.
+async fn check_names(
+    client: &Configured,
+    stop: &StopSignal,
+    names: Vec<String>,
+    claim: &Claim<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<(String, Action)>> {
+    let api = client.secrets.as_ref();
+    let results = run_all(names, stop, |name| async move {
+        let existing = api
+            .describe(&name)
+            .await
+            .map_err(|error| EnsureError::Api {
+                operation: "DescribeSecret",
+                error,
+            })?;
+        judge(api, existing, claim).await
+    })
+    .await;
+    let mut actions = Vec::new();
+    let mut refused = Vec::new();
+    let mut report = NameReport::new("created");
+    for (name, outcome) in results {
+        match outcome {
+            Outcome::Done(action) => actions.push((name, action)),
+            Outcome::Failed(EnsureError::Refused(refusal)) => refused.push((name, refusal)),
+            Outcome::Failed(error) => {
+                let (summary, detail) = describe_ensure_error(&name, error);
+                report.failed(&name, summary, detail);
+            }
+            Outcome::Skipped => report.stopped(&name),
+        }
+    }
+    let allowed = refused.is_empty();
+    explain_refusals(refused, diags);
+    report.finish(diags);
+    allowed.then_some(actions)
 }
 
 /// Terraform marks a resource whose create reported errors as tainted and
@@ -70,6 +137,7 @@ pub async fn update(
     };
     let mut state = prior;
     let desired_tags = ownership_tags(&client.default_tags, &state.id);
+    let owner = state.owner();
 
     let removed: Vec<String> = state
         .arns
@@ -77,21 +145,30 @@ pub async fn update(
         .filter(|n| !names.contains(n))
         .cloned()
         .collect();
-    remove_names(client, stop, &mut state, removed, diags).await;
+    remove_names(client, stop, &mut state, &owner, removed, diags).await;
 
     if state.tags_all != desired_tags {
         retag(client, stop, &mut state, &desired_tags, diags).await;
     }
 
-    let added: Vec<String> = names
+    let added: Vec<(String, Action)> = names
         .into_iter()
         .filter(|n| !state.arns.contains_key(n))
+        .map(|n| (n, Action::Create))
         .collect();
-    add_names(client, stop, &mut state, added, &desired_tags, diags).await;
+    let owner = owner.for_adoption();
+    let default_tag_keys = default_tag_keys(client);
+    let claim = Claim {
+        owner: &owner,
+        default_tag_keys: &default_tag_keys,
+        tags: &desired_tags,
+    };
+    add_names(client, stop, &mut state, added, &claim, diags).await;
     state.to_value()
 }
 
-/// Destroys every secret; returns what could not be deleted, if anything.
+/// Destroys every secret this resource owns; returns what could not be
+/// deleted, if anything.
 pub async fn delete(
     client: &Configured,
     stop: &StopSignal,
@@ -99,13 +176,18 @@ pub async fn delete(
     diags: &mut Diagnostics,
 ) -> Value {
     let mut state = prior;
+    let owner = state.owner();
     let names: Vec<String> = state.arns.keys().cloned().collect();
-    remove_names(client, stop, &mut state, names, diags).await;
+    remove_names(client, stop, &mut state, &owner, names, diags).await;
     if state.arns.is_empty() {
         Value::Null
     } else {
         state.to_value()
     }
+}
+
+fn default_tag_keys(client: &Configured) -> BTreeSet<String> {
+    client.default_tags.keys().cloned().collect()
 }
 
 fn planned_names(planned: &Value, diags: &mut Diagnostics) -> Option<Vec<String>> {
@@ -124,25 +206,27 @@ async fn add_names(
     client: &Configured,
     stop: &StopSignal,
     state: &mut SecretsState,
-    names: Vec<String>,
-    tags: &BTreeMap<String, String>,
+    actions: Vec<(String, Action)>,
+    claim: &Claim<'_>,
     diags: &mut Diagnostics,
 ) {
     let api = client.secrets.as_ref();
-    let id = state.id.clone();
-    let results = run_all(names, stop, |name| {
-        let id = &id;
-        async move { ensure_secret(api, &name, id, tags).await }
+    let results = run_all(actions, stop, |(name, action)| async move {
+        match action {
+            // Created only now: whatever appeared since is judged again.
+            Action::Create => ensure_secret(api, &name, claim).await,
+            action => carry_out(api, &name, action, claim).await,
+        }
     })
     .await;
     let mut report = NameReport::new("created");
-    for (name, outcome) in results {
+    for ((name, _), outcome) in results {
         match outcome {
             Outcome::Done(arn) => {
                 state.arns.insert(name, arn);
             }
             Outcome::Failed(error) => {
-                let (summary, detail) = describe_ensure_error(&name, &state.id, error);
+                let (summary, detail) = describe_ensure_error(&name, error);
                 report.failed(&name, summary, detail);
             }
             Outcome::Skipped => report.stopped(&name),
@@ -151,10 +235,19 @@ async fn add_names(
     report.finish(diags);
 }
 
+/// What became of a secret that was to be deleted.
+enum Removal {
+    /// Scheduled for deletion now, or already gone.
+    Deleted,
+    /// Another resource instance owns it now: left alone.
+    OwnedBy(String),
+}
+
 async fn remove_names(
     client: &Configured,
     stop: &StopSignal,
     state: &mut SecretsState,
+    owner: &Owner,
     names: Vec<String>,
     diags: &mut Diagnostics,
 ) {
@@ -165,27 +258,75 @@ async fn remove_names(
         .filter_map(|n| state.arns.get(&n).map(|arn| (n, arn.clone())))
         .collect();
     let results = run_all(targets, stop, |(_, arn)| async move {
-        api.delete(&arn, window).await
+        // Only what this resource owns at this moment is deleted.
+        let existing = api
+            .describe(&arn)
+            .await
+            .map_err(|e| ("DescribeSecret", e))?;
+        match existing {
+            None => Ok(Removal::Deleted),
+            Some(info) if info.scheduled_for_deletion => Ok(Removal::Deleted),
+            Some(info) => match owner.foreign_owner(&info) {
+                Some(other) => Ok(Removal::OwnedBy(other.to_owned())),
+                None => {
+                    api.delete(&arn, window)
+                        .await
+                        .map_err(|e| ("DeleteSecret", e))?;
+                    Ok(Removal::Deleted)
+                }
+            },
+        }
     })
     .await;
     let mut report = NameReport::new("deleted");
+    let mut left_alone = Vec::new();
     for ((name, _), outcome) in results {
         match outcome {
-            Outcome::Done(()) => {
+            Outcome::Done(removal) => {
                 state.arns.remove(&name);
+                if let Removal::OwnedBy(other) = removal {
+                    left_alone.push((name, other));
+                }
             }
-            Outcome::Failed(error) => report.failed(
+            Outcome::Failed((operation, error)) => report.failed(
                 &name,
                 format!("Failed to delete secret {name:?}"),
                 format!(
-                    "DeleteSecret (recovery window {window} days) failed: {error}. The secret still \
-                     exists and stays in state; fix the cause and apply again."
+                    "{operation} (recovery window {window} days) failed: {error}. The secret \
+                     still exists and stays in state; fix the cause and apply again."
                 ),
             ),
             Outcome::Skipped => report.stopped(&name),
         }
     }
+    left_alone.sort();
+    warn_owned_elsewhere(&left_alone, "were not deleted", diags);
     report.finish(diags);
+}
+
+/// One warning for secrets that another resource instance took over
+/// (import elsewhere): this resource lets go of them instead of fighting.
+pub fn warn_owned_elsewhere(names: &[(String, String)], what: &str, diags: &mut Diagnostics) {
+    if names.is_empty() {
+        return;
+    }
+    let listed: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+    let owners: BTreeSet<&str> = names.iter().map(|(_, o)| o.as_str()).collect();
+    diags.warning_at(
+        AttributePath::root(SECRET_NAMES),
+        format!(
+            "{} secret(s) now belong to another planton_aws_secrets resource",
+            names.len()
+        ),
+        format!(
+            "These secrets carry the planton.ai/resource-id of another resource ({}), which \
+             took them over (terraform import there), so they {what} and are no longer in this \
+             resource's state: {}. Remove them from secret_names here, or move them back \
+             deliberately (terraform state rm there, terraform import here).",
+            owners.into_iter().collect::<Vec<_>>().join(", "),
+            brief_listing(&listed)
+        ),
+    );
 }
 
 /// Brings every secret's managed tags to `desired`. `tags_all` moves to the
@@ -250,7 +391,7 @@ async fn retag(
 }
 
 /// The summary and detail of one name's failure to exist.
-fn describe_ensure_error(name: &str, id: &str, error: EnsureError) -> (String, String) {
+fn describe_ensure_error(name: &str, error: EnsureError) -> (String, String) {
     match error {
         EnsureError::Api { operation, error } => (
             format!("Failed to create secret {name:?}"),
@@ -259,31 +400,10 @@ fn describe_ensure_error(name: &str, id: &str, error: EnsureError) -> (String, S
                  (permissions, quotas, network) and apply again."
             ),
         ),
-        EnsureError::Foreign { scheduled_for_deletion: true, .. } => (
-            format!("Secret {name:?} is scheduled for deletion and not owned by planton"),
-            format!(
-                "A secret named {name:?} is scheduled for deletion, and it carries no planton.ai \
-                 ownership tags, so this provider will not restore it. Restore it yourself \
-                 (aws secretsmanager restore-secret --secret-id '{name}') and import it, wait \
-                 for its deletion to finish, or choose another name."
-            ),
+        EnsureError::Refused(refusal) => (
+            format!("Secret {name:?} is not this resource's to take"),
+            refused_detail(name, &refusal),
         ),
-        EnsureError::Foreign { owner, .. } => {
-            let whose = match owner {
-                Some(other) => format!("it belongs to another planton_aws_secrets resource ({other})"),
-                None => "it was not created by this provider".to_owned(),
-            };
-            (
-                format!("Secret {name:?} already exists"),
-                format!(
-                    "A secret named {name:?} already exists and {whose}; this provider never \
-                     takes over a secret it does not own, so it was left untouched. To manage it \
-                     here, import it (terraform import <address> '{name},...') or tag it with \
-                     planton.ai/resource-id = {id} so this resource adopts it; otherwise remove \
-                     the name from secret_names."
-                ),
-            )
-        }
     }
 }
 
@@ -335,10 +455,13 @@ pub(super) mod tests {
             assert_eq!(secret.tags[OWNERSHIP_ID], state.id);
             assert_eq!(secret.tags["team"], "platform");
         }
-        assert_eq!(
-            state.id,
-            derive_id("us-east-1", &["a".into(), "b".into(), "c".into()])
-        );
+        assert!(state.id.starts_with("asm-") && state.id.len() == 36);
+        let again = created(
+            &configured(&Arc::new(FakeSecrets::new()), &[]),
+            &["a", "b", "c"],
+        )
+        .await;
+        assert_ne!(again.id, state.id, "ids are random, not derived from names");
     }
 
     #[tokio::test]
@@ -467,19 +590,76 @@ pub(super) mod tests {
     }
 
     #[tokio::test]
-    async fn retried_create_adopts_what_an_interrupted_one_made() {
+    async fn create_that_finds_another_owner_refuses_before_any_write() {
         let fake = Arc::new(FakeSecrets::new());
         let client = configured(&fake, &[]);
         let first = created(&client, &["a", "b"]).await;
-        // The state of the first create was lost (kill -9): create again.
-        let second = created(&client, &["a", "b"]).await;
-        assert_eq!(first, second);
-        let creates = fake
+        // The state of the first create was lost (kill -9), or another
+        // configuration lists the same names: create again.
+        fake.insert("untagged", BTreeMap::new(), false);
+        let calls_before = fake.calls().len();
+        let mut diags = Diagnostics::new();
+        let value = create(
+            &client,
+            &never(),
+            &planned(&["a", "b", "c", "untagged"]),
+            &mut diags,
+        )
+        .await;
+        assert!(value.is_null());
+        let new_calls = &fake.calls()[calls_before..];
+        assert!(
+            new_calls.iter().all(|c| c.starts_with("DescribeSecret")),
+            "only reads before the refusal: {new_calls:?}"
+        );
+        assert!(fake.get("c").is_none());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let error = diags.iter().next().unwrap();
+        assert_eq!(error.severity, Severity::Error);
+        assert!(error.detail.contains(&first.id), "{}", error.detail);
+        assert!(error
+            .detail
+            .contains("terraform import <ADDRESS> 'a,b,untagged'"));
+        assert_eq!(fake.get("a").unwrap().tags[OWNERSHIP_ID], first.id);
+    }
+
+    #[tokio::test]
+    async fn create_restores_clean_planton_secrets_and_keeps_their_arns() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let first = created(&client, &["a", "b"]).await;
+        let mut diags = Diagnostics::new();
+        assert!(delete(&client, &never(), first.clone(), &mut diags)
+            .await
+            .is_null());
+        let second = created(&client, &["a", "b", "c"]).await;
+        assert_eq!(second.arns["a"], first.arns["a"]);
+        assert_eq!(second.arns["b"], first.arns["b"]);
+        assert_eq!(fake.get("a").unwrap().tags[OWNERSHIP_ID], second.id);
+        assert!(!fake.get("b").unwrap().scheduled_for_deletion);
+    }
+
+    #[tokio::test]
+    async fn delete_leaves_secrets_another_resource_took_over() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let prior = created(&client, &["a", "b"]).await;
+        fake.alter("a", |s| {
+            s.tags
+                .insert(OWNERSHIP_ID.into(), "asm-someone-else".into());
+        });
+        let mut diags = Diagnostics::new();
+        assert!(delete(&client, &never(), prior, &mut diags).await.is_null());
+        assert!(!fake.get("a").unwrap().scheduled_for_deletion);
+        assert!(fake.get("b").unwrap().scheduled_for_deletion);
+        assert!(!diags.has_errors());
+        let warning = diags.iter().next().unwrap();
+        assert!(warning.detail.contains("asm-someone-else"));
+        assert!(warning.detail.contains("\"a\""));
+        assert!(!fake
             .calls()
             .iter()
-            .filter(|c| c.starts_with("CreateSecret"))
-            .count();
-        assert_eq!(creates, 4, "two creates, two refused, no duplicates");
+            .any(|c| c.starts_with("DeleteSecret") && c.contains(&fake.get("a").unwrap().arn)));
     }
 
     #[tokio::test]

@@ -1,10 +1,11 @@
 //! Making one name exist: create it, restore it, or adopt it, and never
-//! take over a secret this resource does not own.
+//! take over a secret this resource does not own (see `ownership`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::provider::secrets::{ApiError, ErrorKind, SecretsApi};
-use crate::provider::tags::{is_planton_owned, OWNERSHIP_ID};
+use crate::provider::secrets::{ApiError, ErrorKind, SecretInfo, SecretsApi};
+
+use super::ownership::{decide, Decision, Owner, Refusal};
 
 /// Why a name could not be made to exist.
 #[derive(Debug)]
@@ -14,67 +15,118 @@ pub enum EnsureError {
         operation: &'static str,
         error: ApiError,
     },
-    /// A secret of that name exists and belongs to someone else.
-    Foreign {
-        scheduled_for_deletion: bool,
-        owner: Option<String>,
-    },
+    /// A secret of that name exists and is not this resource's to take.
+    Refused(Refusal),
 }
 
-/// Makes `name` exist as a secret of resource `id` with `tags`, and
-/// returns its ARN:
-/// - a new name is created (no value, AWS-managed key);
-/// - a name scheduled for deletion that carries planton ownership tags is
-///   restored, keeping its ARN;
-/// - a live secret already tagged with this resource's id is adopted (a
-///   create interrupted before its state was saved left it behind);
-/// - anything else is left untouched and reported.
+/// Who claims names, and with which tags.
+pub struct Claim<'a> {
+    pub owner: &'a Owner,
+    /// The provider's `default_tags` keys: allowed on a secret it restores.
+    pub default_tag_keys: &'a BTreeSet<String>,
+    /// Every tag the secrets must carry.
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+/// What will be done for a name whose current state is known.
+#[derive(Clone, Debug)]
+pub enum Action {
+    Create,
+    Adopt(SecretInfo),
+    Restore(SecretInfo),
+}
+
+fn api_error(operation: &'static str) -> impl FnOnce(ApiError) -> EnsureError {
+    move |error| EnsureError::Api { operation, error }
+}
+
+/// Decides what to do with what exists under a name, asking
+/// GetResourcePolicy only for a secret that would be adopted or restored.
+pub async fn judge(
+    api: &dyn SecretsApi,
+    existing: Option<SecretInfo>,
+    claim: &Claim<'_>,
+) -> Result<Action, EnsureError> {
+    let decide_with = |policy| {
+        decide(
+            existing.as_ref(),
+            claim.owner,
+            claim.default_tag_keys,
+            policy,
+        )
+    };
+    let mut decision = decide_with(None);
+    if decision == Decision::CheckPolicy {
+        let arn = existing.as_ref().map_or("", |info| info.arn.as_str());
+        let has_policy = api
+            .has_resource_policy(arn)
+            .await
+            .map_err(api_error("GetResourcePolicy"))?;
+        decision = decide_with(Some(has_policy));
+    }
+    match (decision, existing) {
+        (Decision::Adopt, Some(info)) => Ok(Action::Adopt(info)),
+        (Decision::Restore, Some(info)) => Ok(Action::Restore(info)),
+        (Decision::Refuse(refusal), _) => Err(EnsureError::Refused(refusal)),
+        // Nothing exists (or, impossibly, the policy answer was not used).
+        _ => Ok(Action::Create),
+    }
+}
+
+/// Makes `name` exist as a secret of `claim.owner` and returns its ARN:
+/// CreateSecret first (the fast path); when the name is taken, what exists
+/// is judged and adopted, restored or refused.
 pub async fn ensure_secret(
     api: &dyn SecretsApi,
     name: &str,
-    id: &str,
-    tags: &BTreeMap<String, String>,
+    claim: &Claim<'_>,
 ) -> Result<String, EnsureError> {
-    let api_error = |operation| move |error| EnsureError::Api { operation, error };
-    match api.create(name, tags).await {
+    match api.create(name, claim.tags).await {
         Ok(arn) => return Ok(arn),
         Err(error)
             if matches!(
                 error.kind,
                 ErrorKind::AlreadyExists | ErrorKind::ScheduledForDeletion
             ) => {}
-        Err(error) => {
-            return Err(EnsureError::Api {
-                operation: "CreateSecret",
-                error,
-            })
-        }
+        Err(error) => return Err(api_error("CreateSecret")(error)),
     }
-    let Some(existing) = api
+    let existing = api
         .describe(name)
         .await
-        .map_err(api_error("DescribeSecret"))?
-    else {
-        // Deleted for good between the two calls: the name is free again.
-        return api
-            .create(name, tags)
-            .await
-            .map_err(api_error("CreateSecret"));
+        .map_err(api_error("DescribeSecret"))?;
+    let action = judge(api, existing, claim).await?;
+    carry_out(api, name, action, claim).await
+}
+
+/// Does what was decided for `name`; returns its ARN.
+pub async fn carry_out(
+    api: &dyn SecretsApi,
+    name: &str,
+    action: Action,
+    claim: &Claim<'_>,
+) -> Result<String, EnsureError> {
+    let existing = match action {
+        Action::Create => {
+            return api
+                .create(name, claim.tags)
+                .await
+                .map_err(api_error("CreateSecret"))
+        }
+        Action::Restore(info) => {
+            api.restore(&info.arn)
+                .await
+                .map_err(api_error("RestoreSecret"))?;
+            info
+        }
+        Action::Adopt(info) => info,
     };
-    let owner = existing.tags.get(OWNERSHIP_ID).cloned();
-    if existing.scheduled_for_deletion && is_planton_owned(&existing.tags) {
-        api.restore(&existing.arn)
-            .await
-            .map_err(api_error("RestoreSecret"))?;
-    } else if existing.scheduled_for_deletion || owner.as_deref() != Some(id) {
-        return Err(EnsureError::Foreign {
-            scheduled_for_deletion: existing.scheduled_for_deletion,
-            owner,
-        });
-    }
     // Restored or adopted: make its tags this resource's.
-    if tags.iter().any(|(k, v)| existing.tags.get(k) != Some(v)) {
-        api.tag(&existing.arn, tags)
+    if claim
+        .tags
+        .iter()
+        .any(|(k, v)| existing.tags.get(k) != Some(v))
+    {
+        api.tag(&existing.arn, claim.tags)
             .await
             .map_err(api_error("TagResource"))?;
     }
@@ -85,18 +137,28 @@ pub async fn ensure_secret(
 mod tests {
     use super::*;
     use crate::provider::secrets::fake::FakeSecrets;
-    use crate::provider::tags::ownership_tags;
+    use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
 
     fn tags(id: &str) -> BTreeMap<String, String> {
         ownership_tags(&BTreeMap::new(), id)
     }
 
+    async fn ensure(api: &FakeSecrets, name: &str, id: &str) -> Result<String, EnsureError> {
+        let owner = Owner::new(id);
+        let tags = tags(id);
+        let keys = BTreeSet::new();
+        let claim = Claim {
+            owner: &owner,
+            default_tag_keys: &keys,
+            tags: &tags,
+        };
+        ensure_secret(api, name, &claim).await
+    }
+
     #[tokio::test]
     async fn creates_a_new_name_with_its_tags() {
         let api = FakeSecrets::new();
-        let arn = ensure_secret(&api, "a", "asm-1", &tags("asm-1"))
-            .await
-            .unwrap();
+        let arn = ensure(&api, "a", "asm-1").await.unwrap();
         let secret = api.get("a").unwrap();
         assert_eq!(secret.arn, arn);
         assert_eq!(secret.tags, tags("asm-1"));
@@ -104,28 +166,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn restores_a_planton_secret_scheduled_for_deletion() {
+    async fn restores_a_clean_planton_secret_scheduled_for_deletion() {
         let api = FakeSecrets::new();
         let arn = api.insert("a", tags("asm-old"), true);
-        let got = ensure_secret(&api, "a", "asm-1", &tags("asm-1"))
-            .await
-            .unwrap();
+        let got = ensure(&api, "a", "asm-1").await.unwrap();
         assert_eq!(got, arn, "restore keeps the ARN");
         let secret = api.get("a").unwrap();
         assert!(!secret.scheduled_for_deletion);
         assert_eq!(secret.tags[OWNERSHIP_ID], "asm-1");
+        assert!(api.calls().contains(&format!("GetResourcePolicy {arn}")));
     }
 
     #[tokio::test]
     async fn adopts_a_live_secret_with_this_id() {
         let api = FakeSecrets::new();
         let arn = api.insert("a", tags("asm-1"), false);
-        assert_eq!(
-            ensure_secret(&api, "a", "asm-1", &tags("asm-1"))
-                .await
-                .unwrap(),
-            arn
-        );
+        assert_eq!(ensure(&api, "a", "asm-1").await.unwrap(), arn);
         assert!(
             !api.calls().iter().any(|c| c.starts_with("TagResource")),
             "tags already right"
@@ -133,29 +189,37 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn never_takes_over_foreign_secrets() {
+    async fn never_takes_over_foreign_planted_or_altered_secrets() {
         let api = FakeSecrets::new();
         api.insert("live", BTreeMap::new(), false);
         api.insert("other", tags("asm-2"), false);
         api.insert("gone", BTreeMap::new(), true);
-        for name in ["live", "other", "gone"] {
+        api.insert("planted", tags("asm-2"), true);
+        api.attach_policy("planted");
+        api.insert("keyed", tags("asm-2"), true);
+        api.alter("keyed", |s| s.kms_key_id = Some("key/mine".into()));
+        for name in ["live", "other", "gone", "planted", "keyed"] {
             let before = api.get(name).unwrap();
-            let error = ensure_secret(&api, name, "asm-1", &tags("asm-1"))
-                .await
-                .unwrap_err();
+            let error = ensure(&api, name, "asm-1").await.unwrap_err();
             assert!(
-                matches!(error, EnsureError::Foreign { .. }),
+                matches!(error, EnsureError::Refused(_)),
                 "{name}: {error:?}"
             );
             assert_eq!(api.get(name).unwrap(), before, "{name} must be untouched");
         }
+        let writes = api
+            .calls()
+            .into_iter()
+            .filter(|c| c.starts_with("Restore") || c.starts_with("Tag"))
+            .count();
+        assert_eq!(writes, 0);
     }
 
     #[tokio::test]
     async fn api_failures_name_the_operation() {
         let api = FakeSecrets::new();
         api.deny("a");
-        match ensure_secret(&api, "a", "asm-1", &tags("asm-1")).await {
+        match ensure(&api, "a", "asm-1").await {
             Err(EnsureError::Api { operation, error }) => {
                 assert_eq!(operation, "CreateSecret");
                 assert_eq!(error.code, "AccessDeniedException");

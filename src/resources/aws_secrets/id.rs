@@ -1,52 +1,44 @@
-//! The resource id: derived, not random, so that a create retried after an
-//! interruption computes the same id and recognises the secrets it tagged.
-//! The account is left out on purpose: secrets of different accounts never
-//! meet, and the id must not change with whether the account was looked up.
+//! The resource id: 128 random bits from the operating system's RNG, minted
+//! once per create or import. Nobody can compute it in advance from names
+//! or region, so tagging a secret with it proves this instance made (or
+//! deliberately took over) that secret.
+//!
+//! Release 0.1.0 derived the id from the region and the names (`asm-` and
+//! 16 hex digits); such "legacy" ids still appear in old state and tags.
 
-use sha2::{Digest, Sha256};
+use rustls::crypto::aws_lc_rs::default_provider;
 
-/// `asm-` and 16 hex digits of a hash over the region and the sorted names
-/// at creation.
-pub fn derive_id(region: &str, names: &[String]) -> String {
-    let mut sorted: Vec<&str> = names.iter().map(String::as_str).collect();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut hasher = Sha256::new();
-    hasher.update(region.as_bytes());
-    for name in sorted {
-        hasher.update([0]);
-        hasher.update(name.as_bytes());
-    }
-    let digest = hasher.finalize();
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("asm-{hex}")
+const PREFIX: &str = "asm-";
+const RANDOM_BYTES: usize = 16;
+
+/// `asm-` and 32 lowercase hex digits of fresh randomness.
+pub fn new_id() -> Result<String, String> {
+    let mut bytes = [0u8; RANDOM_BYTES];
+    // aws-lc's RNG (already linked for TLS) reads the OS entropy source; it
+    // fails only when the OS offers none.
+    default_provider()
+        .secure_random
+        .fill(&mut bytes)
+        .map_err(|_| "the operating system's random number generator is unavailable".to_owned())?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{PREFIX}{hex}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
     #[test]
-    fn same_inputs_same_id_in_any_order() {
-        let a = derive_id("us-east-1", &names(&["b", "a"]));
-        let b = derive_id("us-east-1", &names(&["a", "b", "a"]));
-        assert_eq!(a, b);
-        assert!(a.starts_with("asm-") && a.len() == 20);
-    }
-
-    #[test]
-    fn any_input_changes_the_id() {
-        let base = derive_id("us-east-1", &names(&["a"]));
-        assert_ne!(base, derive_id("us-east-2", &names(&["a"])));
-        assert_ne!(base, derive_id("us-east-1", &names(&["a", "b"])));
-        // Separators keep ("ab", "c") apart from ("a", "bc").
-        assert_ne!(
-            derive_id("r", &names(&["ab", "c"])),
-            derive_id("r", &names(&["a", "bc"]))
-        );
+    fn ids_are_prefixed_hex_and_never_repeat() {
+        let ids: std::collections::BTreeSet<String> =
+            (0..1000).map(|_| new_id().unwrap()).collect();
+        assert_eq!(ids.len(), 1000);
+        for id in &ids {
+            let hex = id.strip_prefix(PREFIX).unwrap();
+            assert_eq!(hex.len(), 32);
+            assert!(hex
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        }
     }
 }

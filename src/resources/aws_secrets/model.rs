@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::provider::tags::OWNERSHIP_ID;
 use crate::tf::value::Value;
 
+use super::ownership::Owner;
 use super::policy::read_policy_json;
 use super::schema::{ID, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL};
 
@@ -24,6 +26,13 @@ impl SecretsState {
             arns: BTreeMap::new(),
             tags_all,
         }
+    }
+
+    /// Who owns this state's secrets: its id, and the id its `tags_all`
+    /// still records (after an upgrade or an import, until the next apply
+    /// re-tags the secrets).
+    pub fn owner(&self) -> Owner {
+        Owner::with_recorded(&self.id, self.tags_all.get(OWNERSHIP_ID))
     }
 
     /// The state value; `read_policy_json` is derived from the ARNs.

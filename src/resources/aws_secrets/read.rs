@@ -5,21 +5,25 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use crate::provider::batch::{run_all, Outcome};
-use crate::provider::secrets::ApiError;
-use crate::provider::tags::ownership_tags;
+use crate::provider::secrets::{ApiError, SecretInfo};
+use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
 use crate::provider::Configured;
 use crate::tf::diag::Diagnostics;
 use crate::tf::stop::StopSignal;
 use crate::tf::value::{AttributePath, Value};
 
-use super::id::derive_id;
+use super::apply::warn_owned_elsewhere;
+use super::id::new_id;
 use super::model::SecretsState;
 use super::names::name_problem;
+use super::report::brief_listing;
 use super::schema::SECRET_NAMES;
 
 /// Refreshes state: a secret deleted or scheduled for deletion outside
-/// Terraform drops out, so the next plan adds it back. A secret whose
-/// state cannot be learned (an API error) stays as recorded.
+/// Terraform drops out, so the next plan adds it back; one that another
+/// resource instance took over (imported) drops out with a warning, so the
+/// two never fight over its tags. A secret whose state cannot be learned
+/// (an API error) stays as recorded.
 pub async fn read(
     client: &Configured,
     stop: &StopSignal,
@@ -42,30 +46,37 @@ pub async fn read(
     // Tags are folded in as answers arrive, so ten thousand secrets never
     // hold ten thousand tag maps at once.
     let common = Mutex::new(CommonTags::new(&managed_keys));
+    let owner = prior.owner();
     let results = run_all(targets, stop, |(_, arn)| {
-        let common = &common;
+        let (common, owner) = (&common, &owner);
         async move {
-            let live = api
-                .describe(&arn)
-                .await?
-                .filter(|info| !info.scheduled_for_deletion);
-            Ok::<_, ApiError>(live.map(|info| {
-                common
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .add(&info.tags);
-                info.arn
-            }))
+            let seen = match api.describe(&arn).await? {
+                None => Seen::Gone,
+                Some(info) if info.scheduled_for_deletion => Seen::Gone,
+                Some(info) => match owner.foreign_owner(&info) {
+                    Some(other) => Seen::OwnedBy(other.to_owned()),
+                    None => {
+                        common
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .add(&info.tags);
+                        Seen::Live(info.arn)
+                    }
+                },
+            };
+            Ok::<_, ApiError>(seen)
         }
     })
     .await;
     let mut state = SecretsState::new(prior.id.clone(), BTreeMap::new());
+    let mut owned_elsewhere = Vec::new();
     for ((name, arn), outcome) in results {
         match outcome {
-            Outcome::Done(Some(live_arn)) => {
+            Outcome::Done(Seen::Live(live_arn)) => {
                 state.arns.insert(name, live_arn);
             }
-            Outcome::Done(None) => {} // gone or scheduled for deletion
+            Outcome::Done(Seen::Gone) => {}
+            Outcome::Done(Seen::OwnedBy(other)) => owned_elsewhere.push((name, other)),
             Outcome::Failed(error) => {
                 diags.warning_at(
                     AttributePath::root(SECRET_NAMES),
@@ -79,9 +90,20 @@ pub async fn read(
             }
         }
     }
+    owned_elsewhere.sort();
+    warn_owned_elsewhere(&owned_elsewhere, "dropped out of state", diags);
     let common = common.into_inner().unwrap_or_else(|e| e.into_inner());
     state.tags_all = common.into_tags().unwrap_or(prior.tags_all);
     state.to_value()
+}
+
+/// What a refresh learns about one recorded secret.
+enum Seen {
+    Live(String),
+    /// Deleted, or scheduled for deletion.
+    Gone,
+    /// Live, but another resource instance's now.
+    OwnedBy(String),
 }
 
 /// Builds state for `terraform import ADDRESS 'name1,name2'`. Every name
@@ -123,7 +145,17 @@ pub async fn import(
     if diags.has_errors() {
         return Value::Null;
     }
-    let id = derive_id(&client.region, &names);
+    let id = match new_id() {
+        Ok(id) => id,
+        Err(problem) => {
+            diags.error(
+                "Cannot create a resource id",
+                format!("The provider could not draw a random resource id: {problem}. Nothing was imported."),
+            );
+            return Value::Null;
+        }
+    };
+    warn_previous_owners(&found, diags);
     let managed_keys: BTreeSet<String> = ownership_tags(&client.default_tags, &id)
         .into_keys()
         .collect();
@@ -137,6 +169,38 @@ pub async fn import(
         .map(|info| (info.name, info.arn))
         .collect();
     state.to_value()
+}
+
+/// Import is the deliberate way to move ownership: say whose secrets are
+/// being taken, since the next apply re-tags them and their previous
+/// owner's refresh then lets go of them.
+fn warn_previous_owners(found: &[SecretInfo], diags: &mut Diagnostics) {
+    let mut taken: Vec<&str> = Vec::new();
+    let mut owners = BTreeSet::new();
+    for info in found {
+        if let Some(owner) = info.tags.get(OWNERSHIP_ID) {
+            taken.push(&info.name);
+            owners.insert(owner.as_str());
+        }
+    }
+    if taken.is_empty() {
+        return;
+    }
+    taken.sort_unstable();
+    diags.warning(
+        format!(
+            "Importing {} secret(s) owned by another planton_aws_secrets resource",
+            taken.len()
+        ),
+        format!(
+            "These secrets carry the planton.ai/resource-id of another resource ({}): {}. This \
+             resource takes them over: the next apply tags them with its own id, and the previous \
+             owner's next refresh drops them from its state with a warning. Remove them from the \
+             previous owner's configuration so it does not try to create them again.",
+            owners.into_iter().collect::<Vec<_>>().join(", "),
+            brief_listing(&taken)
+        ),
+    );
 }
 
 /// The import ID is the comma-separated list of names.
@@ -245,12 +309,45 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn import_of_own_secrets_matches_created_state() {
+    async fn refresh_drops_secrets_another_resource_took_over_with_one_warning() {
+        let (fake, client, prior) = setup(&["a", "b", "c"]).await;
+        for name in ["a", "b"] {
+            fake.alter(name, |s| {
+                s.tags.insert(OWNERSHIP_ID.into(), "asm-new-owner".into());
+            });
+        }
+        let mut diags = Diagnostics::new();
+        let value = read(&client, &StopSignal::never(), prior.clone(), &mut diags).await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["c"]);
+        assert_eq!(state.tags_all, prior.tags_all);
+        assert_eq!(diags.len(), 1);
+        let warning = diags.iter().next().unwrap();
+        assert!(warning.detail.contains("asm-new-owner"));
+        assert!(warning.detail.contains("\"a\", \"b\""));
+        assert!(!fake.calls().iter().any(|c| c.starts_with("Tag")));
+    }
+
+    #[tokio::test]
+    async fn import_mints_a_new_id_and_names_the_previous_owner() {
         let (_fake, client, prior) = setup(&["a", "b"]).await;
         let mut diags = Diagnostics::new();
         let value = import(&client, &StopSignal::never(), " b, a ", &mut diags).await;
         assert!(!diags.has_errors(), "{diags:?}");
-        assert_eq!(SecretsState::from_value(&value).unwrap(), prior);
+        let imported = SecretsState::from_value(&value).unwrap();
+        assert_ne!(imported.id, prior.id);
+        assert!(imported.id.starts_with("asm-"));
+        assert_eq!(imported.arns, prior.arns);
+        // tags_all records what the secrets carry, so the next plan shows
+        // the ownership tag moving to the importer.
+        assert_eq!(imported.tags_all, prior.tags_all);
+        let warning = diags.iter().next().unwrap();
+        assert!(warning.detail.contains(&prior.id));
+        // Until that apply, the importer's refresh keeps them.
+        let mut diags = Diagnostics::new();
+        let refreshed = read(&client, &StopSignal::never(), imported.clone(), &mut diags).await;
+        assert_eq!(SecretsState::from_value(&refreshed).unwrap(), imported);
+        assert!(diags.is_empty());
     }
 
     #[tokio::test]

@@ -88,6 +88,22 @@ impl NameReport {
     }
 }
 
+/// Names shown in full in a warning; the rest are counted.
+const BRIEF: usize = 10;
+
+/// The first ten names, then how many more.
+pub fn brief_listing<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<String> = names
+        .iter()
+        .take(BRIEF)
+        .map(|n| format!("{:?}", n.as_ref()))
+        .collect();
+    match names.len().saturating_sub(BRIEF) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 fn listing(names: &[String]) -> String {
     let shown: Vec<String> = names
         .iter()
@@ -129,6 +145,16 @@ mod tests {
         assert!(all[DETAILED + 1]
             .summary
             .starts_with("700 secrets were not created"));
+    }
+
+    #[test]
+    fn brief_listings_show_ten_then_count() {
+        let names: Vec<String> = (0..13).map(|i| format!("n{i:02}")).collect();
+        let text = brief_listing(&names);
+        assert!(text.starts_with("\"n00\", \"n01\""));
+        assert!(text.contains("\"n09\" and 3 more"), "{text}");
+        assert!(!text.contains("n10"));
+        assert_eq!(brief_listing(&["a"]), "\"a\"");
     }
 
     #[test]

@@ -1,0 +1,391 @@
+//! Who owns a secret, decided from what DescribeSecret (and, for secrets
+//! this resource would take, GetResourcePolicy) says. Pure: no AWS calls,
+//! so every case is a table row in the tests.
+//!
+//! A secret belongs to the resource whose random id is in its
+//! `planton.ai/resource-id` tag. Only what carries this instance's id is
+//! adopted; a secret scheduled for deletion with planton tags is restored
+//! only when it looks exactly like what this provider makes, so nothing
+//! planted (a resource policy, a key, replicas, rotation, extra tags) is
+//! brought back.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::provider::secrets::SecretInfo;
+use crate::provider::tags::{is_planton_owned, OWNERSHIP_ID};
+
+/// The AWS-managed key every secret of this provider uses.
+const AWS_MANAGED_KEY_ALIAS: &str = "alias/aws/secretsmanager";
+/// Tag keys this provider writes itself.
+const PLANTON_TAG_PREFIX: &str = "planton.ai/";
+
+/// Who "we" are: this instance's id, plus the id recorded in its state's
+/// `tags_all` when that differs (state upgraded from a release with derived
+/// ids, or just imported from another owner): secrets still tagged with
+/// that one are ours until the next apply re-tags them.
+#[derive(Clone, Debug)]
+pub struct Owner {
+    pub id: String,
+    pub recorded: Option<String>,
+}
+
+impl Owner {
+    pub fn new(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            recorded: None,
+        }
+    }
+
+    /// `recorded` is the `planton.ai/resource-id` in state's `tags_all`.
+    pub fn with_recorded(id: &str, recorded: Option<&String>) -> Self {
+        Self {
+            id: id.to_owned(),
+            recorded: recorded.filter(|r| *r != id).cloned(),
+        }
+    }
+
+    /// For taking secrets in: an id recorded from an import names another
+    /// instance, whose other secrets must not be adopted; a derived
+    /// (0.1.0) id recorded by an upgrade is this instance's own.
+    pub fn for_adoption(&self) -> Self {
+        Self {
+            id: self.id.clone(),
+            recorded: self.recorded.clone().filter(|r| is_legacy_id(r)),
+        }
+    }
+
+    pub fn owns(&self, tag: &str) -> bool {
+        tag == self.id || self.recorded.as_deref() == Some(tag)
+    }
+
+    /// The owner id on a secret when it is another instance's.
+    pub fn foreign_owner<'a>(&self, info: &'a SecretInfo) -> Option<&'a str> {
+        info.tags
+            .get(OWNERSHIP_ID)
+            .map(String::as_str)
+            .filter(|tag| !self.owns(tag))
+    }
+}
+
+/// The `asm-` + 16 hex ids release 0.1.0 derived from region and names.
+pub fn is_legacy_id(id: &str) -> bool {
+    id.strip_prefix("asm-")
+        .is_some_and(|hex| hex.len() == 16 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// What to do with one name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// No secret has the name.
+    Create,
+    /// Live, carrying this instance's id, and clean: an earlier attempt of
+    /// this instance made it.
+    Adopt,
+    /// Scheduled for deletion, planton-tagged and clean: bring it back.
+    Restore,
+    /// Adopt or restore, once GetResourcePolicy says there is no policy.
+    CheckPolicy,
+    Refuse(Refusal),
+}
+
+/// Why a name is not taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Live and owned by another planton resource instance.
+    OwnedByAnother { owner: String },
+    /// Live and not made by this provider.
+    NotPlanton,
+    /// Planton-tagged but changed since: what differs.
+    Altered {
+        scheduled_for_deletion: bool,
+        differences: Vec<String>,
+    },
+    /// Scheduled for deletion and not made by this provider.
+    ScheduledNotPlanton,
+}
+
+impl Refusal {
+    /// The planton owner id a refused live secret carries, if any.
+    pub fn owner(&self) -> Option<&str> {
+        match self {
+            Refusal::OwnedByAnother { owner } => Some(owner),
+            _ => None,
+        }
+    }
+
+    /// Whether `terraform import` could take the secret as it is.
+    pub fn importable(&self) -> bool {
+        matches!(
+            self,
+            Refusal::OwnedByAnother { .. }
+                | Refusal::NotPlanton
+                | Refusal::Altered {
+                    scheduled_for_deletion: false,
+                    ..
+                }
+        )
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::OwnedByAnother { owner } => write!(
+                f,
+                "it exists and belongs to another planton_aws_secrets resource (id {owner})"
+            ),
+            Refusal::NotPlanton => write!(f, "it exists and was not created by this provider"),
+            Refusal::Altered {
+                scheduled_for_deletion,
+                differences,
+            } => write!(
+                f,
+                "it {} and carries planton tags, but it differs from what this provider makes: {}",
+                if *scheduled_for_deletion {
+                    "is scheduled for deletion"
+                } else {
+                    "exists"
+                },
+                differences.join("; ")
+            ),
+            Refusal::ScheduledNotPlanton => write!(
+                f,
+                "it is scheduled for deletion and carries no planton ownership tags"
+            ),
+        }
+    }
+}
+
+/// Decides what to do with a name given what exists under it.
+/// `has_resource_policy` is `None` until GetResourcePolicy was asked; the
+/// answer is [`Decision::CheckPolicy`] when it is needed.
+pub fn decide(
+    existing: Option<&SecretInfo>,
+    owner: &Owner,
+    default_tag_keys: &BTreeSet<String>,
+    has_resource_policy: Option<bool>,
+) -> Decision {
+    let Some(info) = existing else {
+        return Decision::Create;
+    };
+    if !is_planton_owned(&info.tags) {
+        return Decision::Refuse(if info.scheduled_for_deletion {
+            Refusal::ScheduledNotPlanton
+        } else {
+            Refusal::NotPlanton
+        });
+    }
+    if !info.scheduled_for_deletion {
+        if let Some(other) = owner.foreign_owner(info) {
+            return Decision::Refuse(Refusal::OwnedByAnother {
+                owner: other.to_owned(),
+            });
+        }
+        if !info.tags.contains_key(OWNERSHIP_ID) {
+            return Decision::Refuse(Refusal::NotPlanton);
+        }
+    }
+    let mut differences = differences(info, default_tag_keys);
+    match has_resource_policy {
+        None if differences.is_empty() => return Decision::CheckPolicy,
+        Some(true) => differences.push("it has a resource policy".to_owned()),
+        _ => {}
+    }
+    if !differences.is_empty() {
+        return Decision::Refuse(Refusal::Altered {
+            scheduled_for_deletion: info.scheduled_for_deletion,
+            differences,
+        });
+    }
+    if info.scheduled_for_deletion {
+        Decision::Restore
+    } else {
+        Decision::Adopt
+    }
+}
+
+/// How a secret differs from one this provider made (policy aside).
+fn differences(info: &SecretInfo, default_tag_keys: &BTreeSet<String>) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Some(key) = info.kms_key_id.as_deref() {
+        if !key.ends_with(AWS_MANAGED_KEY_ALIAS) {
+            found.push(format!(
+                "it is encrypted with KMS key {key:?} instead of the AWS-managed key"
+            ));
+        }
+    }
+    if info.replicated {
+        found.push("it is replicated to other regions".to_owned());
+    }
+    if info.rotation_enabled {
+        found.push("rotation is enabled".to_owned());
+    }
+    let extra: Vec<&str> = info
+        .tags
+        .keys()
+        .filter(|k| !k.starts_with(PLANTON_TAG_PREFIX) && !default_tag_keys.contains(*k))
+        .map(String::as_str)
+        .collect();
+    if !extra.is_empty() {
+        found.push(format!(
+            "it has tags this provider does not set ({})",
+            extra.join(", ")
+        ));
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::tags::ownership_tags;
+    use std::collections::BTreeMap;
+
+    const OURS: &str = "asm-0123456789abcdef0123456789abcdef";
+    const THEIRS: &str = "asm-fedcba9876543210fedcba9876543210";
+
+    fn secret(scheduled: bool, tags: BTreeMap<String, String>) -> SecretInfo {
+        SecretInfo::plain("n", "arn:n", scheduled, tags)
+    }
+
+    fn planton(id: &str) -> BTreeMap<String, String> {
+        ownership_tags(&BTreeMap::from([("team".into(), "x".into())]), id)
+    }
+
+    fn keys() -> BTreeSet<String> {
+        BTreeSet::from(["team".to_owned()])
+    }
+
+    fn decide_with(info: Option<&SecretInfo>, policy: Option<bool>) -> Decision {
+        decide(info, &Owner::new(OURS), &keys(), policy)
+    }
+
+    #[test]
+    fn absent_is_created() {
+        assert_eq!(decide_with(None, None), Decision::Create);
+    }
+
+    #[test]
+    fn live_and_ours_is_adopted_once_it_has_no_policy() {
+        let info = secret(false, planton(OURS));
+        assert_eq!(decide_with(Some(&info), None), Decision::CheckPolicy);
+        assert_eq!(decide_with(Some(&info), Some(false)), Decision::Adopt);
+        assert!(matches!(
+            decide_with(Some(&info), Some(true)),
+            Decision::Refuse(Refusal::Altered { .. })
+        ));
+    }
+
+    #[test]
+    fn live_and_another_s_names_the_owner() {
+        let info = secret(false, planton(THEIRS));
+        assert_eq!(
+            decide_with(Some(&info), None),
+            Decision::Refuse(Refusal::OwnedByAnother {
+                owner: THEIRS.into()
+            })
+        );
+    }
+
+    #[test]
+    fn live_and_untagged_is_refused() {
+        let info = secret(false, BTreeMap::new());
+        assert_eq!(
+            decide_with(Some(&info), None),
+            Decision::Refuse(Refusal::NotPlanton)
+        );
+        // planton.ai/resource alone proves nothing either.
+        let mut tags = planton(OURS);
+        tags.remove(OWNERSHIP_ID);
+        assert_eq!(
+            decide_with(Some(&secret(false, tags)), None),
+            Decision::Refuse(Refusal::NotPlanton)
+        );
+    }
+
+    #[test]
+    fn scheduled_and_ours_is_restored() {
+        let info = secret(true, planton(OURS));
+        assert_eq!(decide_with(Some(&info), None), Decision::CheckPolicy);
+        assert_eq!(decide_with(Some(&info), Some(false)), Decision::Restore);
+    }
+
+    #[test]
+    fn scheduled_and_clean_of_any_planton_owner_is_restored() {
+        let info = secret(true, planton(THEIRS));
+        assert_eq!(decide_with(Some(&info), Some(false)), Decision::Restore);
+    }
+
+    #[test]
+    fn scheduled_and_altered_says_what_differs() {
+        let mut tags = planton(THEIRS);
+        tags.insert("planted".into(), "yes".into());
+        let mut info = secret(true, tags);
+        info.kms_key_id = Some("arn:aws:kms:us-east-1:1:key/abc".into());
+        info.replicated = true;
+        info.rotation_enabled = true;
+        // Differences already known: no need to ask for the policy.
+        let Decision::Refuse(refusal) = decide_with(Some(&info), None) else {
+            panic!("altered secrets are refused");
+        };
+        let text = refusal.to_string();
+        for expected in ["KMS key", "replicated", "rotation", "planted"] {
+            assert!(text.contains(expected), "{expected} missing from {text}");
+        }
+        let policy_only = secret(true, planton(THEIRS));
+        let Decision::Refuse(refusal) = decide_with(Some(&policy_only), Some(true)) else {
+            panic!("a secret with a policy is refused");
+        };
+        assert!(refusal.to_string().contains("resource policy"));
+        assert!(!refusal.importable());
+    }
+
+    #[test]
+    fn the_aws_managed_key_is_clean() {
+        let mut info = secret(true, planton(OURS));
+        info.kms_key_id = Some("alias/aws/secretsmanager".into());
+        assert_eq!(decide_with(Some(&info), Some(false)), Decision::Restore);
+    }
+
+    #[test]
+    fn scheduled_and_untagged_is_refused() {
+        let info = secret(true, BTreeMap::new());
+        assert_eq!(
+            decide_with(Some(&info), None),
+            Decision::Refuse(Refusal::ScheduledNotPlanton)
+        );
+    }
+
+    #[test]
+    fn the_recorded_legacy_id_counts_as_ours_for_adoption_and_an_imported_one_does_not() {
+        let legacy = "asm-0011223344556677";
+        let upgraded = Owner::with_recorded(OURS, Some(&legacy.to_owned()));
+        let info = secret(false, planton(legacy));
+        assert_eq!(
+            decide(Some(&info), &upgraded.for_adoption(), &keys(), Some(false)),
+            Decision::Adopt
+        );
+        let imported = Owner::with_recorded(OURS, Some(&THEIRS.to_owned()));
+        assert!(imported.owns(THEIRS), "refresh keeps what was imported");
+        assert_eq!(
+            decide(
+                Some(&secret(false, planton(THEIRS))),
+                &imported.for_adoption(),
+                &keys(),
+                None
+            ),
+            Decision::Refuse(Refusal::OwnedByAnother {
+                owner: THEIRS.into()
+            })
+        );
+    }
+
+    #[test]
+    fn legacy_ids_are_recognised() {
+        assert!(is_legacy_id("asm-0011223344556677"));
+        assert!(!is_legacy_id(OURS));
+        assert!(!is_legacy_id("asm-xyz"));
+    }
+}
