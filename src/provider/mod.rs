@@ -100,6 +100,8 @@ impl Provider for PlantonProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<Configured>>> {
-        vec![Arc::new(crate::resources::aws_secrets::AwsSecrets)]
+        vec![Arc::new(
+            crate::resources::aws_secrets::AwsSecrets::default(),
+        )]
     }
 }

@@ -78,7 +78,7 @@ impl<'a, C> Context<'a, C> {
 }
 
 /// A plan request for a resource that is created or updated (destroy plans
-/// never reach the resource).
+/// reach the resource as `plan_destroy`).
 pub struct PlanRequest<'a> {
     /// `Value::Null` when the resource is being created.
     pub prior: &'a Value,
@@ -113,6 +113,11 @@ pub trait Resource<C>: Send + Sync + 'static {
         diags: &mut Diagnostics,
     ) -> Option<Planned>;
 
+    /// A destroy is being planned (Terraform 1.3 and later, which honour
+    /// the `plan_destroy` capability): the resource may warn about what the
+    /// destroy will do. Nothing to decide, so by default nothing is said.
+    async fn plan_destroy(&self, _ctx: &Context<'_, C>, _prior: &Value, _diags: &mut Diagnostics) {}
+
     async fn create(
         &self,
         ctx: &Context<'_, C>,
@@ -141,10 +146,12 @@ pub trait Resource<C>: Send + Sync + 'static {
 
     /// Turns state stored under an older schema version into the current
     /// one. `stored` was decoded with the current schema's type when that
-    /// succeeded; `raw_json` is always the stored JSON.
+    /// succeeded (an older version of the same shape); `raw_json` is always
+    /// the stored JSON.
     fn upgrade_state(
         &self,
         version: i64,
+        stored: Option<Value>,
         raw_json: &[u8],
         diags: &mut Diagnostics,
     ) -> Option<Value>;

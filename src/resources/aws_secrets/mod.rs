@@ -3,6 +3,7 @@
 //! plan, apply (create/update/delete), read and import.
 
 mod apply;
+mod claims;
 mod ensure;
 mod id;
 mod model;
@@ -14,7 +15,10 @@ mod read;
 mod refusal;
 mod report;
 mod schema;
+mod upgrade;
 mod validate;
+
+use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 
@@ -22,14 +26,46 @@ use crate::provider::Configured;
 use crate::tf::diag::Diagnostics;
 use crate::tf::provider::{Context, PlanRequest, Planned, Resource};
 use crate::tf::schema::Schema;
-use crate::tf::value::Value;
+use crate::tf::value::{AttributePath, Value};
 
-use model::SecretsState;
+use claims::NameClaims;
+use model::{known_names, SecretsState};
 use schema::{ID, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL};
 
 pub const TYPE_NAME: &str = "planton_aws_secrets";
 
-pub struct AwsSecrets;
+/// One per provider instance, so the names its plans claim are shared by
+/// every `planton_aws_secrets` of one provider configuration.
+#[derive(Default)]
+pub struct AwsSecrets {
+    claims: NameClaims,
+}
+
+impl AwsSecrets {
+    /// Reports names another resource of this provider configuration
+    /// already listed in this plan (rule: a secret has one owner).
+    fn claim_names(&self, request: &PlanRequest<'_>, diags: &mut Diagnostics) {
+        let Some(names) = known_names(request.config.get_attribute(SECRET_NAMES)) else {
+            return;
+        };
+        let owner = SecretsState::from_value(request.prior).ok().map(|s| s.id);
+        let names: BTreeSet<String> = names.into_iter().collect();
+        let taken = self.claims.claim(owner.as_deref(), names);
+        if taken.is_empty() {
+            return;
+        }
+        diags.error_at(
+            AttributePath::root(SECRET_NAMES),
+            format!("{} secret name(s) listed by two resources", taken.len()),
+            format!(
+                "These names are also listed by another planton_aws_secrets resource of this \
+                 provider configuration: {}. A secret has one owner; remove each name from one of \
+                 the two resources.",
+                report::brief_listing(&taken)
+            ),
+        );
+    }
+}
 
 /// Reads recorded state, or explains why it cannot be used.
 fn recorded(state: &Value, diags: &mut Diagnostics) -> Option<SecretsState> {
@@ -70,9 +106,15 @@ impl Resource<Configured> for AwsSecrets {
     ) -> Option<Planned> {
         // Terraform validates the configuration (ValidateResourceConfig)
         // right before every plan, so names are already checked here.
-        let default_tags = ctx.client_if_configured().map(|c| &c.default_tags);
+        let client = ctx.client_if_configured();
+        let default_tags = client.map(|c| &c.default_tags);
+        self.claim_names(&request, diags);
         match plan::plan(request.prior, request.config, default_tags) {
-            Ok(planned) => Some(planned),
+            Ok(planned) => {
+                let removed = plan::removed_names(request.prior, &planned.state);
+                plan::warn_deletions(&removed, client.map(|c| c.recovery_window_in_days), diags);
+                Some(planned)
+            }
             Err(problem) => {
                 diags.error(
                     "Unreadable planton_aws_secrets state",
@@ -80,6 +122,21 @@ impl Resource<Configured> for AwsSecrets {
                 );
                 None
             }
+        }
+    }
+
+    async fn plan_destroy(
+        &self,
+        ctx: &Context<'_, Configured>,
+        prior: &Value,
+        diags: &mut Diagnostics,
+    ) {
+        if let Ok(state) = SecretsState::from_value(prior) {
+            let names: Vec<String> = state.arns.into_keys().collect();
+            let window = ctx
+                .client_if_configured()
+                .map(|c| c.recovery_window_in_days);
+            plan::warn_deletions(&names, window, diags);
         }
     }
 
@@ -149,16 +206,11 @@ impl Resource<Configured> for AwsSecrets {
     fn upgrade_state(
         &self,
         version: i64,
+        stored: Option<Value>,
         _raw_json: &[u8],
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        // Version 0 is the first; the engine decodes current-version state
-        // itself, so reaching here means a version no release wrote.
-        diags.error(
-            "Unknown planton_aws_secrets state version",
-            format!("State schema version {version} was never written by this provider. Remove the resource from state and import it again."),
-        );
-        None
+        upgrade::upgrade(version, stored, diags)
     }
 
     fn generate_config(&self, state: &Value, _diags: &mut Diagnostics) -> Value {

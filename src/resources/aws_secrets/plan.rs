@@ -4,11 +4,13 @@
 use std::collections::BTreeMap;
 
 use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
+use crate::tf::diag::Diagnostics;
 use crate::tf::provider::Planned;
-use crate::tf::value::Value;
+use crate::tf::value::{AttributePath, Value};
 
 use super::model::{known_names, SecretsState};
 use super::policy::read_policy_json;
+use super::report::brief_listing;
 use super::schema::{ID, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL};
 
 /// Plans a create (`prior` null) or an update. `default_tags` is `None`
@@ -78,6 +80,44 @@ pub fn plan(
         state,
         requires_replace: Vec::new(),
     })
+}
+
+/// The names an update plan drops: known in the prior state and absent
+/// from the planned (known) names.
+pub fn removed_names(prior: &Value, planned: &Value) -> Vec<String> {
+    let (Ok(prior), Some(names)) = (
+        SecretsState::from_value(prior),
+        known_names(planned.get_attribute(SECRET_NAMES)),
+    ) else {
+        return Vec::new();
+    };
+    prior
+        .arns
+        .into_keys()
+        .filter(|n| !names.contains(n))
+        .collect()
+}
+
+/// One warning naming the secrets a plan will schedule for deletion, so
+/// "1 to change" never hides a deletion.
+pub fn warn_deletions(names: &[String], window: Option<i64>, diags: &mut Diagnostics) {
+    if names.is_empty() {
+        return;
+    }
+    let window = match window {
+        Some(days) => format!("a recovery window of {days} days"),
+        None => "the provider's recovery window".to_owned(),
+    };
+    diags.warning_at(
+        AttributePath::root(SECRET_NAMES),
+        format!("{} secret(s) will be scheduled for deletion", names.len()),
+        format!(
+            "Applying this plan schedules these secrets for deletion with {window}: {}. Until the \
+             window ends they can be restored (aws secretsmanager restore-secret, or add the name \
+             back and apply); applications reading them fail meanwhile.",
+            brief_listing(names)
+        ),
+    );
 }
 
 /// The provider's default tags plus the ownership tags; the id tag is
@@ -180,6 +220,25 @@ mod tests {
             .get_attribute(READ_POLICY_JSON)
             .unwrap()
             .is_unknown());
+    }
+
+    #[test]
+    fn removed_names_are_named_in_one_warning() {
+        let planned = plan(&prior(), &config(&["a", "c"]), Some(&BTreeMap::new()))
+            .unwrap()
+            .state;
+        let removed = removed_names(&prior(), &planned);
+        assert_eq!(removed, ["b"]);
+        let mut diags = Diagnostics::new();
+        warn_deletions(&removed, Some(7), &mut diags);
+        assert_eq!(diags.len(), 1);
+        let warning = diags.iter().next().unwrap();
+        assert!(warning.summary.starts_with("1 secret(s) will be scheduled"));
+        assert!(warning.detail.contains("7 days: \"b\""));
+        assert!(removed_names(&Value::Null, &planned).is_empty());
+        let mut diags = Diagnostics::new();
+        warn_deletions(&[], Some(7), &mut diags);
+        assert!(diags.is_empty());
     }
 
     #[test]

@@ -3,9 +3,9 @@
 use crate::tf::schema::{Attribute, Block, Schema};
 use crate::tf::value::Type;
 
-/// Bumped whenever the stored state's shape changes; older versions are
-/// upgraded in `upgrade.rs`.
-pub const SCHEMA_VERSION: i64 = 0;
+/// Bumped whenever the stored state's shape or meaning changes; older
+/// versions are upgraded in `upgrade.rs`. 1: random ids (0 had derived ones).
+pub const SCHEMA_VERSION: i64 = 1;
 
 pub const SECRET_NAMES: &str = "secret_names";
 pub const ID: &str = "id";
@@ -21,7 +21,7 @@ pub fn resource_schema() -> Schema {
         "Names of the secrets that must exist, exactly as written (1 to 512 characters of `A-Za-z0-9/_+=.@-`). Adding a name creates (or restores) that secret; removing one schedules it for deletion with the provider's recovery window.",
     ))
     .attribute(Attribute::computed(ID, Type::String).description(
-        "Identifier fixed at creation, derived from the region and the names at creation, so that a create retried after an interruption recognises the secrets it made. Every secret carries it in its `planton.ai/resource-id` tag.",
+        "Identifier fixed at creation (or import): `asm-` and 32 hex digits of randomness. Every secret carries it in its `planton.ai/resource-id` tag, which marks the secret as this resource's: a secret has one owner, and no other resource adopts, restores or deletes it.",
     ))
     .attribute(Attribute::computed(SECRET_ARN_MAP, Type::map(Type::String)).description(
         "Map from each secret name to its ARN.",

@@ -21,16 +21,22 @@ impl<P: Provider> Engine<P> {
         config: &Value,
     ) -> PlanOutcome {
         let mut diagnostics = Diagnostics::new();
-        // A destroy plan: nothing for the resource to decide.
+        let client = self.current_client();
+        let ctx = self.context(client.as_deref());
+        // A destroy plan: nothing for the resource to decide, only to say.
         if proposed.is_null() {
+            if !prior.is_null() {
+                entry
+                    .resource
+                    .plan_destroy(&ctx, prior, &mut diagnostics)
+                    .await;
+            }
             return PlanOutcome {
                 planned_state: Value::Null,
                 requires_replace: Vec::new(),
                 diagnostics,
             };
         }
-        let client = self.current_client();
-        let ctx = self.context(client.as_deref());
         let request = PlanRequest {
             prior,
             proposed,

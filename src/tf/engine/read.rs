@@ -53,8 +53,9 @@ impl<P: Provider> Engine<P> {
             );
             return (None, diags);
         }
+        let decoded = json::decode(raw_json, &entry.value_type);
         if version == current {
-            return match json::decode(raw_json, &entry.value_type) {
+            return match decoded {
                 Ok(value) => (Some(value), diags),
                 Err(error) => {
                     diags.error(
@@ -69,7 +70,9 @@ impl<P: Provider> Engine<P> {
                 }
             };
         }
-        let upgraded = entry.resource.upgrade_state(version, raw_json, &mut diags);
+        let upgraded = entry
+            .resource
+            .upgrade_state(version, decoded.ok(), raw_json, &mut diags);
         (upgraded, diags)
     }
 

@@ -85,7 +85,7 @@ impl<P: Provider> ProviderService<P> {
 
     fn server_capabilities() -> pb::ServerCapabilities {
         pb::ServerCapabilities {
-            plan_destroy: false,
+            plan_destroy: true,
             get_provider_schema_optional: true,
             move_resource_state: false,
             generate_resource_config: true,
