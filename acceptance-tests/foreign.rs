@@ -1,8 +1,8 @@
 //! Secrets the provider does not own are never taken over: a live untagged
 //! secret, or one scheduled for deletion without planton tags, with a name
-//! in the configuration gets a clear error and stays exactly as it was,
-//! while the other names are created and recorded, and removing the
-//! foreign names converges.
+//! in the configuration gets a clear error and stays exactly as it was; a
+//! create meeting one makes nothing, and removing the foreign names
+//! converges.
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -31,29 +31,16 @@ fn foreign_secrets_are_reported_and_left_untouched() {
         let stderr = out.stderr.replace('\n', " ");
         let stderr: String = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
         // Each foreign secret is named, with what to do about it.
-        assert!(
-            stderr.contains(&format!("Secret \"{live}\" already exists")),
-            "{}",
-            out.describe()
-        );
-        assert!(
-            stderr.contains("terraform import") && stderr.contains(&format!("'{live},...'")),
-            "the error should say how to import {live}: {}",
-            out.describe()
-        );
-        assert!(
-            stderr.contains(&format!(
-                "Secret \"{gone}\" is scheduled for deletion and not owned by planton"
-            )),
-            "{}",
-            out.describe()
-        );
-        assert!(
-            stderr.contains(&format!("restore-secret --secret-id '{gone}'")),
-            "the error should say how to restore {gone}: {}",
-            out.describe()
-        );
-
+        for expected in [
+            format!("\"{live}\": it exists and was not created by this provider"),
+            format!("terraform import <ADDRESS> '{live}'"),
+            format!(
+                "\"{gone}\": it is scheduled for deletion and carries no planton ownership tags"
+            ),
+            format!("restore-secret --secret-id '{gone}'"),
+        ] {
+            assert!(stderr.contains(&expected), "{expected}: {}", out.describe());
+        }
         // Untouched: same ARN, same tags, same deletion schedule.
         assert_eq!(sc.describe(&live), live_before);
         assert_eq!(live_before.arn, live_arn);
@@ -63,30 +50,24 @@ fn foreign_secrets_are_reported_and_left_untouched() {
         assert_eq!(gone_before.arn, gone_arn);
         sc.assert_scheduled(&gone, 7.0, scheduled_at);
 
-        // The other names exist and state says so.
-        let partial = sc.secrets("planton_aws_secrets.x");
-        assert_eq!(partial.secret_names, name_set(&[&a, &b]), "{partial:?}");
-        sc.assert_server_matches(&partial, &BTreeMap::new());
+        // The create made nothing.
+        assert!(sc.state().secrets("planton_aws_secrets.x").is_none());
         assert_eq!(
             sc.probe.list_names_with_prefix(&sc.prefix),
             {
-                let mut all = vec![a.clone(), b.clone(), gone.clone(), live.clone()];
+                let mut all = vec![gone.clone(), live.clone()];
                 all.sort();
                 all
             },
-            "nothing else was created"
+            "nothing was created"
         );
 
-        // Without the foreign names the next apply converges, keeping the
-        // secrets it made, and the foreign ones are still untouched. (Terraform
-        // marks an instance whose create returned errors as tainted, so this
-        // apply replaces it: the provider deletes its secrets and restores
-        // them, which keeps every ARN.)
+        // Without the foreign names the next apply converges, and the
+        // foreign ones are still untouched.
         sc.write_main("", &secrets_resource("x", &[&a, &b]));
-        let out = sc.apply();
+        sc.apply();
         let converged = sc.secrets("planton_aws_secrets.x");
-        assert!(!converged.tainted, "{converged:?}\n{}", out.describe());
-        assert_eq!(converged.arns, partial.arns, "{}", out.describe());
+        assert_eq!(converged.secret_names, name_set(&[&a, &b]));
         sc.assert_server_matches(&converged, &BTreeMap::new());
         assert_eq!(sc.describe(&live), live_before);
         assert_eq!(sc.describe(&gone), gone_before);
@@ -95,9 +76,9 @@ fn foreign_secrets_are_reported_and_left_untouched() {
 }
 
 #[test]
-fn own_secrets_are_adopted_and_another_resources_are_refused() {
+fn a_lost_state_is_recovered_by_import_and_another_resources_secrets_are_refused() {
     for_each_terraform(
-        "own_secrets_are_adopted_and_another_resources_are_refused",
+        "a_lost_state_is_recovered_by_import_and_another_resources_secrets_are_refused",
         |tf| {
             let sc = Scenario::new(tf, "adopt");
             let [a, b, c] = ["A", "B", "C"].map(|s| sc.name(s));
@@ -106,19 +87,46 @@ fn own_secrets_are_adopted_and_another_resources_are_refused() {
             sc.apply();
             let created = sc.secrets("planton_aws_secrets.x");
 
-            // A create whose state was lost (an interrupted apply): the same
-            // configuration derives the same id and adopts its own secrets.
+            // A create whose state was lost (an interrupted apply): the id
+            // that proved ownership is gone, so the apply stops with the
+            // import that takes the secrets back, and changes nothing.
             sc.tf(&["state", "rm", "-no-color", "planton_aws_secrets.x"])
                 .assert_success();
             sc.proxy.clear();
-            let out = sc.apply();
-            out.assert_stdout_contains("Resources: 1 added, 0 changed, 0 destroyed.");
-            assert_eq!(sc.secrets("planton_aws_secrets.x"), created);
-            assert_eq!(sc.proxy.count("RestoreSecret"), 0);
-            assert_eq!(sc.proxy.count("DeleteSecret"), 0);
+            let out = sc.try_apply();
+            out.assert_failure();
+            let stderr = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+            let import_id = format!("{a},{b}");
+            assert!(
+                stderr.contains(&format!("terraform import <ADDRESS> '{import_id}'"))
+                    && stderr.contains(&format!("id = \"{import_id}\"")),
+                "{}",
+                out.describe()
+            );
+            for op in [
+                "CreateSecret",
+                "RestoreSecret",
+                "DeleteSecret",
+                "TagResource",
+            ] {
+                assert_eq!(sc.proxy.count(op), 0, "{op}");
+            }
+            sc.tf(&[
+                "import",
+                "-input=false",
+                "-no-color",
+                "planton_aws_secrets.x",
+                &import_id,
+            ])
+            .assert_success();
+            sc.apply();
+            let recovered = sc.secrets("planton_aws_secrets.x");
+            assert_eq!(recovered.arns, created.arns);
+            sc.assert_server_matches(&recovered, &BTreeMap::new());
+            sc.assert_empty_plan();
 
-            // A second resource naming one of the first one's secrets is
-            // refused, and the secret stays the first one's.
+            // A second resource of this configuration naming one of the
+            // first one's secrets is refused at plan, before any AWS call.
             let a_before = sc.describe(&a);
             sc.write_main(
                 "",
@@ -128,23 +136,28 @@ fn own_secrets_are_adopted_and_another_resources_are_refused() {
                     secrets_resource("y", &[&c, &a])
                 ),
             );
+            sc.proxy.clear();
             let out = sc.try_apply();
             out.assert_failure();
             let stderr = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(
-                stderr.contains(&format!("Secret \"{a}\" already exists"))
-                    && stderr.contains(&format!(
-                        "belongs to another planton_aws_secrets resource ({})",
-                        created.id
-                    )),
+                stderr.contains("1 secret name(s) listed by two resources")
+                    && stderr.contains(&format!("\"{a}\"")),
                 "{}",
                 out.describe()
             );
+            for op in [
+                "CreateSecret",
+                "RestoreSecret",
+                "DeleteSecret",
+                "TagResource",
+            ] {
+                assert_eq!(sc.proxy.count(op), 0, "{op}");
+            }
             assert_eq!(sc.describe(&a), a_before);
-            assert_eq!(sc.secrets("planton_aws_secrets.x"), created);
-            let y = sc.secrets("planton_aws_secrets.y");
-            assert_eq!(y.secret_names, name_set(&[&c]));
-            sc.assert_server_matches(&y, &BTreeMap::new());
+            assert_eq!(sc.secrets("planton_aws_secrets.x"), recovered);
+            assert!(sc.state().secrets("planton_aws_secrets.y").is_none());
+            assert_eq!(sc.probe.describe(&c), None, "nothing of y is created");
         },
     );
 }

@@ -64,7 +64,8 @@ fn import_after_state_rm_plans_nothing_and_refuses_missing_or_scheduled_names() 
             sc.assert_scheduled(&gone, 7.0, scheduled_at);
             assert_eq!(sc.probe.describe(&missing), None);
 
-            // The names in any order: state is what the create recorded.
+            // The names in any order: state records the secrets under a new
+            // id, and the next apply moves the ownership tag to it in place.
             let id = format!("{c},{a},{b}");
             let out = sc.tf(&[
                 "import",
@@ -77,7 +78,15 @@ fn import_after_state_rm_plans_nothing_and_refuses_missing_or_scheduled_names() 
             out.assert_stdout_contains("Import successful!");
             let imported = sc.secrets("planton_aws_secrets.x");
             assert_eq!(imported.secret_names, name_set(&[&a, &b, &c]));
-            assert_eq!(imported, created);
+            assert_eq!(imported.arns, created.arns);
+            assert_eq!(imported.tags_all, created.tags_all);
+            assert_ne!(imported.id, created.id, "an import mints its own id");
+            sc.plan_update("planton_aws_secrets.x");
+            sc.apply_saved_plan();
+            let owned = sc.secrets("planton_aws_secrets.x");
+            assert_eq!(owned.id, imported.id);
+            assert_eq!(owned.arns, created.arns);
+            sc.assert_server_matches(&owned, &BTreeMap::new());
             sc.assert_empty_plan();
 
             // A secret someone else made, imported: the plan shows the
@@ -153,11 +162,22 @@ fn documented_import_command_works_as_written() {
         sc.proxy.assert_no_value_ever("import.sh");
         out.assert_success();
         out.assert_stdout_contains("Import successful!");
-        assert_eq!(sc.secrets("planton_aws_secrets.app"), created);
-        // No resource change. (Terraform 1.0 drops the root outputs with
-        // `state rm` and lists them as "Changes to Outputs", which makes
-        // `-detailed-exitcode` answer 2 there, so the resource changes are
-        // read from `plan -json`.)
+        let imported = sc.secrets("planton_aws_secrets.app");
+        assert_eq!(imported.arns, created.arns);
+        assert_ne!(imported.id, created.id, "an import mints its own id");
+        // The plan moves the ownership tag to the importer, in place. (Terraform
+        // 1.0 drops the root outputs with `state rm` and lists them as "Changes
+        // to Outputs", so the resource changes are read from `plan -json`.)
+        let (out, plan) = sc.plan_json_out();
+        out.assert_code(2);
+        assert_eq!(
+            plan.changes,
+            vec![("planton_aws_secrets.app".to_string(), "update".to_string())],
+            "{}",
+            out.describe()
+        );
+        sc.apply_saved_plan();
+        sc.assert_server_matches(&sc.secrets("planton_aws_secrets.app"), &BTreeMap::new());
         let (out, plan) = sc.plan_json_out();
         assert!(out.success() || out.code() == Some(2), "{}", out.describe());
         assert_eq!(plan.changes, vec![], "{}", out.describe());

@@ -37,6 +37,7 @@ mod init;
 mod lifecycle;
 mod logs;
 mod no_value_ever;
+mod ownership;
 mod plan_basic;
 mod provider_config;
 mod recovery_window;

@@ -57,7 +57,7 @@ fn full_cycle_sends_no_value_operation_and_no_force_delete() {
                 &id,
             ])
             .assert_success();
-            assert_eq!(sc.secrets("planton_aws_secrets.x"), before);
+            assert_eq!(sc.secrets("planton_aws_secrets.x").arns, before.arns);
             sc.destroy();
 
             // Scenario::tf already checked every command; check the whole

@@ -1,10 +1,11 @@
-//! `kill -9` of Terraform during the first apply of a thousand names.
+//! `kill -9` of Terraform during the first apply of three hundred names.
 //! Terraform writes no state and cannot stop its provider; the provider
-//! must notice its parent is gone and exit by itself. The next apply adopts
-//! every secret the killed run made (each carries this resource's id, which
-//! is derived from the names, so it is the same again): CreateSecret answers
-//! ResourceExists, DescribeSecret shows the id and the right tags, and
-//! nothing needs tagging, restoring or deleting. Nothing is orphaned.
+//! must notice its parent is gone and exit by itself. The random id that
+//! proved the killed run's ownership died with it, so the next apply
+//! adopts nothing: it stops before any write with one error listing the
+//! orphaned names and a ready-to-run `terraform import`. That import and
+//! one apply converge: the apply re-tags what was imported and creates the
+//! rest. Nothing is orphaned, nothing deleted.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -18,13 +19,13 @@ use crate::harness::resilience::{
 use crate::harness::terraform::report;
 use crate::harness::{for_each_terraform, require_localstack};
 
-const NAMES: usize = 1000;
-const KILL_AFTER: usize = 300;
+const NAMES: usize = 300;
+const KILL_AFTER: usize = 100;
 /// How soon the orphaned provider must be gone.
 const PROVIDER_GONE_WITHIN: Duration = Duration::from_secs(3);
 
 #[test]
-fn kill_9_of_terraform_mid_apply_then_the_next_apply_adopts_and_converges() {
+fn kill_9_of_terraform_mid_apply_then_the_documented_import_converges() {
     let ls = require_localstack();
     for_each_terraform("resilience_kill9", |tf| {
         let HeavyRun {
@@ -116,13 +117,16 @@ fn kill_9_of_terraform_mid_apply_then_the_next_apply_adopts_and_converges() {
             server.len()
         );
 
-        // The next apply adopts them as they are.
+        let made_arns: BTreeSet<String> = made.iter().map(|n| server[n].arn.clone()).collect();
+
+        // The next apply stops before any write, naming the import.
         proxy.clear_faults();
         proxy.clear();
-        let converge = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let failed = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        failed.assert_failure();
         let ops = proxy.operations();
-        converge.assert_success();
         for op in [
+            "CreateSecret",
             "DeleteSecret",
             "RestoreSecret",
             "TagResource",
@@ -130,19 +134,55 @@ fn kill_9_of_terraform_mid_apply_then_the_next_apply_adopts_and_converges() {
         ] {
             assert_eq!(count(&ops, op), 0, "{op} sent: {}", summarize(&ops));
         }
-        let refused: BTreeSet<String> = ops
-            .iter()
-            .filter(|o| o.operation.as_deref() == Some("CreateSecret") && o.status == Some(400))
-            .filter_map(|o| o.secret.clone())
-            .collect();
-        assert_eq!(
-            refused, made,
-            "CreateSecret should meet ResourceExists exactly for what the killed run made"
-        );
-        let described = secrets_of(&ops, "DescribeSecret");
+        let stderr = failed
+            .stderr
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let errors = stderr.matches("Error: ").count();
+        assert_eq!(errors, 1, "one error expected: {}", failed.describe());
+        let import_id = stderr
+            .split("terraform import <ADDRESS> '")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("no import command: {}", failed.describe()));
+        let listed: BTreeSet<String> = import_id.split(',').map(str::to_owned).collect();
+        assert_eq!(listed, made, "the import lists exactly the orphaned names");
         assert!(
-            made.is_subset(&described),
-            "every adopted secret is described first"
+            stderr.contains(&format!("id = \"{import_id}\"")),
+            "no import block: {}",
+            failed.describe()
+        );
+
+        // The documented recovery: import, then apply.
+        proxy.clear();
+        let import = wd.run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "planton_aws_secrets.many",
+            import_id,
+        ]);
+        import.assert_success();
+        let converge = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let ops = proxy.operations();
+        converge.assert_success();
+        for op in ["DeleteSecret", "RestoreSecret", "UntagResource"] {
+            assert_eq!(count(&ops, op), 0, "{op} sent: {}", summarize(&ops));
+        }
+        assert_eq!(
+            secrets_of(&ops, "CreateSecret"),
+            names
+                .iter()
+                .filter(|n| !made.contains(*n))
+                .cloned()
+                .collect::<BTreeSet<_>>(),
+            "the apply creates exactly the missing names"
+        );
+        assert_eq!(
+            secrets_of(&ops, "TagResource"),
+            made_arns,
+            "the imported secrets move to the importer's id"
         );
         let state = recorded_secrets(&wd).expect("state after converging");
         assert!(!state.tainted);
@@ -160,10 +200,17 @@ fn kill_9_of_terraform_mid_apply_then_the_next_apply_adopts_and_converges() {
             );
         }
         report(&format!(
-            "acceptance: resilience_kill9 (Terraform {}): converged in {:.1}s, adopting {} ({})",
+            "acceptance: resilience_kill9 (Terraform {}): {NAMES} names, {} orphaned: the failing \
+             apply took {:.1}s, the import {:.1}s and the converging apply {:.1}s (recovery \
+             {:.1}s in all; {})",
             tf.version,
-            converge.elapsed.as_secs_f64(),
             made.len(),
+            failed.elapsed.as_secs_f64(),
+            import.elapsed.as_secs_f64(),
+            converge.elapsed.as_secs_f64(),
+            failed.elapsed.as_secs_f64()
+                + import.elapsed.as_secs_f64()
+                + converge.elapsed.as_secs_f64(),
             summarize(&ops)
         ));
         wd.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"])

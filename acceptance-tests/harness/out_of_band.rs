@@ -2,8 +2,9 @@
 //! creating, deleting or tagging a secret with the AWS SDK directly.
 //!
 //! This is test code simulating *another* actor. The provider itself never
-//! force-deletes and never writes a value; neither does this helper write a
-//! value (CreateSecret is sent without one).
+//! force-deletes and never writes a value. This helper writes one only in
+//! [`OutOfBand::plant_value`], playing an attacker who pre-seeds a secret,
+//! and never reads one (a planted value is followed by its version id).
 
 use std::collections::BTreeMap;
 
@@ -91,6 +92,60 @@ impl OutOfBand {
                     .send(),
             )
             .unwrap_or_else(|e| panic!("out-of-band UntagResource {name} failed: {e:?}"));
+    }
+
+    /// PutSecretValue, as an attacker planting a secret would; returns the
+    /// version id, which [`versions`](Self::versions) can follow without
+    /// ever reading the value back.
+    pub fn plant_value(&self, name: &str, value: &str) -> String {
+        let out = self
+            .sdk
+            .block_on(
+                self.sdk
+                    .client
+                    .put_secret_value()
+                    .secret_id(name)
+                    .secret_string(value)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("out-of-band PutSecretValue {name} failed: {e:?}"));
+        out.version_id().unwrap_or_default().to_string()
+    }
+
+    /// The version ids DescribeSecret lists, with their stages (no value).
+    pub fn versions(&self, name: &str) -> BTreeMap<String, Vec<String>> {
+        let out = self
+            .sdk
+            .block_on(self.sdk.client.describe_secret().secret_id(name).send())
+            .unwrap_or_else(|e| panic!("out-of-band DescribeSecret {name} failed: {e:?}"));
+        out.version_ids_to_stages()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
+    }
+
+    /// PutResourcePolicy with `policy` (a JSON document).
+    pub fn put_policy(&self, name: &str, policy: &str) {
+        self.sdk
+            .block_on(
+                self.sdk
+                    .client
+                    .put_resource_policy()
+                    .secret_id(name)
+                    .resource_policy(policy)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("out-of-band PutResourcePolicy {name} failed: {e:?}"));
+    }
+
+    /// GetResourcePolicy: the policy document, if any.
+    pub fn policy(&self, name: &str) -> Option<String> {
+        let out = self
+            .sdk
+            .block_on(self.sdk.client.get_resource_policy().secret_id(name).send())
+            .unwrap_or_else(|e| panic!("out-of-band GetResourcePolicy {name} failed: {e:?}"));
+        out.resource_policy().map(str::to_string)
     }
 
     /// Removes for good every secret whose name starts with `prefix` (every

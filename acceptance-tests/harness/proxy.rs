@@ -5,8 +5,10 @@ use std::collections::BTreeSet;
 
 use aws_fault_proxy::{start_blocking, Operation, ProxyConfig, ProxyHandle};
 
-/// The only operations the provider may ever send.
-pub const ALLOWED_OPERATIONS: [&str; 8] = [
+/// The only operations the provider may ever send. (GetResourcePolicy
+/// answers with the policy, never a value: it proves a secret is clean
+/// before it is adopted or restored.)
+pub const ALLOWED_OPERATIONS: [&str; 9] = [
     "CreateSecret",
     "DescribeSecret",
     "DeleteSecret",
@@ -15,6 +17,7 @@ pub const ALLOWED_OPERATIONS: [&str; 8] = [
     "UntagResource",
     "ListSecrets",
     "GetCallerIdentity",
+    "GetResourcePolicy",
 ];
 
 /// Operations that carry or reveal a secret value: never sent.

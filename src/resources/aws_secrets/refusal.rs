@@ -82,8 +82,8 @@ pub fn explain_refusals(mut refused: Vec<(String, Refusal)>, diags: &mut Diagnos
         .filter(|(_, r)| r.importable())
         .map(|(n, _)| n.as_str())
         .collect();
+    let id = importable.join(",");
     if refused.iter().any(|(_, r)| r.owner().is_some()) {
-        let id = importable.join(",");
         detail.push_str(&format!(
             "\n\nIf an earlier apply of this configuration was interrupted (Terraform killed \
              before it saved state), these are its secrets; the random id that proved it died \
@@ -99,8 +99,20 @@ pub fn explain_refusals(mut refused: Vec<(String, Refusal)>, diags: &mut Diagnos
              keeps the ARNs by restoring them).",
             importable.len()
         ));
-    } else {
-        detail.push_str(&format!("\n\n{}", remedy(&refused[0].0, &refused[0].1)));
+    } else if !importable.is_empty() {
+        detail.push_str(&format!(
+            "\n\nTo manage the existing secret(s) here, import them (<ADDRESS> is the resource \
+             address shown above): terraform import <ADDRESS> '{id}'. Otherwise remove the names \
+             from secret_names."
+        ));
+    }
+    if let Some((name, _)) = refused.iter().find(|(_, r)| !r.importable()) {
+        detail.push_str(&format!(
+            "\n\nA secret scheduled for deletion is restored only when it is a clean planton \
+             secret. Inspect the others, then restore each yourself (aws secretsmanager \
+             restore-secret --secret-id '{name}') and import it, wait for its deletion to \
+             complete, or choose another name."
+        ));
     }
     diags.error_at(
         AttributePath::root(SECRET_NAMES),
