@@ -10,6 +10,8 @@
 //! - `examples/provider/provider.tf`
 //! - `examples/resources/TYPE/resource.tf` (required for every resource)
 //! - `examples/resources/TYPE/import.sh` (optional; without it there is no Import section)
+//! - `examples/resources/TYPE/notes.md` (optional: Markdown sections appended to the page, for
+//!   behaviour the schema cannot say, such as who owns what)
 //!
 //! Every attribute and block must have a description: generation fails, naming each one
 //! that has none.
@@ -92,14 +94,20 @@ pub fn generate_for<P: Provider>(provider: &P, root: &Path) -> Result<Vec<Page>,
             .strip_prefix(&format!("{name}_"))
             .unwrap_or(type_name);
         let dir = format!("examples/resources/{type_name}");
+        let mut content = resource_page(
+            type_name,
+            &schema.block,
+            &read(&format!("{dir}/resource.tf"))?,
+            read_optional(&format!("{dir}/import.sh"))?.as_deref(),
+        );
+        if let Some(notes) = read_optional(&format!("{dir}/notes.md"))? {
+            content.push('\n');
+            content.push_str(notes.trim_end());
+            content.push('\n');
+        }
         pages.push(Page {
             path: PathBuf::from(format!("docs/resources/{short}.md")),
-            content: resource_page(
-                type_name,
-                &schema.block,
-                &read(&format!("{dir}/resource.tf"))?,
-                read_optional(&format!("{dir}/import.sh"))?.as_deref(),
-            ),
+            content,
         });
     }
     Ok(pages)
