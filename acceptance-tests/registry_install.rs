@@ -5,8 +5,11 @@
 //! signature of SHA256SUMS against the published key. See harness/registry.rs for how the
 //! releases are made.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+
+use crate::harness::out_of_band::OutOfBand;
 
 use crate::harness::mirror::platform;
 use crate::harness::registry::{
@@ -312,6 +315,55 @@ fn init_refuses_tampered_releases_with_terraforms_own_errors() {
     );
 }
 
+/// The id release 0.1.0 derived: `asm-` and 16 hex digits of SHA-256 over the region and the
+/// sorted names, each after a zero byte.
+fn legacy_id(region: &str, names: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&str> = names.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let mut hasher = Sha256::new();
+    hasher.update(region.as_bytes());
+    for name in sorted {
+        hasher.update([0]);
+        hasher.update(name.as_bytes());
+    }
+    let hex: String = hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("asm-{hex}")
+}
+
+/// Turns the state and secrets the current release wrote into what release 0.1.0 wrote for
+/// the same configuration: schema version 0, the derived id in state, in `tags_all` and in
+/// every secret's `planton.ai/resource-id` tag. (No 0.1.0 build exists to run: this tree's
+/// history has no release tag, and the format is fully described by that release's schema.)
+fn rewrite_as_0_1_0(wd: &Workdir, endpoint: &str) -> String {
+    let mut state: serde_json::Value =
+        serde_json::from_str(&wd.read("terraform.tfstate")).expect("state is JSON");
+    let attributes = &mut state["resources"][0]["instances"][0]["attributes"];
+    let names: Vec<String> = attributes["secret_names"]
+        .as_array()
+        .expect("secret_names")
+        .iter()
+        .map(|n| n.as_str().expect("a name").to_string())
+        .collect();
+    let id = legacy_id("us-east-1", &names);
+    attributes["id"] = serde_json::json!(id);
+    attributes["tags_all"]["planton.ai/resource-id"] = serde_json::json!(id);
+    state["resources"][0]["instances"][0]["schema_version"] = serde_json::json!(0);
+    wd.write(
+        "terraform.tfstate",
+        &serde_json::to_string_pretty(&state).expect("state serialises"),
+    );
+    let oob = OutOfBand::new(endpoint, "test");
+    let tag = BTreeMap::from([("planton.ai/resource-id".to_string(), id.clone())]);
+    for name in &names {
+        oob.tag(name, &tag);
+    }
+    id
+}
+
 #[test]
 fn state_of_one_release_is_used_by_the_next_after_init_upgrade() {
     let ls = require_localstack();
@@ -353,10 +405,67 @@ fn state_of_one_release_is_used_by_the_next_after_init_upgrade() {
                 format!("provider[\"registry.terraform.io/{SOURCE}\"]"),
                 "{state}"
             );
+            assert_eq!(resource["instances"][0]["schema_version"], 1, "{state}");
+
+            // State as release 0.1.0 wrote it (derived id, schema version 0): the upgraded
+            // release plans an in-place change of the ownership tag only, then nothing.
+            let legacy = rewrite_as_0_1_0(&wd, &ls.endpoint);
+            let legacy_state = wd.read("terraform.tfstate");
+            let plan = wd.run(&[
+                "plan",
+                "-detailed-exitcode",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &var,
+            ]);
+            plan.assert_code(2);
+            let text = plan.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(
-                resource["instances"][0]["schema_version"].is_u64(),
-                "{state}"
+                text.contains("0 to add, 1 to change, 0 to destroy")
+                    && text.contains(&format!("\"planton.ai/resource-id\" = \"{legacy}\" ->")),
+                "{}",
+                plan.describe()
             );
+            run_auto_approved(&wd, "apply", &var);
+            assert_no_changes(&wd, &var);
+            let upgraded: serde_json::Value =
+                serde_json::from_str(&wd.read("terraform.tfstate")).expect("state is JSON");
+            let instance = &upgraded["resources"][0]["instances"][0];
+            assert_eq!(instance["schema_version"], 1, "{upgraded}");
+            let id = instance["attributes"]["id"]
+                .as_str()
+                .expect("id")
+                .to_string();
+            assert!(id.len() == 36 && id != legacy, "{upgraded}");
+            let probe = ls.probe();
+            for name in instance["attributes"]["secret_names"]
+                .as_array()
+                .expect("names")
+            {
+                let name = name.as_str().expect("a name");
+                let info = probe.describe(name).expect("the secret exists");
+                assert_eq!(info.tags["planton.ai/resource-id"], id, "{name}");
+            }
+
+            // Another 0.1.0 state of the same secrets (a copied workspace): its refresh
+            // reports that they belong to the upgraded one now, instead of sharing them.
+            let upgraded_state = wd.read("terraform.tfstate");
+            wd.write("terraform.tfstate", &legacy_state);
+            let plan = wd.run(&["plan", "-input=false", "-no-color", "-var", &var]);
+            plan.assert_success();
+            let text = plan
+                .combined()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                text.contains("3 secret(s) now belong to another planton_aws_secrets resource")
+                    && text.contains(&id),
+                "{}",
+                plan.describe()
+            );
+            wd.write("terraform.tfstate", &upgraded_state);
 
             run_auto_approved(&wd, "destroy", &var);
             both.shutdown_blocking();
