@@ -5,25 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::harness::{for_each_terraform, name_set, ownership_tags, secrets_resource, Scenario};
+use crate::harness::registry::one_line;
+use crate::harness::{
+    for_each_terraform, name_set, ownership_tags, secrets_resource, Scenario, SecretsResource,
+};
 
 const X: &str = "planton_aws_secrets.x";
 const Y: &str = "planton_aws_secrets.y";
-/// Operations that change something on the server.
-const WRITES: [&str; 6] = [
-    "CreateSecret",
-    "RestoreSecret",
-    "DeleteSecret",
-    "TagResource",
-    "UntagResource",
-    "PutResourcePolicy",
-];
-
-/// Terraform's wrapped diagnostics, on one line.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn assert_mentions(text: &str, expected: &[&str], context: &str) {
     for phrase in expected {
         assert!(
@@ -33,15 +21,12 @@ fn assert_mentions(text: &str, expected: &[&str], context: &str) {
     }
 }
 
-fn assert_no_writes(sc: &Scenario, context: &str) {
-    for op in WRITES {
-        assert_eq!(
-            sc.proxy.count(op),
-            0,
-            "{context}: {op} sent: {:?}",
-            sc.proxy.operation_names()
-        );
-    }
+/// Writes `x` with `names`, initialises, applies, and returns what state records.
+fn first_apply(sc: &Scenario, names: &[&str]) -> SecretsResource {
+    sc.write_main("", &secrets_resource("x", names));
+    sc.init();
+    sc.apply();
+    sc.secrets(X)
 }
 
 fn no_extra_tags() -> BTreeMap<String, String> {
@@ -120,10 +105,7 @@ fn the_same_names_in_two_working_directories_have_one_owner() {
     for_each_terraform("ownership_two_directories", |tf| {
         let one = Scenario::new(tf, "own-two");
         let [a, b, c] = ["A", "B", "C"].map(|s| one.name(s));
-        one.write_main("", &secrets_resource("x", &[&a, &b]));
-        one.init();
-        one.apply();
-        let first = one.secrets(X);
+        let first = first_apply(&one, &[&a, &b]);
 
         // A second state creating the same names: refused before any write.
         let other = Scenario::new(tf, "own-two-other");
@@ -143,7 +125,7 @@ fn the_same_names_in_two_working_directories_have_one_owner() {
             ],
             "second create",
         );
-        assert_no_writes(&other, "second create");
+        other.assert_no_writes("second create");
         assert!(other.state().addresses().is_empty());
         assert_eq!(other.probe.describe(&c), None, "{c} must not be created");
         one.assert_server_matches(&first, &no_extra_tags());
@@ -177,10 +159,7 @@ fn a_new_resource_with_old_names_never_adopts_what_the_old_one_kept() {
     for_each_terraform("ownership_no_shared_id", |tf| {
         let sc = Scenario::new(tf, "own-pqr");
         let [p, q, r] = ["P", "Q", "R"].map(|s| sc.name(s));
-        sc.write_main("", &secrets_resource("x", &[&p, &q]));
-        sc.init();
-        sc.apply();
-        let pq = sc.secrets(X);
+        let pq = first_apply(&sc, &[&p, &q]);
         sc.write_main("", &secrets_resource("x", &[&r]));
         sc.apply();
         let x = sc.secrets(X);
@@ -245,7 +224,7 @@ fn create_before_destroy_replacement_fails_before_deleting_anything() {
             ],
             "create_before_destroy",
         );
-        assert_no_writes(&sc, "create_before_destroy");
+        sc.assert_no_writes("create_before_destroy");
         let after = sc.secrets(X);
         assert_eq!(after.arns, before.arns);
         assert_eq!(after.id, before.id);
@@ -288,7 +267,7 @@ fn planted_secrets_are_neither_adopted_nor_restored() {
             ],
             "planted",
         );
-        assert_no_writes(&sc, "planted");
+        sc.assert_no_writes("planted");
         assert!(sc.state().addresses().is_empty());
         assert_eq!(sc.probe.describe(&fresh), None);
         assert_eq!(sc.describe(&live), live_before);
@@ -345,10 +324,7 @@ fn import_moves_ownership_and_the_previous_owner_lets_go() {
     for_each_terraform("ownership_import", |tf| {
         let one = Scenario::new(tf, "own-imp");
         let [a, b] = ["A", "B"].map(|s| one.name(s));
-        one.write_main("", &secrets_resource("x", &[&a, &b]));
-        one.init();
-        one.apply();
-        let first = one.secrets(X);
+        let first = first_apply(&one, &[&a, &b]);
 
         let other = Scenario::new(tf, "own-imp-other");
         other.write_main("", &secrets_resource("y", &[&a]));
@@ -394,7 +370,7 @@ fn import_moves_ownership_and_the_previous_owner_lets_go() {
             ],
             "previous owner's refresh",
         );
-        assert_no_writes(&one, "previous owner's refresh");
+        one.assert_no_writes("previous owner's refresh");
         assert_eq!(one.secrets(X).secret_names, name_set(&[&b]));
         one.write_main("", &secrets_resource("x", &[&b]));
         one.assert_empty_plan();

@@ -16,6 +16,16 @@ use super::state::{PlanJson, SecretsResource, TfState};
 use super::terraform::Terraform;
 use super::workdir::{TfOutput, Workdir};
 
+/// Operations that change something on the server.
+pub const WRITES: [&str; 6] = [
+    "CreateSecret",
+    "RestoreSecret",
+    "DeleteSecret",
+    "TagResource",
+    "UntagResource",
+    "PutResourcePolicy",
+];
+
 /// The ownership tags every secret of resource `id` carries.
 pub fn ownership_tags(id: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -295,6 +305,19 @@ impl Scenario {
             assert_eq!(
                 info.kms_key_id, None,
                 "{name} should use the AWS-managed key: {info:?}"
+            );
+        }
+    }
+
+    /// Asserts the proxy recorded no call that changes anything on the
+    /// server since it was last cleared.
+    pub fn assert_no_writes(&self, context: &str) {
+        for op in WRITES {
+            assert_eq!(
+                self.proxy.count(op),
+                0,
+                "{context}: {op} sent: {:?}",
+                self.proxy.operation_names()
             );
         }
     }
