@@ -2,7 +2,10 @@
 //! answers every request 500 (or throttles every request), the apply fails
 //! in bounded time with exactly one clear diagnostic per name, saying how
 //! many attempts were made, and nothing panics or hangs. The proxy sees
-//! exactly three attempts per name.
+//! exactly three attempts per name of the call that fails: the create's
+//! DescribeSecret (which checks who owns each name before anything is
+//! written) when everything answers 500, CreateSecret when only it is
+//! throttled.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -19,7 +22,7 @@ use crate::harness::{for_each_terraform, require_localstack, unique_prefix, Work
 const MAX_RETRIES: u32 = 2;
 const FAIL_WITHIN: Duration = Duration::from_secs(60);
 
-fn exhausted(test: &str, faults: Faults, aws_code: &str) {
+fn exhausted(test: &str, faults: Faults, aws_code: &str, failing: &str) {
     let ls = require_localstack();
     for_each_terraform(test, |tf| {
         let prefix = unique_prefix(test);
@@ -87,10 +90,11 @@ fn exhausted(test: &str, faults: Faults, aws_code: &str) {
             );
         }
 
-        // Exactly max_retries + 1 attempts per name, and nothing else.
+        // Exactly max_retries + 1 attempts per name, after one successful
+        // DescribeSecret when it is not the failing call, and nothing else.
         let mut per_name: BTreeMap<String, usize> = BTreeMap::new();
         for op in &ops {
-            if op.operation.as_deref() == Some("CreateSecret") {
+            if op.operation.as_deref() == Some(failing) {
                 *per_name
                     .entry(op.secret.clone().unwrap_or_default())
                     .or_default() += 1;
@@ -101,10 +105,21 @@ fn exhausted(test: &str, faults: Faults, aws_code: &str) {
             .map(|n| (n.clone(), MAX_RETRIES as usize + 1))
             .collect();
         assert_eq!(per_name, expected, "{}", summarize(&ops));
+        let checks = if failing == "DescribeSecret" {
+            0
+        } else {
+            assert_eq!(
+                count(&ops, "DescribeSecret"),
+                names.len(),
+                "{}",
+                summarize(&ops)
+            );
+            names.len()
+        };
         assert_eq!(
             ops.len(),
-            count(&ops, "CreateSecret"),
-            "only CreateSecret: {}",
+            count(&ops, failing) + checks,
+            "only {failing} (and one DescribeSecret per name before it): {}",
             summarize(&ops)
         );
 
@@ -128,6 +143,7 @@ fn every_request_failing_with_500_gives_up_after_max_retries_with_a_diagnostic_p
             ..Faults::default()
         },
         "InternalFailure",
+        "DescribeSecret",
     );
 }
 
@@ -141,5 +157,6 @@ fn every_request_throttled_gives_up_after_max_retries_with_a_diagnostic_per_name
             ..Faults::default()
         },
         "ThrottlingException",
+        "CreateSecret",
     );
 }
