@@ -5,8 +5,11 @@
 //!   server, the value codec and the schema model. It knows nothing of AWS.
 //! - [`provider`] is the AWS provider: its configuration and client.
 //! - [`resources`] holds one module per resource type.
+//! - [`registry`] is the provider itself: its block and the lists of what it
+//!   offers.
 
 pub mod provider;
+pub mod registry;
 pub mod resources;
 pub mod tf;
 
@@ -17,6 +20,6 @@ pub fn provider_routes() -> tonic::service::Routes {
         version = env!("CARGO_PKG_VERSION"),
         "terraform-provider-planton starting"
     );
-    let service = tf::server::ProviderService::new(provider::PlantonProvider);
+    let service = tf::server::ProviderService::new(registry::PlantonProvider);
     tonic::service::Routes::new(service.into_server())
 }

@@ -2,8 +2,10 @@
 //! `crate::provider` or `crate::resources`.
 
 pub mod convert;
+pub mod data_source;
 pub mod diag;
 pub mod engine;
+pub mod function;
 pub mod log;
 pub mod plugin;
 pub mod proto;

@@ -23,7 +23,6 @@ use crate::tf::schema::Schema;
 use crate::tf::value::Value;
 
 use model::SecretsState;
-use schema::{ID, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL};
 
 pub const TYPE_NAME: &str = "planton_aws_secrets";
 
@@ -142,39 +141,5 @@ impl Resource<Configured> for AwsSecrets {
             return Value::Null;
         };
         read::import(client, &ctx.stop, id, diags).await
-    }
-
-    fn upgrade_state(
-        &self,
-        version: i64,
-        _raw_json: &[u8],
-        diags: &mut Diagnostics,
-    ) -> Option<Value> {
-        // Version 0 is the first; the engine decodes current-version state
-        // itself, so reaching here means a version no release wrote.
-        diags.error(
-            "Unknown planton_aws_secrets state version",
-            format!("State schema version {version} was never written by this provider. Remove the resource from state and import it again."),
-        );
-        None
-    }
-
-    fn generate_config(&self, state: &Value, _diags: &mut Diagnostics) -> Value {
-        let names = state
-            .get_attribute(SECRET_NAMES)
-            .cloned()
-            .unwrap_or(Value::Null);
-        Value::Object(
-            [
-                (SECRET_NAMES, names),
-                (ID, Value::Null),
-                (SECRET_ARN_MAP, Value::Null),
-                (READ_POLICY_JSON, Value::Null),
-                (TAGS_ALL, Value::Null),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-        )
     }
 }

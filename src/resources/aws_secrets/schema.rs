@@ -1,10 +1,11 @@
-//! The `planton_aws_secrets` schema (DESIGN: "Resource planton_aws_secrets").
+//! The `planton_aws_secrets` schema; docs/resources/aws_secrets.md is
+//! generated from it.
 
 use crate::tf::schema::{Attribute, Block, Schema};
 use crate::tf::value::Type;
 
-/// Bumped whenever the stored state's shape changes; older versions are
-/// upgraded in `upgrade.rs`.
+/// Bumped whenever the stored state's shape changes; the resource's
+/// `upgrade_state` then turns older versions into the current one.
 pub const SCHEMA_VERSION: i64 = 0;
 
 pub const SECRET_NAMES: &str = "secret_names";

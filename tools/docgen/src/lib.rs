@@ -17,7 +17,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use planton::provider::PlantonProvider;
+use planton::registry::PlantonProvider;
 use planton::tf::provider::Provider;
 use planton::tf::schema::{Attribute, Block, NestedBlock, Nesting, Presence, Schema};
 use planton::tf::value::Type;
