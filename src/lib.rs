@@ -4,10 +4,13 @@
 //! - [`tf`] is the generic protocol layer: plugin transport, the tfplugin6
 //!   server, the value codec and the schema model. It knows nothing of AWS.
 //! - [`provider`] is the AWS provider: its configuration and client.
-//! - [`resources`] holds one module per resource type.
+//! - [`resources`], [`data_sources`] and [`functions`] hold one module per
+//!   resource type, data source type and provider function.
 //! - [`registry`] is the provider itself: its block and the lists of what it
 //!   offers.
 
+pub mod data_sources;
+pub mod functions;
 pub mod provider;
 pub mod registry;
 pub mod resources;

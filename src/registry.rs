@@ -49,10 +49,10 @@ impl Provider for PlantonProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Configured>>> {
-        vec![]
+        vec![Arc::new(crate::data_sources::aws_secrets::AwsSecretsData)]
     }
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
-        vec![]
+        vec![Arc::new(crate::functions::read_policy_json::ReadPolicyJson)]
     }
 }

@@ -2,9 +2,13 @@
 //! builds. Resources, data sources and functions import from here; what the
 //! provider offers is listed in `crate::registry`, which imports them.
 
+pub mod arn;
 pub mod aws;
 pub mod batch;
 pub mod config;
+pub mod lookup;
+pub mod names;
+pub mod policy;
 pub mod rate;
 pub mod retry;
 pub mod schema;

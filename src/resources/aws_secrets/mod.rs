@@ -2,13 +2,12 @@
 //! by the user. Each capability lives in its own file: schema, validation,
 //! plan, apply (create/update/delete), read and import.
 
+mod advice;
 mod apply;
 mod ensure;
 mod id;
 mod model;
-mod names;
 mod plan;
-mod policy;
 mod read;
 mod report;
 mod schema;
@@ -69,7 +68,10 @@ impl Resource<Configured> for AwsSecrets {
         // right before every plan, so names are already checked here.
         let default_tags = ctx.client_if_configured().map(|c| &c.default_tags);
         match plan::plan(request.prior, request.config, default_tags) {
-            Ok(planned) => Some(planned),
+            Ok(planned) => {
+                advice::warn(&planned.state, diags);
+                Some(planned)
+            }
             Err(problem) => {
                 diags.error(
                     "Unreadable planton_aws_secrets state",

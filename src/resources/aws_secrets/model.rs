@@ -4,8 +4,11 @@ use std::collections::BTreeMap;
 
 use crate::tf::value::Value;
 
-use super::policy::read_policy_json;
-use super::schema::{ID, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL};
+use crate::provider::policy::policy_values;
+
+use super::schema::{
+    ID, READ_POLICY_DOCUMENTS, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL,
+};
 
 /// What is recorded for one `planton_aws_secrets`: the names that exist,
 /// with their ARNs, under one id.
@@ -26,7 +29,7 @@ impl SecretsState {
         }
     }
 
-    /// The state value; `read_policy_json` is derived from the ARNs.
+    /// The state value; the policies are derived from the ARNs.
     pub fn to_value(&self) -> Value {
         let names = self.arns.keys().map(|n| Value::String(n.clone())).collect();
         let arns = self
@@ -34,13 +37,14 @@ impl SecretsState {
             .iter()
             .map(|(n, a)| (n.clone(), Value::String(a.clone())))
             .collect();
-        let policy = read_policy_json(self.arns.values().map(String::as_str));
+        let (policy, documents) = policy_values(self.arns.values());
         Value::Object(
             [
                 (ID, Value::String(self.id.clone())),
                 (SECRET_NAMES, Value::Set(names)),
                 (SECRET_ARN_MAP, Value::Map(arns)),
-                (READ_POLICY_JSON, Value::String(policy)),
+                (READ_POLICY_JSON, policy),
+                (READ_POLICY_DOCUMENTS, documents),
                 (TAGS_ALL, string_map(&self.tags_all)),
             ]
             .into_iter()
