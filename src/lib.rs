@@ -16,6 +16,13 @@ pub mod registry;
 pub mod resources;
 pub mod tf;
 
+/// Who this plugin is, for the generic transport and log.
+pub const IDENTITY: tf::identity::Identity = tf::identity::Identity {
+    binary: "terraform-provider-planton",
+    source: "project-planton/planton",
+    log_targets: &["planton", "terraform_provider_planton"],
+};
+
 /// The gRPC routes of this provider's tfplugin6 service, ready for the
 /// plugin transport to serve beside its own services.
 pub fn provider_routes() -> tonic::service::Routes {

@@ -6,6 +6,7 @@ pub mod data_source;
 pub mod diag;
 pub mod engine;
 pub mod function;
+pub mod identity;
 pub mod log;
 pub mod plugin;
 pub mod proto;
