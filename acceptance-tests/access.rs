@@ -217,3 +217,60 @@ fn the_data_source_names_a_missing_and_a_scheduled_secret() {
         },
     );
 }
+
+#[test]
+fn the_function_names_a_bad_argument_where_functions_exist() {
+    for_each_terraform(
+        "the_function_names_a_bad_argument_where_functions_exist",
+        |tf| {
+            if !has_functions(tf) {
+                report(&format!(
+                    "acceptance: provider function not run with Terraform {} (functions need 1.8+)",
+                    tf.version
+                ));
+                return;
+            }
+            let sc = Scenario::new(tf, "access-function");
+            let good = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
+            sc.write_main(
+                "",
+                &format!(
+                    "output \"ok\" {{\n  value = provider::planton::read_policy_json([\"{good}\"])\n}}\n\noutput \"bad\" {{\n  value = provider::planton::read_policy_json([\"{good}\", \"app/db\"])\n}}\n"
+                ),
+            );
+            sc.init();
+            let out = sc.tf(&["plan", "-input=false", "-no-color"]);
+            out.assert_failure();
+            let said = one_line(&out.stderr);
+            assert!(
+                said.contains("Element 1 of arns, \"app/db\", is not a Secrets Manager secret ARN"),
+                "{}",
+                out.describe()
+            );
+            // Only the bad call fails, and no AWS call is made for either.
+            sc.write_main(
+                "",
+                &format!(
+                    "output \"ok\" {{\n  value = provider::planton::read_policy_json([\"{good}\"])\n}}\n"
+                ),
+            );
+            sc.apply();
+            let policy = sc
+                .state()
+                .output("ok")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let (_, resources) = policy_grants(&policy.expect("the function's policy"));
+            assert_eq!(resources, BTreeSet::from([good.to_owned()]));
+            assert!(
+                sc.proxy.operations().is_empty(),
+                "{:?}",
+                sc.proxy.operation_names()
+            );
+            report(&format!(
+                "acceptance: provider function errors checked with Terraform {}",
+                tf.version
+            ));
+        },
+    );
+}
