@@ -47,9 +47,9 @@ pub fn read_policy_json<'a>(arns: impl IntoIterator<Item = &'a str>) -> Option<S
 /// no ARNs. When everything fits in one document, that document is exactly
 /// [`read_policy_json`]'s.
 pub fn read_policy_documents<'a>(arns: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut hashed: Vec<(u64, &str)> = sorted_unique(arns)
+    let mut hashed: Vec<Hashed> = sorted_unique(arns)
         .into_iter()
-        .map(|arn| (arn_hash(arn), arn))
+        .map(|arn| (arn_hash(arn), arn, quoted_len(arn)))
         .collect();
     hashed.sort_unstable();
     let mut documents = Vec::new();
@@ -96,23 +96,27 @@ pub fn arns_that_fit<'a>(arns: impl IntoIterator<Item = &'a str>) -> usize {
     fit
 }
 
+/// An ARN with its hash and its length as a JSON string.
+type Hashed<'a> = (u64, &'a str, usize);
+
 /// `hashed` is sorted by hash and shares its first `depth` bits: one
 /// document if it fits, otherwise the two halves by the next bit, lower
 /// first.
-fn split(hashed: &[(u64, &str)], depth: u32, documents: &mut Vec<String>) {
+fn split(hashed: &[Hashed], depth: u32, documents: &mut Vec<String>) {
     if hashed.is_empty() {
         return;
     }
-    let size = document_size(hashed.iter().map(|(_, arn)| *arn));
+    let quoted: usize = hashed.iter().map(|(_, _, len)| len).sum();
+    let size = EMPTY_DOCUMENT_SIZE + quoted + hashed.len() - 1;
     if size <= MANAGED_POLICY_LIMIT || hashed.len() == 1 {
-        let mut resources: Vec<&str> = hashed.iter().map(|(_, arn)| *arn).collect();
+        let mut resources: Vec<&str> = hashed.iter().map(|(_, arn, _)| *arn).collect();
         resources.sort_unstable();
         documents.push(document(&resources));
         return;
     }
     let (low, high) = if depth < u64::BITS {
         let bit = 1u64 << (u64::BITS - 1 - depth);
-        let at = hashed.partition_point(|(hash, _)| hash & bit == 0);
+        let at = hashed.partition_point(|(hash, _, _)| hash & bit == 0);
         hashed.split_at(at)
     } else {
         // Equal 64-bit prefixes: split the (sorted) rest in halves.
