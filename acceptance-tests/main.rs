@@ -27,6 +27,7 @@
 
 mod harness;
 
+mod access;
 mod default_tags;
 mod drift;
 mod examples;

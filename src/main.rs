@@ -6,7 +6,7 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::SUCCESS;
     }
     limit_malloc_arenas();
-    planton::tf::plugin::run(planton::provider_routes)
+    planton::tf::plugin::run(&planton::IDENTITY, planton::provider_routes)
 }
 
 /// glibc gives each thread that allocates its own arena; with many secrets

@@ -1,9 +1,14 @@
-//! The AWS provider layer: the provider block, the AWS clients it builds,
-//! and the resources it offers.
+//! The AWS provider layer: the provider block and the AWS clients it
+//! builds. Resources, data sources and functions import from here; what the
+//! provider offers is listed in `crate::registry`, which imports them.
 
+pub mod arn;
 pub mod aws;
 pub mod batch;
 pub mod config;
+pub mod lookup;
+pub mod names;
+pub mod policy;
 pub mod rate;
 pub mod retry;
 pub mod schema;
@@ -13,7 +18,6 @@ pub mod tags;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use tracing::debug;
 
 use crate::provider::aws::AwsConnection;
@@ -21,8 +25,7 @@ use crate::provider::config::Reading;
 use crate::provider::retry::RetryPolicy;
 use crate::provider::secrets::{SdkSecrets, SecretsApi};
 use crate::tf::diag::Diagnostics;
-use crate::tf::provider::{ConfigureRequest, Provider, Resource};
-use crate::tf::schema::Schema;
+use crate::tf::provider::ConfigureRequest;
 use crate::tf::value::Value;
 
 /// What every resource call receives once the provider is configured.
@@ -33,75 +36,52 @@ pub struct Configured {
     pub recovery_window_in_days: i64,
 }
 
-/// The `planton` provider.
-#[derive(Default)]
-pub struct PlantonProvider;
+/// Static checks of the provider block; no network access.
+pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
+    let _ = config::read(config, diags);
+}
 
-#[async_trait]
-impl Provider for PlantonProvider {
-    type Client = Configured;
-
-    fn name(&self) -> &'static str {
-        "planton"
-    }
-
-    fn schema(&self) -> Schema {
-        schema::provider_schema()
-    }
-
-    fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
-        let _ = config::read(config, diags);
-    }
-
-    async fn configure(
-        &self,
-        request: ConfigureRequest<'_>,
-        diags: &mut Diagnostics,
-    ) -> Option<Configured> {
-        let config = match config::read(request.config, diags) {
-            Reading::Ready(config) => config,
-            Reading::NotYetKnown => {
-                debug!(
-                    "provider configuration has values not known until apply; deferring AWS setup"
-                );
-                return None;
-            }
-            Reading::Invalid => return None,
-        };
-        match AwsConnection::connect(&config.aws).await {
-            Ok(aws) => {
-                debug!(region = aws.region(), "provider configured");
-                Some(Configured {
-                    region: aws.region().to_owned(),
-                    secrets: Arc::new(SdkSecrets::new(
-                        aws.secrets_manager().clone(),
-                        RetryPolicy::new(config.aws.max_retries),
-                        request.stop.clone(),
-                    )),
-                    default_tags: config.default_tags,
-                    recovery_window_in_days: config.recovery_window_in_days,
-                })
-            }
-            Err(error) => {
-                let crate::provider::aws::ConnectError {
-                    attribute,
-                    summary,
-                    detail,
-                } = error;
-                match attribute {
-                    Some(name) => {
-                        diags.error_at(crate::tf::value::AttributePath::root(name), summary, detail)
-                    }
-                    None => diags.error(summary, detail),
-                }
-                None
-            }
+/// Builds the AWS client from the provider block; `None` when it is not
+/// known yet or invalid (the latter with error diagnostics).
+pub async fn configure(
+    request: ConfigureRequest<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Configured> {
+    let config = match config::read(request.config, diags) {
+        Reading::Ready(config) => config,
+        Reading::NotYetKnown => {
+            debug!("provider configuration has values not known until apply; deferring AWS setup");
+            return None;
         }
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource<Configured>>> {
-        vec![Arc::new(
-            crate::resources::aws_secrets::AwsSecrets::default(),
-        )]
+        Reading::Invalid => return None,
+    };
+    match AwsConnection::connect(&config.aws).await {
+        Ok(aws) => {
+            debug!(region = aws.region(), "provider configured");
+            Some(Configured {
+                region: aws.region().to_owned(),
+                secrets: Arc::new(SdkSecrets::new(
+                    aws.secrets_manager().clone(),
+                    RetryPolicy::new(config.aws.max_retries),
+                    request.stop.clone(),
+                )),
+                default_tags: config.default_tags,
+                recovery_window_in_days: config.recovery_window_in_days,
+            })
+        }
+        Err(error) => {
+            let crate::provider::aws::ConnectError {
+                attribute,
+                summary,
+                detail,
+            } = error;
+            match attribute {
+                Some(name) => {
+                    diags.error_at(crate::tf::value::AttributePath::root(name), summary, detail)
+                }
+                None => diags.error(summary, detail),
+            }
+            None
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! The provider block's schema (DESIGN: "Provider block").
+//! The provider block's schema; docs/index.md is generated from it.
 
 use crate::tf::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 use crate::tf::value::Type;

@@ -20,11 +20,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-/// The `@module` of every line: Terraform shows it beside the message.
-pub const MODULE: &str = "provider.terraform-provider-planton";
-
-/// Event targets that belong to this project: the library and the binary.
-const OWN_TARGETS: &[&str] = &["planton", "terraform_provider_planton"];
+use crate::tf::identity::Identity;
 
 /// The most verbose level other crates may log at, whatever the user asked.
 const THIRD_PARTY_MAX: Level = Level::WARN;
@@ -34,7 +30,7 @@ const THIRD_PARTY_MAX: Level = Level::WARN;
 ///
 /// With logging off nothing is installed, so every `tracing` macro stays a
 /// cheap no-op. Calling it twice keeps the first logger.
-pub fn init() {
+pub fn init(identity: &Identity) {
     let provider = std::env::var_os("TF_LOG_PROVIDER");
     let global = std::env::var_os("TF_LOG");
     let level = level_from(
@@ -42,7 +38,8 @@ pub fn init() {
         global.as_ref().map(|v| v.to_string_lossy()).as_deref(),
     );
     let Some(level) = level else { return };
-    let subscriber = tracing_subscriber::registry().with(HclogLayer::new(level, write_stderr));
+    let subscriber =
+        tracing_subscriber::registry().with(HclogLayer::new(level, identity, write_stderr));
     // Only fails when a subscriber is already installed; keep that one.
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
@@ -74,6 +71,10 @@ fn write_stderr(line: &[u8]) {
 pub struct HclogLayer {
     own: Level,
     others: Level,
+    /// The `@module` of every line: Terraform shows it beside the message.
+    module: String,
+    /// Event targets that belong to the provider.
+    own_targets: &'static [&'static str],
     sink: Sink,
 }
 
@@ -81,34 +82,40 @@ pub struct HclogLayer {
 type Sink = Box<dyn Fn(&[u8]) + Send + Sync>;
 
 impl HclogLayer {
-    /// A layer logging this crate at `level` and other crates at `level` but
-    /// never more verbose than warn; each finished line (with its newline)
-    /// goes to `sink`.
-    pub fn new(level: Level, sink: impl Fn(&[u8]) + Send + Sync + 'static) -> Self {
+    /// A layer logging the provider's own crates at `level` and other
+    /// crates at `level` but never more verbose than warn; each finished
+    /// line (with its newline) goes to `sink`.
+    pub fn new(
+        level: Level,
+        identity: &Identity,
+        sink: impl Fn(&[u8]) + Send + Sync + 'static,
+    ) -> Self {
         HclogLayer {
             own: level,
             // Levels compare by verbosity: the smaller is the quieter.
             others: level.min(THIRD_PARTY_MAX),
+            module: identity.log_module(),
+            own_targets: identity.log_targets,
             sink: Box::new(sink),
         }
     }
 
+    fn is_own(&self, target: &str) -> bool {
+        self.own_targets.iter().any(|own| {
+            target
+                .strip_prefix(own)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+        })
+    }
+
     fn allows(&self, metadata: &Metadata<'_>) -> bool {
-        let max = if is_own(metadata.target()) {
+        let max = if self.is_own(metadata.target()) {
             self.own
         } else {
             self.others
         };
         *metadata.level() <= max
     }
-}
-
-fn is_own(target: &str) -> bool {
-    OWN_TARGETS.iter().any(|own| {
-        target
-            .strip_prefix(own)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
-    })
 }
 
 /// Fields recorded on a span, repeated on every event inside it.
@@ -154,17 +161,27 @@ where
         }
         event.record(&mut JsonFields(&mut fields));
         let metadata = event.metadata();
-        if !is_own(metadata.target()) {
+        if !self.is_own(metadata.target()) {
             fields.insert("target".into(), metadata.target().into());
         }
-        let line = format_line(metadata.level(), fields, time::OffsetDateTime::now_utc());
+        let line = format_line(
+            metadata.level(),
+            &self.module,
+            fields,
+            time::OffsetDateTime::now_utc(),
+        );
         (self.sink)(line.as_bytes());
     }
 }
 
 /// One JSON object and a newline. The `message` field becomes `@message`;
 /// other fields cannot overwrite the `@` keys Terraform relies on.
-fn format_line(level: &Level, mut fields: Map<String, Value>, now: time::OffsetDateTime) -> String {
+fn format_line(
+    level: &Level,
+    module: &str,
+    mut fields: Map<String, Value>,
+    now: time::OffsetDateTime,
+) -> String {
     let message = match fields.remove("message") {
         Some(Value::String(s)) => s,
         Some(other) => other.to_string(),
@@ -173,7 +190,7 @@ fn format_line(level: &Level, mut fields: Map<String, Value>, now: time::OffsetD
     let mut object = Map::new();
     object.insert("@level".into(), level_name(level).into());
     object.insert("@message".into(), message.into());
-    object.insert("@module".into(), MODULE.into());
+    object.insert("@module".into(), module.into());
     object.insert("@timestamp".into(), timestamp(now).into());
     for (key, value) in fields {
         object.entry(key).or_insert(value);
@@ -248,11 +265,19 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
+    /// The test crate's identity: its events are this library's.
+    const IDENTITY: Identity = Identity {
+        binary: "terraform-provider-example",
+        source: "example/example",
+        log_targets: &["planton"],
+    };
+    const MODULE: &str = "provider.terraform-provider-example";
+
     /// Runs `f` under a layer at `level` and returns the lines it wrote.
     fn capture(level: Level, f: impl FnOnce()) -> Vec<String> {
         let buffer = Arc::new(Mutex::new(Vec::<u8>::new()));
         let sink = Arc::clone(&buffer);
-        let layer = HclogLayer::new(level, move |line| {
+        let layer = HclogLayer::new(level, &IDENTITY, move |line| {
             sink.lock().unwrap().extend_from_slice(line);
         });
         tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), f);

@@ -2,8 +2,11 @@
 //! `crate::provider` or `crate::resources`.
 
 pub mod convert;
+pub mod data_source;
 pub mod diag;
 pub mod engine;
+pub mod function;
+pub mod identity;
 pub mod log;
 pub mod plugin;
 pub mod proto;

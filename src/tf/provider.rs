@@ -1,25 +1,31 @@
 //! The boundary between the generic protocol layer and a concrete provider.
 //!
-//! A provider describes its own configuration and hands out resources; each
-//! resource owns its schema and its lifecycle. Both see only decoded
-//! [`Value`]s and [`Diagnostics`], never protobuf messages.
+//! A provider describes its own configuration and offers three lists:
+//! resources, data sources and functions. Each entry owns its schema and its
+//! behaviour and sees only decoded [`Value`]s and [`Diagnostics`], never
+//! protobuf messages. Capabilities not every resource has (import, state
+//! upgrade, config generation) have defaults, so a new resource implements
+//! only what it offers.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::tf::data_source::DataSource;
 use crate::tf::diag::Diagnostics;
+use crate::tf::function::Function;
 use crate::tf::schema::Schema;
 use crate::tf::stop::StopSignal;
 use crate::tf::value::{AttributePath, Value};
 
-/// A Terraform provider: its configuration and the resources it offers.
+/// A Terraform provider: its configuration and what it offers.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     /// What `configure` builds and every resource call receives.
     type Client: Send + Sync + 'static;
 
-    /// The provider's local name, the prefix of its resource type names.
+    /// The provider's local name, the prefix of its resource and data source
+    /// type names and the namespace of its functions.
     fn name(&self) -> &'static str;
 
     /// The provider block's schema.
@@ -36,7 +42,17 @@ pub trait Provider: Send + Sync + 'static {
         diags: &mut Diagnostics,
     ) -> Option<Self::Client>;
 
-    fn resources(&self) -> Vec<Arc<dyn Resource<Self::Client>>>;
+    fn resources(&self) -> Vec<Arc<dyn Resource<Self::Client>>> {
+        Vec::new()
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Client>>> {
+        Vec::new()
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
 }
 
 pub struct ConfigureRequest<'a> {
@@ -63,7 +79,7 @@ impl<'a, C> Context<'a, C> {
         if self.client.is_none() {
             diags.error(
                 "Provider not configured",
-                "This operation needs the provider's AWS client, but the provider block could \
+                "This operation needs the configured provider, but the provider block could \
                  not be configured (its values may not be known until apply, or configuring it \
                  failed with an error shown above). Make the provider's arguments known and valid.",
             );
@@ -98,13 +114,14 @@ pub struct Planned {
 /// exists even when it also reports errors (`Value::Null` = nothing exists).
 #[async_trait]
 pub trait Resource<C>: Send + Sync + 'static {
-    /// Full type name, e.g. `planton_aws_secrets`.
+    /// Full type name: the provider's name, an underscore, the resource's.
     fn type_name(&self) -> &'static str;
 
     fn schema(&self) -> Schema;
 
-    /// Static checks of the resource block; no network access.
-    fn validate_config(&self, config: &Value, diags: &mut Diagnostics);
+    /// Static checks of the resource block; no network access. By default
+    /// the schema's own type checks are all.
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     async fn plan(
         &self,
@@ -141,22 +158,68 @@ pub trait Resource<C>: Send + Sync + 'static {
     /// Refreshes state; `Value::Null` means the remote object is gone.
     async fn read(&self, ctx: &Context<'_, C>, state: &Value, diags: &mut Diagnostics) -> Value;
 
-    /// Builds state from an import ID.
-    async fn import(&self, ctx: &Context<'_, C>, id: &str, diags: &mut Diagnostics) -> Value;
+    /// Builds state from an import ID. By default the resource cannot be
+    /// imported.
+    async fn import(&self, _ctx: &Context<'_, C>, _id: &str, diags: &mut Diagnostics) -> Value {
+        diags.error(
+            format!("{} cannot be imported", self.type_name()),
+            format!(
+                "The resource type {} does not support terraform import. Declare it in the \
+                 configuration and let Terraform create it.",
+                self.type_name()
+            ),
+        );
+        Value::Null
+    }
 
-    /// Turns state stored under an older schema version into the current
-    /// one. `stored` was decoded with the current schema's type when that
-    /// succeeded (an older version of the same shape); `raw_json` is always
-    /// the stored JSON.
+    /// Turns state stored under an older schema version (`version`, below
+    /// the current one; current-version state never reaches this method)
+    /// into the current one. `stored` was decoded with the current schema's
+    /// type when that succeeded (an older version of the same shape);
+    /// `raw_json` is always the state exactly as stored. By default no older
+    /// version exists.
     fn upgrade_state(
         &self,
         version: i64,
-        stored: Option<Value>,
-        raw_json: &[u8],
+        _stored: Option<Value>,
+        _raw_json: &[u8],
         diags: &mut Diagnostics,
-    ) -> Option<Value>;
+    ) -> Option<Value> {
+        diags.error(
+            format!("Unknown {} state version", self.type_name()),
+            format!(
+                "State schema version {version} was never written by this provider. Remove the \
+                 resource from state and import it again."
+            ),
+        );
+        None
+    }
 
     /// The configuration that would produce this state
-    /// (`terraform plan -generate-config-out`).
-    fn generate_config(&self, state: &Value, diags: &mut Diagnostics) -> Value;
+    /// (`terraform plan -generate-config-out`). By default: the state with
+    /// every computed-only attribute null, which is what a user writes.
+    fn generate_config(&self, state: &Value, _diags: &mut Diagnostics) -> Value {
+        configurable_part(&self.schema(), state)
+    }
+}
+
+/// `state` with the attributes a user cannot set (computed, not optional)
+/// made null.
+fn configurable_part(schema: &Schema, state: &Value) -> Value {
+    let Value::Object(attributes) = state else {
+        return state.clone();
+    };
+    Value::Object(
+        attributes
+            .iter()
+            .map(|(name, value)| {
+                let settable = schema
+                    .block
+                    .find_attribute(name)
+                    .is_none_or(|a| a.is_required() || a.is_optional());
+                let value = if settable { value.clone() } else { Value::Null };
+                (name.clone(), value)
+            })
+            .collect(),
+    )
 }

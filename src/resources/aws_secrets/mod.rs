@@ -2,15 +2,14 @@
 //! by the user. Each capability lives in its own file: schema, validation,
 //! plan, apply (create/update/delete), read and import.
 
+mod advice;
 mod apply;
 mod claims;
 mod ensure;
 mod id;
 mod model;
-mod names;
 mod ownership;
 mod plan;
-mod policy;
 mod read;
 mod refusal;
 mod report;
@@ -30,7 +29,7 @@ use crate::tf::value::{AttributePath, Value};
 
 use claims::NameClaims;
 use model::{known_names, SecretsState};
-use schema::{ID, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL};
+use schema::SECRET_NAMES;
 
 pub const TYPE_NAME: &str = "planton_aws_secrets";
 
@@ -113,6 +112,7 @@ impl Resource<Configured> for AwsSecrets {
             Ok(planned) => {
                 let removed = plan::removed_names(request.prior, &planned.state);
                 plan::warn_deletions(&removed, client.map(|c| c.recovery_window_in_days), diags);
+                advice::warn(&planned.state, diags);
                 Some(planned)
             }
             Err(problem) => {
@@ -211,24 +211,5 @@ impl Resource<Configured> for AwsSecrets {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         upgrade::upgrade(version, stored, diags)
-    }
-
-    fn generate_config(&self, state: &Value, _diags: &mut Diagnostics) -> Value {
-        let names = state
-            .get_attribute(SECRET_NAMES)
-            .cloned()
-            .unwrap_or(Value::Null);
-        Value::Object(
-            [
-                (SECRET_NAMES, names),
-                (ID, Value::Null),
-                (SECRET_ARN_MAP, Value::Null),
-                (READ_POLICY_JSON, Value::Null),
-                (TAGS_ALL, Value::Null),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-        )
     }
 }

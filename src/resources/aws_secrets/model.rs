@@ -6,8 +6,11 @@ use crate::provider::tags::OWNERSHIP_ID;
 use crate::tf::value::Value;
 
 use super::ownership::Owner;
-use super::policy::read_policy_json;
-use super::schema::{ID, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL};
+use crate::provider::policy::policy_values;
+
+use super::schema::{
+    ID, READ_POLICY_DOCUMENTS, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL,
+};
 
 /// What is recorded for one `planton_aws_secrets`: the names that exist,
 /// with their ARNs, under one id.
@@ -35,7 +38,7 @@ impl SecretsState {
         Owner::with_recorded(&self.id, self.tags_all.get(OWNERSHIP_ID))
     }
 
-    /// The state value; `read_policy_json` is derived from the ARNs.
+    /// The state value; the policies are derived from the ARNs.
     pub fn to_value(&self) -> Value {
         let names = self.arns.keys().map(|n| Value::String(n.clone())).collect();
         let arns = self
@@ -43,13 +46,14 @@ impl SecretsState {
             .iter()
             .map(|(n, a)| (n.clone(), Value::String(a.clone())))
             .collect();
-        let policy = read_policy_json(self.arns.values().map(String::as_str));
+        let (policy, documents) = policy_values(self.arns.values());
         Value::Object(
             [
                 (ID, Value::String(self.id.clone())),
                 (SECRET_NAMES, Value::Set(names)),
                 (SECRET_ARN_MAP, Value::Map(arns)),
-                (READ_POLICY_JSON, Value::String(policy)),
+                (READ_POLICY_JSON, policy),
+                (READ_POLICY_DOCUMENTS, documents),
                 (TAGS_ALL, string_map(&self.tags_all)),
             ]
             .into_iter()

@@ -8,10 +8,13 @@ use crate::tf::diag::Diagnostics;
 use crate::tf::provider::Planned;
 use crate::tf::value::{AttributePath, Value};
 
+use crate::provider::policy::policy_values;
+
 use super::model::{known_names, SecretsState};
-use super::policy::read_policy_json;
 use super::report::brief_listing;
-use super::schema::{ID, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL};
+use super::schema::{
+    ID, READ_POLICY_DOCUMENTS, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL,
+};
 
 /// Plans a create (`prior` null) or an update. `default_tags` is `None`
 /// when the provider configuration is not known yet.
@@ -26,11 +29,12 @@ pub fn plan(
         .unwrap_or(Value::Null);
     let names = known_names(Some(&names_value));
 
-    let (id, arn_map, policy) = if prior.is_null() {
-        (Value::unknown(), Value::unknown(), Value::unknown())
+    let unknown_policies = || (Value::unknown(), Value::unknown());
+    let (id, arn_map, (policy, documents)) = if prior.is_null() {
+        (Value::unknown(), Value::unknown(), unknown_policies())
     } else {
         let prior = SecretsState::from_value(prior)?;
-        let (arn_map, policy) = match &names {
+        let (arn_map, planned_policies) = match &names {
             // Names that stay keep their ARNs; only added names are unknown.
             Some(names) => {
                 let arn_map = Value::Map(
@@ -47,16 +51,16 @@ pub fn plan(
                 );
                 let unchanged = names.len() == prior.arns.len()
                     && names.iter().all(|n| prior.arns.contains_key(n));
-                let policy = if unchanged {
-                    Value::String(read_policy_json(prior.arns.values().map(String::as_str)))
+                let planned_policies = if unchanged {
+                    policy_values(prior.arns.values())
                 } else {
-                    Value::unknown()
+                    unknown_policies()
                 };
-                (arn_map, policy)
+                (arn_map, planned_policies)
             }
-            None => (Value::unknown(), Value::unknown()),
+            None => (Value::unknown(), unknown_policies()),
         };
-        (Value::String(prior.id.clone()), arn_map, policy)
+        (Value::String(prior.id.clone()), arn_map, planned_policies)
     };
 
     let tags_all = match default_tags {
@@ -70,6 +74,7 @@ pub fn plan(
             (SECRET_NAMES, names_value),
             (SECRET_ARN_MAP, arn_map),
             (READ_POLICY_JSON, policy),
+            (READ_POLICY_DOCUMENTS, documents),
             (TAGS_ALL, tags_all),
         ]
         .into_iter()
@@ -177,7 +182,13 @@ mod tests {
         let reordered = plan(&prior(), &config(&["b", "a"]), Some(&BTreeMap::new()))
             .unwrap()
             .state;
-        for attribute in [ID, SECRET_ARN_MAP, READ_POLICY_JSON, TAGS_ALL] {
+        for attribute in [
+            ID,
+            SECRET_ARN_MAP,
+            READ_POLICY_JSON,
+            READ_POLICY_DOCUMENTS,
+            TAGS_ALL,
+        ] {
             assert_eq!(
                 reordered.get_attribute(attribute),
                 prior().get_attribute(attribute)
@@ -200,6 +211,10 @@ mod tests {
         assert!(!arns.contains_key("b"));
         assert!(planned
             .get_attribute(READ_POLICY_JSON)
+            .unwrap()
+            .is_unknown());
+        assert!(planned
+            .get_attribute(READ_POLICY_DOCUMENTS)
             .unwrap()
             .is_unknown());
         assert_eq!(

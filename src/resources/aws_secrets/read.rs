@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use crate::provider::batch::{run_all, Outcome};
+use crate::provider::lookup::{describe_names, Lookup};
 use crate::provider::secrets::{ApiError, SecretInfo};
 use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
 use crate::provider::Configured;
@@ -15,9 +16,9 @@ use crate::tf::value::{AttributePath, Value};
 use super::apply::warn_owned_elsewhere;
 use super::id::new_id;
 use super::model::SecretsState;
-use super::names::name_problem;
 use super::report::brief_listing;
 use super::schema::SECRET_NAMES;
+use crate::provider::names::name_problem;
 
 /// Refreshes state: a secret deleted or scheduled for deletion outside
 /// Terraform drops out, so the next plan adds it back; one that another
@@ -117,30 +118,19 @@ pub async fn import(
     let Some(names) = parse_import_id(import_id, diags) else {
         return Value::Null;
     };
-    let api = client.secrets.as_ref();
-    let results = run_all(names.clone(), stop, |name| async move {
-        api.describe(&name).await
-    })
-    .await;
     let mut found = Vec::new();
-    for (name, outcome) in results {
-        let problem = match outcome {
-            Outcome::Done(Some(info)) if !info.scheduled_for_deletion => {
-                found.push(info);
-                continue;
+    for (name, lookup) in describe_names(client.secrets.as_ref(), stop, names.clone()).await {
+        match lookup.problem(&name, "leave it out of the import ID") {
+            None => {
+                if let Lookup::Live(info) = lookup {
+                    found.push(info);
+                }
             }
-            Outcome::Done(Some(_)) => format!(
-                "it is scheduled for deletion. Restore it first (aws secretsmanager restore-secret \
-                 --secret-id '{name}'), or leave it out of the import ID"
+            Some(problem) => diags.error(
+                format!("Cannot import secret {name:?}"),
+                format!("The secret {name:?} cannot be imported: {problem}."),
             ),
-            Outcome::Done(None) => "no secret with that name exists in this account and region. Check the name and the provider's region, or leave it out".to_owned(),
-            Outcome::Failed(error) => format!("DescribeSecret failed: {error}"),
-            Outcome::Skipped => "the import was stopped before it was checked".to_owned(),
-        };
-        diags.error(
-            format!("Cannot import secret {name:?}"),
-            format!("The secret {name:?} cannot be imported: {problem}."),
-        );
+        }
     }
     if diags.has_errors() {
         return Value::Null;

@@ -1,5 +1,7 @@
-//! The `planton_aws_secrets` schema (DESIGN: "Resource planton_aws_secrets").
+//! The `planton_aws_secrets` schema; docs/resources/aws_secrets.md is
+//! generated from it.
 
+use crate::provider::policy::{READ_POLICY_DOCUMENTS_DESCRIPTION, READ_POLICY_JSON_DESCRIPTION};
 use crate::tf::schema::{Attribute, Block, Schema};
 use crate::tf::value::Type;
 
@@ -11,6 +13,7 @@ pub const SECRET_NAMES: &str = "secret_names";
 pub const ID: &str = "id";
 pub const SECRET_ARN_MAP: &str = "secret_arn_map";
 pub const READ_POLICY_JSON: &str = "read_policy_json";
+pub const READ_POLICY_DOCUMENTS: &str = "read_policy_documents";
 pub const TAGS_ALL: &str = "tags_all";
 
 pub fn resource_schema() -> Schema {
@@ -26,9 +29,8 @@ pub fn resource_schema() -> Schema {
     .attribute(Attribute::computed(SECRET_ARN_MAP, Type::map(Type::String)).description(
         "Map from each secret name to its ARN.",
     ))
-    .attribute(Attribute::computed(READ_POLICY_JSON, Type::String).description(
-        "Least-privilege IAM policy document allowing `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret` on exactly these secrets, for application roles.",
-    ))
+    .attribute(Attribute::computed(READ_POLICY_JSON, Type::String).description(READ_POLICY_JSON_DESCRIPTION))
+    .attribute(Attribute::computed(READ_POLICY_DOCUMENTS, Type::list(Type::String)).description(READ_POLICY_DOCUMENTS_DESCRIPTION))
     .attribute(Attribute::computed(TAGS_ALL, Type::map(Type::String)).description(
         "Tags on every secret: the provider's `default_tags` plus the `planton.ai/*` ownership tags.",
     ));

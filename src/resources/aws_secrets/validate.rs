@@ -3,8 +3,8 @@
 use crate::tf::diag::Diagnostics;
 use crate::tf::value::{AttributePath, Value};
 
-use super::names::{looks_like_arn_suffix, name_problem};
 use super::schema::SECRET_NAMES;
+use crate::provider::names::{looks_like_arn_suffix, name_problem};
 
 /// Checks every known name; unknown ones are checked when they are known.
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {

@@ -3,4 +3,5 @@
 
 pub mod diagnostics;
 pub mod dynamic;
+pub mod function;
 pub mod schema;

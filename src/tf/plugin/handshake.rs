@@ -18,16 +18,16 @@ pub const APP_PROTOCOL_VERSION: u32 = 6;
 
 /// Checks the cookie, which only a plugin host sets: a person running the
 /// binary by hand gets an explanation instead of a silent socket server.
-pub fn check_cookie(value: Option<&OsStr>) -> Result<(), String> {
+/// `source` is the provider's registry address, named in that explanation.
+pub fn check_cookie(value: Option<&OsStr>, source: &str) -> Result<(), String> {
     if value.is_some_and(|v| v == MAGIC_COOKIE_VALUE) {
         return Ok(());
     }
-    Err(
+    Err(format!(
         "This binary is a plugin for Terraform/OpenTofu. Do not run it directly; \
-         Terraform runs it when you use the project-planton/planton provider \
+         Terraform runs it when you use the {source} provider \
          in a configuration (declare it in required_providers and run `terraform init`)."
-            .to_owned(),
-    )
+    ))
 }
 
 /// Picks the app protocol version from `PLUGIN_PROTOCOL_VERSIONS`, the
@@ -81,11 +81,12 @@ mod tests {
 
     #[test]
     fn cookie_must_match_exactly() {
-        assert!(check_cookie(Some(OsStr::new(MAGIC_COOKIE_VALUE))).is_ok());
-        assert!(check_cookie(None).is_err());
-        assert!(check_cookie(Some(OsStr::new(""))).is_err());
-        let message = check_cookie(Some(OsStr::new("d602bf8f"))).unwrap_err();
+        assert!(check_cookie(Some(OsStr::new(MAGIC_COOKIE_VALUE)), "a/b").is_ok());
+        assert!(check_cookie(None, "a/b").is_err());
+        assert!(check_cookie(Some(OsStr::new("")), "a/b").is_err());
+        let message = check_cookie(Some(OsStr::new("d602bf8f")), "a/b").unwrap_err();
         assert!(message.contains("Do not run it directly"), "{message}");
+        assert!(message.contains("the a/b provider"), "{message}");
     }
 
     #[test]

@@ -110,7 +110,7 @@ fn bind_error(path: &Path, e: &io::Error) -> String {
 /// `mkdtemp`: an unpredictable name, created atomically with mode 0700.
 fn make_private_dir(base: &Path) -> io::Result<PathBuf> {
     let mut template = base
-        .join("terraform-provider-planton-XXXXXX")
+        .join("terraform-provider-XXXXXX")
         .into_os_string()
         .into_vec();
     template.push(0);
@@ -178,7 +178,7 @@ mod tests {
     fn groups_by_number_and_name() {
         assert_eq!(group_id("0"), Ok(0));
         assert_eq!(group_id("root"), Ok(0));
-        assert!(group_id("no-such-group-for-planton").is_err());
+        assert!(group_id("no-such-group-anywhere").is_err());
     }
 
     #[tokio::test]
@@ -196,7 +196,7 @@ mod tests {
 
     #[tokio::test]
     async fn host_dir_gets_the_socket_directly() {
-        let host = std::env::temp_dir().join(format!("planton-host-{}", std::process::id()));
+        let host = std::env::temp_dir().join(format!("plugin-host-{}", std::process::id()));
         std::fs::create_dir_all(&host).unwrap();
         let (_l1, g1) = bind_in_host_dir(&host).unwrap();
         let (_l2, g2) = bind_in_host_dir(&host).unwrap();

@@ -3,7 +3,8 @@
 //! stdout, go-plugin's own gRPC services beside the provider's, and a
 //! process that lives exactly as long as Terraform wants it to.
 //!
-//! [`run`] is the whole public surface: `main` hands it the provider's routes.
+//! [`run`] is the whole public surface: `main` hands it the provider's
+//! identity and routes.
 
 mod handshake;
 mod incoming;
@@ -21,6 +22,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tonic::service::Routes;
 use tonic::transport::server::{Connected, Router};
 
+use crate::tf::identity::Identity;
 pub use handshake::{APP_PROTOCOL_VERSION, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 use lifecycle::Shutdown;
 
@@ -35,10 +37,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// handshake line is printed. Returns the process exit code: 0 after a
 /// requested shutdown, 1 (with a message on stderr) when the process was not
 /// started by a plugin host or the channel cannot be set up.
-pub fn run(routes: impl FnOnce() -> Routes) -> ExitCode {
+pub fn run(identity: &Identity, routes: impl FnOnce() -> Routes) -> ExitCode {
     // Before anything else: a person running the binary gets an explanation.
     let cookie = std::env::var_os(MAGIC_COOKIE_KEY);
-    if let Err(message) = handshake::check_cookie(cookie.as_deref()) {
+    if let Err(message) = handshake::check_cookie(cookie.as_deref(), identity.source) {
         return fail(&message);
     }
     let offered = std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok();
@@ -47,7 +49,7 @@ pub fn run(routes: impl FnOnce() -> Routes) -> ExitCode {
         Err(message) => return fail(&message),
     };
     let parent = lifecycle::arm_parent_death_signal();
-    crate::tf::log::init();
+    crate::tf::log::init(identity);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -94,10 +94,9 @@ fn generate_identity(
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "localhost");
-    params.distinguished_name.push(
-        rcgen::DnType::OrganizationName,
-        "terraform-provider-planton",
-    );
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "terraform-provider");
     params.is_ca = rcgen::IsCa::ExplicitNoCa;
     params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];

@@ -13,9 +13,10 @@ use tracing::debug;
 
 use timing::RpcTimer;
 
-use crate::tf::convert::{diagnostics, dynamic, schema};
+use crate::tf::convert::{diagnostics, dynamic, function, schema};
 use crate::tf::diag::Diagnostics;
-use crate::tf::engine::Engine;
+use crate::tf::engine::{Engine, FunctionEntry};
+use crate::tf::function::FunctionError;
 use crate::tf::proto::tfplugin6 as pb;
 use crate::tf::proto::tfplugin6::provider_server::{Provider as ProviderRpc, ProviderServer};
 use crate::tf::provider::Provider;
@@ -59,6 +60,8 @@ diagnostics_response!(
     pb::apply_resource_change::Response,
     pb::import_resource_state::Response,
     pb::generate_resource_config::Response,
+    pb::validate_data_resource_config::Response,
+    pb::read_data_source::Response,
 );
 
 /// Serves one provider over tfplugin6.
@@ -81,6 +84,28 @@ impl<P: Provider> ProviderService<P> {
         ProviderServer::new(self)
             .max_decoding_message_size(MAX_MESSAGE)
             .max_encoding_message_size(MAX_MESSAGE)
+    }
+
+    fn function_definitions(&self) -> std::collections::HashMap<String, pb::Function> {
+        self.engine
+            .functions()
+            .map(|(name, entry)| {
+                (
+                    name.to_owned(),
+                    function::signature_to_proto(&entry.signature),
+                )
+            })
+            .collect()
+    }
+
+    /// Diagnostics for a request of a kind this provider does not offer.
+    fn unsupported(&self, kind: &str, type_name: &str) -> Vec<pb::Diagnostic> {
+        unsupported::no_kind(
+            self.engine.provider_name(),
+            &self.engine.offerings(),
+            kind,
+            type_name,
+        )
     }
 
     fn server_capabilities() -> pb::ServerCapabilities {
@@ -107,9 +132,25 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 type_name: type_name.to_owned(),
             })
             .collect();
+        let data_sources = self
+            .engine
+            .data_sources()
+            .map(|(type_name, _)| pb::get_metadata::DataSourceMetadata {
+                type_name: type_name.to_owned(),
+            })
+            .collect();
+        let functions = self
+            .engine
+            .functions()
+            .map(|(name, _)| pb::get_metadata::FunctionMetadata {
+                name: name.to_owned(),
+            })
+            .collect();
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(Self::server_capabilities()),
             resources,
+            data_sources,
+            functions,
             ..Default::default()
         }))
     }
@@ -124,9 +165,16 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             .resources()
             .map(|(type_name, entry)| (type_name.to_owned(), schema::to_proto(&entry.schema)))
             .collect();
+        let data_source_schemas = self
+            .engine
+            .data_sources()
+            .map(|(type_name, entry)| (type_name.to_owned(), schema::to_proto(&entry.schema)))
+            .collect();
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(schema::to_proto(self.engine.provider_schema())),
             resource_schemas,
+            data_source_schemas,
+            functions: self.function_definitions(),
             server_capabilities: Some(Self::server_capabilities()),
             ..Default::default()
         }))
@@ -395,7 +443,11 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::move_resource_state::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::move_resource_state::Response {
-            diagnostics: unsupported::no_move(&request.source_type_name, &request.target_type_name),
+            diagnostics: unsupported::no_move(
+                self.engine.provider_name(),
+                &request.source_type_name,
+                &request.target_type_name,
+            ),
             ..Default::default()
         }))
     }
@@ -424,9 +476,30 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         &self,
         request: Request<pb::read_data_source::Request>,
     ) -> RpcResult<pb::read_data_source::Response> {
+        type Resp = pb::read_data_source::Response;
         let request = request.into_inner();
-        Ok(Response::new(pb::read_data_source::Response {
-            diagnostics: unsupported::no_kind("data source", &request.type_name),
+        let _timer = RpcTimer::start("ReadDataSource");
+        let entry = or_respond!(self.engine.data_source(&request.type_name), Resp);
+        let ty = &entry.value_type;
+        let config = or_respond!(
+            dynamic::decode(request.config.as_ref(), ty, "data source configuration"),
+            Resp
+        );
+        let (state, mut diags) = self.engine.read_data_source(entry, &config).await;
+        let state = if diags.has_errors() {
+            None
+        } else {
+            match dynamic::encode(&state, ty, "data source state") {
+                Ok(encoded) => Some(encoded),
+                Err(more) => {
+                    diags.extend(more);
+                    None
+                }
+            }
+        };
+        Ok(Response::new(Resp {
+            state,
+            diagnostics: diagnostics::to_proto(diags),
             ..Default::default()
         }))
     }
@@ -435,10 +508,21 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         &self,
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> RpcResult<pb::validate_data_resource_config::Response> {
+        type Resp = pb::validate_data_resource_config::Response;
         let request = request.into_inner();
-        Ok(Response::new(pb::validate_data_resource_config::Response {
-            diagnostics: unsupported::no_kind("data source", &request.type_name),
-        }))
+        let _timer = RpcTimer::start("ValidateDataResourceConfig");
+        let entry = or_respond!(self.engine.data_source(&request.type_name), Resp);
+        let config = or_respond!(
+            dynamic::decode(
+                request.config.as_ref(),
+                &entry.value_type,
+                "data source configuration"
+            ),
+            Resp
+        );
+        Ok(Response::new(Resp::from_diagnostics(
+            self.engine.validate_data_source_config(entry, &config),
+        )))
     }
 
     async fn validate_ephemeral_resource_config(
@@ -448,7 +532,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         let request = request.into_inner();
         Ok(Response::new(
             pb::validate_ephemeral_resource_config::Response {
-                diagnostics: unsupported::no_kind("ephemeral resource", &request.type_name),
+                diagnostics: self.unsupported("ephemeral resource", &request.type_name),
             },
         ))
     }
@@ -459,7 +543,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::open_ephemeral_resource::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::open_ephemeral_resource::Response {
-            diagnostics: unsupported::no_kind("ephemeral resource", &request.type_name),
+            diagnostics: self.unsupported("ephemeral resource", &request.type_name),
             ..Default::default()
         }))
     }
@@ -470,7 +554,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::renew_ephemeral_resource::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::renew_ephemeral_resource::Response {
-            diagnostics: unsupported::no_kind("ephemeral resource", &request.type_name),
+            diagnostics: self.unsupported("ephemeral resource", &request.type_name),
             ..Default::default()
         }))
     }
@@ -481,7 +565,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::close_ephemeral_resource::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::close_ephemeral_resource::Response {
-            diagnostics: unsupported::no_kind("ephemeral resource", &request.type_name),
+            diagnostics: self.unsupported("ephemeral resource", &request.type_name),
         }))
     }
 
@@ -494,7 +578,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         let request = request.into_inner();
         Ok(Response::new(unsupported::one_shot(
             pb::list_resource::Event {
-                diagnostic: unsupported::no_kind("list resource", &request.type_name),
+                diagnostic: self.unsupported("list resource", &request.type_name),
                 ..Default::default()
             },
         )))
@@ -506,7 +590,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::validate_list_resource_config::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::validate_list_resource_config::Response {
-            diagnostics: unsupported::no_kind("list resource", &request.type_name),
+            diagnostics: self.unsupported("list resource", &request.type_name),
         }))
     }
 
@@ -514,7 +598,11 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         &self,
         _: Request<pb::get_functions::Request>,
     ) -> RpcResult<pb::get_functions::Response> {
-        Ok(Response::new(Default::default()))
+        let _timer = RpcTimer::start("GetFunctions");
+        Ok(Response::new(pb::get_functions::Response {
+            functions: self.function_definitions(),
+            diagnostics: Vec::new(),
+        }))
     }
 
     async fn call_function(
@@ -522,15 +610,22 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         request: Request<pb::call_function::Request>,
     ) -> RpcResult<pb::call_function::Response> {
         let request = request.into_inner();
-        Ok(Response::new(pb::call_function::Response {
-            result: None,
-            error: Some(pb::FunctionError {
-                text: format!(
-                    "This provider defines no functions; there is no function named {:?}.",
-                    request.name
-                ),
-                function_argument: None,
-            }),
+        let _timer = RpcTimer::start("CallFunction");
+        let answer = match self.engine.function(&request.name) {
+            Ok(entry) => call(&self.engine, entry, &request.arguments),
+            Err(diags) => Err(FunctionError::new(
+                diags.iter().map(|d| d.detail.as_str()).collect::<String>(),
+            )),
+        };
+        Ok(Response::new(match answer {
+            Ok(result) => pb::call_function::Response {
+                result: Some(result),
+                error: None,
+            },
+            Err(error) => pb::call_function::Response {
+                result: None,
+                error: Some(function::error_to_proto(error)),
+            },
         }))
     }
 
@@ -540,7 +635,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::validate_state_store::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::validate_state_store::Response {
-            diagnostics: unsupported::no_kind("state store", &request.type_name),
+            diagnostics: self.unsupported("state store", &request.type_name),
         }))
     }
 
@@ -550,7 +645,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::configure_state_store::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::configure_state_store::Response {
-            diagnostics: unsupported::no_kind("state store", &request.type_name),
+            diagnostics: self.unsupported("state store", &request.type_name),
             capabilities: None,
         }))
     }
@@ -564,7 +659,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         let request = request.into_inner();
         Ok(Response::new(unsupported::one_shot(
             pb::read_state_bytes::Response {
-                diagnostics: unsupported::no_kind("state store", &request.type_name),
+                diagnostics: self.unsupported("state store", &request.type_name),
                 ..Default::default()
             },
         )))
@@ -583,7 +678,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             }
         }
         Ok(Response::new(pb::write_state_bytes::Response {
-            diagnostics: unsupported::no_kind("state store", &type_name),
+            diagnostics: self.unsupported("state store", &type_name),
         }))
     }
 
@@ -594,7 +689,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         let request = request.into_inner();
         Ok(Response::new(pb::lock_state::Response {
             lock_id: String::new(),
-            diagnostics: unsupported::no_kind("state store", &request.type_name),
+            diagnostics: self.unsupported("state store", &request.type_name),
         }))
     }
 
@@ -604,7 +699,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::unlock_state::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::unlock_state::Response {
-            diagnostics: unsupported::no_kind("state store", &request.type_name),
+            diagnostics: self.unsupported("state store", &request.type_name),
         }))
     }
 
@@ -615,7 +710,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         let request = request.into_inner();
         Ok(Response::new(pb::get_states::Response {
             state_id: Vec::new(),
-            diagnostics: unsupported::no_kind("state store", &request.type_name),
+            diagnostics: self.unsupported("state store", &request.type_name),
         }))
     }
 
@@ -625,7 +720,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::delete_state::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::delete_state::Response {
-            diagnostics: unsupported::no_kind("state store", &request.type_name),
+            diagnostics: self.unsupported("state store", &request.type_name),
         }))
     }
 
@@ -635,7 +730,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::plan_action::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::plan_action::Response {
-            diagnostics: unsupported::no_kind("action", &request.action_type),
+            diagnostics: self.unsupported("action", &request.action_type),
             deferred: None,
         }))
     }
@@ -648,7 +743,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<Self::InvokeActionStream> {
         let request = request.into_inner();
         let completed = pb::invoke_action::event::Completed {
-            diagnostics: unsupported::no_kind("action", &request.action_type),
+            diagnostics: self.unsupported("action", &request.action_type),
         };
         Ok(Response::new(unsupported::one_shot(
             pb::invoke_action::Event {
@@ -663,7 +758,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> RpcResult<pb::validate_action_config::Response> {
         let request = request.into_inner();
         Ok(Response::new(pb::validate_action_config::Response {
-            diagnostics: unsupported::no_kind("action", &request.type_name),
+            diagnostics: self.unsupported("action", &request.type_name),
         }))
     }
 
@@ -677,6 +772,42 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             error: String::new(),
         }))
     }
+}
+
+/// Decodes each argument with its parameter's type, calls the function and
+/// encodes its result.
+fn call<P: Provider>(
+    engine: &Engine<P>,
+    entry: &FunctionEntry,
+    arguments: &[pb::DynamicValue],
+) -> Result<pb::DynamicValue, FunctionError> {
+    let parameters = &entry.signature.parameters;
+    let mut values = Vec::with_capacity(arguments.len());
+    for (position, argument) in arguments.iter().enumerate() {
+        let Some(parameter) = parameters.get(position) else {
+            return Err(FunctionError::in_argument(
+                position,
+                format!(
+                    "{} takes {} argument(s); this one is extra.",
+                    entry.function.name(),
+                    parameters.len()
+                ),
+            ));
+        };
+        let value = dynamic::decode(Some(argument), &parameter.ty, "function argument").map_err(
+            |diags| {
+                FunctionError::in_argument(
+                    position,
+                    diags.iter().map(|d| d.detail.as_str()).collect::<String>(),
+                )
+            },
+        )?;
+        values.push(value);
+    }
+    let result = engine.call_function(entry, &values)?;
+    dynamic::encode(&result, &entry.signature.returns, "function result").map_err(|diags| {
+        FunctionError::new(diags.iter().map(|d| d.detail.as_str()).collect::<String>())
+    })
 }
 
 /// Encodes a state value with the resource's type; a failure is added to

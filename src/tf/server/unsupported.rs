@@ -16,15 +16,20 @@ pub fn one_shot<T: Send + 'static>(message: T) -> OneShot<T> {
     Box::pin(tokio_stream::once(Ok(message)))
 }
 
-/// "This provider has no <kind> named <name>."
-pub fn no_kind(kind: &str, type_name: &str) -> Vec<pb::Diagnostic> {
+/// "This provider has no <kind> named <name>", and what it does offer
+/// (`offerings`, one sentence from the engine's registries).
+pub fn no_kind(
+    provider: &str,
+    offerings: &str,
+    kind: &str,
+    type_name: &str,
+) -> Vec<pb::Diagnostic> {
     let mut diags = Diagnostics::new();
     diags.error(
         format!("Unsupported {kind} {type_name:?}"),
         format!(
-            "The planton provider offers no {kind}s, so there is no {kind} named {type_name:?}. \
-             Remove it from the configuration; the provider manages secret containers through \
-             the planton_aws_secrets resource."
+            "The {provider} provider offers no {kind}s, so there is no {kind} named \
+             {type_name:?}. Remove it from the configuration; the provider offers {offerings}."
         ),
     );
     diagnostics::to_proto(diags)
@@ -39,14 +44,14 @@ pub fn no_identity(type_name: &str) -> Vec<pb::Diagnostic> {
     diagnostics::to_proto(diags)
 }
 
-pub fn no_move(source: &str, target: &str) -> Vec<pb::Diagnostic> {
+pub fn no_move(provider: &str, source: &str, target: &str) -> Vec<pb::Diagnostic> {
     let mut diags = Diagnostics::new();
     diags.error(
         "Moving state between resource types is not supported",
         format!(
-            "The planton provider cannot move {source:?} state into {target:?}. Remove the old \
-             resource from state and import the secrets into the new one instead \
-             (terraform import planton_aws_secrets.NAME 'name1,name2')."
+            "The {provider} provider cannot move {source:?} state into {target:?}. Remove the \
+             old resource from state (terraform state rm) and import its objects into the new \
+             one instead (terraform import)."
         ),
     );
     diagnostics::to_proto(diags)

@@ -3,6 +3,10 @@
 //! `for_each` alternative, and the provider's start-up beside a Go
 //! provider. Prints a table and writes the figures as JSON.
 //!
+//! With `--scale 1000,3000,10000` it measures only the scale comparison:
+//! at each size, one resource with every name beside the same names in
+//! groups of `--group-size` (one resource per group through `for_each`).
+//!
 //! Run it through `scripts/bench`, which installs and starts what it needs.
 
 mod handshake;
@@ -26,17 +30,24 @@ pub struct Options {
     /// A prefix unique to this run, so runs never collide on names that
     /// an earlier run left scheduled for deletion.
     pub run_id: String,
+    /// Sizes for the one-resource vs. groups comparison; empty = the
+    /// standard run.
+    pub scale: Vec<usize>,
+    pub group_size: usize,
 }
 
 fn usage() -> &'static str {
     "usage: planton-bench --provider PATH --terraform PATH --work DIR --out FILE \
-     [--n 1000] [--big-n 10000|0] [--endpoint http://127.0.0.1:4566] [--go-provider PATH]"
+     [--n 1000] [--big-n 10000|0] [--endpoint http://127.0.0.1:4566] [--go-provider PATH] \
+     [--scale 1000,3000,10000 [--group-size 500]]"
 }
 
 fn parse(args: Vec<String>) -> Result<Options, String> {
     let mut n = 1000;
     let mut big_n = 10_000;
     let mut endpoint = "http://127.0.0.1:4566".to_owned();
+    let mut scale = Vec::new();
+    let mut group_size = 500;
     let (mut provider, mut terraform, mut work, mut out, mut go_provider) =
         (None, None, None, None, None);
     let mut it = args.into_iter();
@@ -49,6 +60,15 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--n" => n = value()?.parse().map_err(|e| format!("--n: {e}"))?,
             "--big-n" => big_n = value()?.parse().map_err(|e| format!("--big-n: {e}"))?,
             "--endpoint" => endpoint = value()?,
+            "--scale" => {
+                scale = value()?
+                    .split(',')
+                    .map(|n| n.trim().parse().map_err(|e| format!("--scale: {e}")))
+                    .collect::<Result<_, _>>()?
+            }
+            "--group-size" => {
+                group_size = value()?.parse().map_err(|e| format!("--group-size: {e}"))?
+            }
             "--provider" => provider = Some(PathBuf::from(value()?)),
             "--go-provider" => go_provider = Some(PathBuf::from(value()?)),
             "--terraform" => terraform = Some(PathBuf::from(value()?)),
@@ -71,6 +91,8 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         work: work.ok_or(usage())?,
         out: out.ok_or(usage())?,
         run_id: format!("bench{secs}"),
+        scale,
+        group_size,
     })
 }
 
@@ -83,7 +105,12 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&options).await {
+    let outcome = if options.scale.is_empty() {
+        run(&options).await
+    } else {
+        scale(&options)
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("planton-bench: {message}");
@@ -138,12 +165,38 @@ async fn run(options: &Options) -> Result<(), String> {
     }
 
     print!("{}", report.table());
-    let json = serde_json::to_string_pretty(&report.json()).map_err(|e| e.to_string())?;
-    if let Some(dir) = options.out.parent() {
+    write_json(&options.out, &report.json())
+}
+
+/// One resource vs. groups at each size of `--scale`.
+fn scale(options: &Options) -> Result<(), String> {
+    let tf = terraform::Bench::new(options)?;
+    let mut rows = Vec::new();
+    for &n in &options.scale {
+        eprintln!("bench: scale, one resource with {n} names");
+        let one = tf.one_resource(&format!("{}/one{n}", options.run_id), n)?;
+        eprintln!(
+            "bench: scale, {n} names in groups of {}",
+            options.group_size
+        );
+        let grouped = tf.grouped(&format!("{}/grp{n}", options.run_id), n, options.group_size)?;
+        rows.push(report::ScaleRow {
+            names: n,
+            group_size: options.group_size,
+            one,
+            grouped,
+        });
+    }
+    print!("{}", report::scale_table(&rows));
+    write_json(&options.out, &report::scale_json(&rows))
+}
+
+fn write_json(out: &std::path::Path, value: &serde_json::Value) -> Result<(), String> {
+    let json = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     }
-    std::fs::write(&options.out, json + "\n")
-        .map_err(|e| format!("writing {}: {e}", options.out.display()))?;
-    println!("figures written to {}", options.out.display());
+    std::fs::write(out, json + "\n").map_err(|e| format!("writing {}: {e}", out.display()))?;
+    println!("figures written to {}", out.display());
     Ok(())
 }

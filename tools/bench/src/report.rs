@@ -228,3 +228,72 @@ impl Report {
         })
     }
 }
+
+/// One size of the scale comparison.
+pub struct ScaleRow {
+    pub names: usize,
+    pub group_size: usize,
+    pub one: OneResource,
+    pub grouped: OneResource,
+}
+
+/// Wall time, the provider's share and Terraform's own (the rest) of an
+/// apply.
+fn apply_split(run: &OneResource) -> (f64, f64, f64) {
+    let wall = secs(run.apply);
+    let provider = secs(run.apply_rpc.elapsed);
+    (wall, provider, wall - provider)
+}
+
+pub fn scale_table(rows: &[ScaleRow]) -> String {
+    let mut out = String::from(
+        "\nnames   layout            apply s  provider s  terraform s  plan s  destroy s\n",
+    );
+    for row in rows {
+        let groups = row.names.div_ceil(row.group_size.max(1));
+        for (layout, run) in [
+            ("one resource".to_owned(), &row.one),
+            (format!("{groups} x {}", row.group_size), &row.grouped),
+        ] {
+            let (wall, provider, terraform) = apply_split(run);
+            let _ = writeln!(
+                out,
+                "{:<7} {:<17} {:>7.1}  {:>10.1}  {:>11.1}  {:>6.1}  {:>9.1}",
+                row.names,
+                layout,
+                wall,
+                provider,
+                terraform,
+                secs(run.plan),
+                secs(run.destroy)
+            );
+        }
+    }
+    out
+}
+
+pub fn scale_json(rows: &[ScaleRow]) -> Value {
+    let run = |r: &OneResource| {
+        let (wall, provider, terraform) = apply_split(r);
+        json!({
+            "apply_s": wall,
+            "apply_provider_s": provider,
+            "apply_terraform_s": terraform,
+            "plan_s": secs(r.plan),
+            "destroy_s": secs(r.destroy),
+            "plan_peak_rss_mb": mb(r.plan_peak_rss_kb),
+        })
+    };
+    Value::Array(
+        rows.iter()
+            .map(|row| {
+                json!({
+                    "names": row.names,
+                    "group_size": row.group_size,
+                    "one_resource": run(&row.one),
+                    "groups": run(&row.grouped),
+                })
+            })
+            .collect(),
+    )
+}

@@ -1,5 +1,7 @@
 //! Real Terraform runs: one resource with N names (apply, no-change plan,
-//! destroy) and N single-name resources through `for_each`. The provider's
+//! destroy), the same names split into groups (one resource per group
+//! through `for_each` over a map of name lists) and N single-name resources
+//! through `for_each`. The provider's
 //! own share of each run is read from its "rpc completed" log lines.
 
 use std::collections::BTreeMap;
@@ -57,12 +59,47 @@ impl Bench {
     }
 
     pub fn one_resource(&self, prefix: &str, n: usize) -> Result<OneResource, String> {
-        let dir = self.workdir(&format!("one-{n}"))?;
         let body = r#"resource "planton_aws_secrets" "bench" {
   secret_names = var.names
 }
 "#;
-        self.write_config(&dir, prefix, n, body)?;
+        self.lifecycle(&format!("one-{n}"), prefix, n, None, body)
+    }
+
+    /// The same N names as [`one_resource`](Self::one_resource), in groups
+    /// of `group_size`: one resource per group. The RPC figures are sums
+    /// over every group.
+    pub fn grouped(
+        &self,
+        prefix: &str,
+        n: usize,
+        group_size: usize,
+    ) -> Result<OneResource, String> {
+        let body = r#"resource "planton_aws_secrets" "bench" {
+  for_each     = var.groups
+  secret_names = each.value
+}
+"#;
+        self.lifecycle(
+            &format!("groups-{n}-{group_size}"),
+            prefix,
+            n,
+            Some(group_size),
+            body,
+        )
+    }
+
+    /// Apply, no-change plan and destroy of `body` in a fresh directory.
+    fn lifecycle(
+        &self,
+        dir_name: &str,
+        prefix: &str,
+        n: usize,
+        group_size: Option<usize>,
+        body: &str,
+    ) -> Result<OneResource, String> {
+        let dir = self.workdir(dir_name)?;
+        self.write_config(&dir, prefix, n, group_size, body)?;
         let (apply, log) = self.run(&dir, &["apply", "-auto-approve", "-input=false"], "apply")?;
         let apply_rpc = rpc_figures(&log)
             .get("ApplyResourceChange")
@@ -99,7 +136,7 @@ impl Bench {
   secret_names = [each.value]
 }
 "#;
-        self.write_config(&dir, prefix, n, body)?;
+        self.write_config(&dir, prefix, n, None, body)?;
         let (apply, _) = self.run(&dir, &["apply", "-auto-approve", "-input=false"], "apply")?;
         let (destroy, _) = self.run(
             &dir,
@@ -117,12 +154,14 @@ impl Bench {
     }
 
     /// Writes the provider block, the resource and the names (as a tfvars
-    /// file: Terraform's range() stops at 1,024 elements).
+    /// file: Terraform's range() stops at 1,024 elements), and with
+    /// `group_size` also the names as a map of groups.
     fn write_config(
         &self,
         dir: &Path,
         prefix: &str,
         n: usize,
+        group_size: Option<usize>,
         resource: &str,
     ) -> Result<(), String> {
         let main = format!(
@@ -152,11 +191,24 @@ variable "names" {{
   type = list(string)
 }}
 
+variable "groups" {{
+  type    = map(list(string))
+  default = {{}}
+}}
+
 {resource}"#,
             endpoint = self.endpoint
         );
         let names: Vec<String> = (0..n).map(|i| format!("{prefix}/s{i}")).collect();
-        let vars = serde_json::json!({ "names": names }).to_string();
+        let groups: serde_json::Map<String, serde_json::Value> = match group_size {
+            Some(size) => names
+                .chunks(size.max(1))
+                .enumerate()
+                .map(|(i, chunk)| (format!("g{i:04}"), serde_json::json!(chunk)))
+                .collect(),
+            None => serde_json::Map::new(),
+        };
+        let vars = serde_json::json!({ "names": names, "groups": groups }).to_string();
         let cli = format!(
             "provider_installation {{\n  dev_overrides {{\n    \"project-planton/planton\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
             self.provider_dir.display()

@@ -1,7 +1,8 @@
 //! Registry documentation generated from the provider's own schema.
 //!
-//! [`generate`] renders `docs/index.md` (the provider) and `docs/resources/NAME.md` (one page per
-//! resource, NAME without the provider's prefix) in the layout the Terraform and OpenTofu
+//! [`generate`] renders `docs/index.md` (the provider), `docs/resources/NAME.md` and
+//! `docs/data-sources/NAME.md` (one page per resource and data source, NAME without the
+//! provider's prefix) and `docs/functions/NAME.md` (one page per function) in the layout the Terraform and OpenTofu
 //! registries read: front matter (`page_title`, `subcategory`, `description`), the description,
 //! `## Example Usage` from `examples/`, `## Schema` with Required / Optional / Read-Only lists and
 //! one section per nested block, and `## Import` from the resource's `import.sh`.
@@ -12,6 +13,8 @@
 //! - `examples/resources/TYPE/import.sh` (optional; without it there is no Import section)
 //! - `examples/resources/TYPE/notes.md` (optional: Markdown sections appended to the page, for
 //!   behaviour the schema cannot say, such as who owns what)
+//! - `examples/data-sources/TYPE/data-source.tf` (required for every data source)
+//! - `examples/functions/NAME/function.tf` (required for every function)
 //!
 //! Every attribute and block must have a description: generation fails, naming each one
 //! that has none.
@@ -19,7 +22,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use planton::provider::PlantonProvider;
+use planton::registry::PlantonProvider;
+use planton::tf::function::Signature;
 use planton::tf::provider::Provider;
 use planton::tf::schema::{Attribute, Block, NestedBlock, Nesting, Presence, Schema};
 use planton::tf::value::Type;
@@ -55,8 +59,23 @@ pub fn generate_for<P: Provider>(provider: &P, root: &Path) -> Result<Vec<Page>,
         .iter()
         .map(|r| (r.type_name(), r.schema()))
         .collect();
-    for (name, schema) in &schemas {
+    let mut data_sources = provider.data_sources();
+    data_sources.sort_by_key(|d| d.type_name());
+    let data_schemas: Vec<(&'static str, Schema)> = data_sources
+        .iter()
+        .map(|d| (d.type_name(), d.schema()))
+        .collect();
+    let mut functions = provider.functions();
+    functions.sort_by_key(|f| f.name());
+    let signatures: Vec<(&'static str, Signature)> = functions
+        .iter()
+        .map(|f| (f.name(), f.signature()))
+        .collect();
+    for (name, schema) in schemas.iter().chain(&data_schemas) {
         check_descriptions(name, &schema.block, &mut missing);
+    }
+    for (name, signature) in &signatures {
+        check_signature(name, signature, &mut missing);
     }
     if !missing.is_empty() {
         return Err(format!(
@@ -89,10 +108,14 @@ pub fn generate_for<P: Provider>(provider: &P, root: &Path) -> Result<Vec<Page>,
             &read("examples/provider/provider.tf")?,
         ),
     });
-    for (type_name, schema) in &schemas {
-        let short = type_name
+    let short = |type_name: &'static str| {
+        type_name
             .strip_prefix(&format!("{name}_"))
-            .unwrap_or(type_name);
+            .unwrap_or(type_name)
+            .to_owned()
+    };
+    for (type_name, schema) in &schemas {
+        let short = short(type_name);
         let dir = format!("examples/resources/{type_name}");
         let mut content = resource_page(
             type_name,
@@ -108,6 +131,27 @@ pub fn generate_for<P: Provider>(provider: &P, root: &Path) -> Result<Vec<Page>,
         pages.push(Page {
             path: PathBuf::from(format!("docs/resources/{short}.md")),
             content,
+        });
+    }
+    for (type_name, schema) in &data_schemas {
+        pages.push(Page {
+            path: PathBuf::from(format!("docs/data-sources/{}.md", short(type_name))),
+            content: data_source_page(
+                type_name,
+                &schema.block,
+                &read(&format!("examples/data-sources/{type_name}/data-source.tf"))?,
+            ),
+        });
+    }
+    for (function, signature) in &signatures {
+        pages.push(Page {
+            path: PathBuf::from(format!("docs/functions/{function}.md")),
+            content: function_page(
+                name,
+                function,
+                signature,
+                &read(&format!("examples/functions/{function}/function.tf"))?,
+            ),
         });
     }
     Ok(pages)
@@ -196,6 +240,94 @@ fn resource_page(type_name: &str, block: &Block, example: &str, import: Option<&
         out.push_str(&code("shell", import));
     }
     out
+}
+
+fn data_source_page(type_name: &str, block: &Block, example: &str) -> String {
+    let mut out = front_matter(
+        &format!(
+            "{type_name} Data Source - terraform-provider-{}",
+            provider_of(type_name)
+        ),
+        &block.description,
+    );
+    push_body(
+        &mut out,
+        &format!("{type_name} (Data Source)"),
+        block,
+        example,
+    );
+    out
+}
+
+/// A function page: summary, description, example, signature and arguments.
+fn function_page(provider: &str, function: &str, signature: &Signature, example: &str) -> String {
+    let mut out = front_matter(
+        &format!("{function} function - terraform-provider-{provider}"),
+        &signature.summary,
+    );
+    out.push_str(&format!(
+        "# function: {function}
+
+{}
+
+{}
+
+",
+        signature.summary.trim(),
+        signature.description.trim()
+    ));
+    out.push_str(
+        "## Example Usage
+
+",
+    );
+    out.push_str(&code("terraform", example));
+    let parameters: Vec<String> = signature
+        .parameters
+        .iter()
+        .map(|p| format!("{} {}", p.name, type_name(&p.ty).to_lowercase()))
+        .collect();
+    out.push_str(
+        "
+## Signature
+
+",
+    );
+    out.push_str(&code(
+        "text",
+        &format!(
+            "provider::{provider}::{function}({}) {}",
+            parameters.join(", "),
+            type_name(&signature.returns).to_lowercase()
+        ),
+    ));
+    out.push_str(
+        "
+## Arguments
+
+",
+    );
+    for (i, p) in signature.parameters.iter().enumerate() {
+        out.push_str(&format!(
+            "{}. `{}` ({}) {}\n",
+            i + 1,
+            p.name,
+            type_name(&p.ty),
+            one_line(&p.description)
+        ));
+    }
+    out
+}
+
+fn check_signature(function: &str, signature: &Signature, missing: &mut Vec<String>) {
+    if signature.summary.trim().is_empty() || signature.description.trim().is_empty() {
+        missing.push(format!("function {function}: summary or description"));
+    }
+    for p in &signature.parameters {
+        if p.description.trim().is_empty() {
+            missing.push(format!("function {function}: parameter `{}`", p.name));
+        }
+    }
 }
 
 fn provider_of(type_name: &str) -> &str {

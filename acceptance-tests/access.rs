@@ -1,0 +1,276 @@
+//! Read access for every consumer: the resource's read_policy_documents at a
+//! few hundred realistic names, a second working directory reading a subset
+//! through the data source (reads only), the function's policy equal to the
+//! data source's where the client has provider functions, and the data
+//! source refusing a missing and a scheduled name.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::harness::terraform::report;
+use crate::harness::{
+    for_each_terraform, hcl_list, policy_grants, secrets_resource, Scenario, Terraform,
+};
+
+/// IAM's managed-policy limit, in characters without whitespace.
+const IAM_LIMIT: usize = 6_144;
+
+/// Provider functions: Terraform 1.8 and later.
+fn has_functions(tf: &Terraform) -> bool {
+    tf.version_at_least((1, 8, 0))
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    serde_json::from_value(v.cloned().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("expected a list of strings ({e}): {v:?}"))
+}
+
+fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
+    serde_json::from_value(v.cloned().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("expected a map of strings ({e}): {v:?}"))
+}
+
+/// Names shaped like a platform team's: team / environment / service / key.
+fn realistic_names(sc: &Scenario, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            sc.name(&format!(
+                "team-{}/production/service-{i:03}/DATABASE_PASSWORD",
+                i % 7
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn documents_fit_iam_and_consumers_read_exact_grants() {
+    for_each_terraform("documents_fit_iam_and_consumers_read_exact_grants", |tf| {
+        // The platform workspace: one resource with 300 names.
+        let platform = Scenario::new(tf, "access-platform");
+        let names = realistic_names(&platform, 300);
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        platform.write_main(
+            "",
+            &format!(
+                "{}\noutput \"documents\" {{\n  value = planton_aws_secrets.all.read_policy_documents\n}}\n",
+                secrets_resource("all", &refs)
+            ),
+        );
+        platform.init();
+        platform.apply();
+        let state = platform.state();
+        let server: BTreeMap<String, String> = names
+            .iter()
+            .map(|n| (n.clone(), platform.describe(n).arn))
+            .collect();
+        let recorded = platform.secrets("planton_aws_secrets.all");
+        assert_eq!(recorded.arns, server);
+
+        // Every document fits, grants only reads, and together they grant
+        // exactly the ARNs, each once.
+        let documents = strings(state.output("documents"));
+        assert!(documents.len() > 1, "{} documents", documents.len());
+        let mut granted = Vec::new();
+        for document in &documents {
+            let size = document.chars().filter(|c| !c.is_whitespace()).count();
+            assert!(size <= IAM_LIMIT, "a document of {size} characters");
+            let (actions, resources) = policy_grants(document);
+            assert_eq!(
+                actions,
+                BTreeSet::from([
+                    "secretsmanager:DescribeSecret".to_owned(),
+                    "secretsmanager:GetSecretValue".to_owned()
+                ])
+            );
+            granted.extend(resources);
+        }
+        assert_eq!(granted.len(), server.len(), "an ARN in two documents");
+        let granted: BTreeSet<String> = granted.into_iter().collect();
+        assert_eq!(granted, server.values().cloned().collect::<BTreeSet<_>>());
+        let single = recorded.read_policy_json.len();
+        assert!(single > IAM_LIMIT);
+        report(&format!(
+            "acceptance: 300 names: read_policy_json {single} characters, {} documents of {:?}",
+            documents.len(),
+            documents.iter().map(String::len).collect::<Vec<_>>()
+        ));
+
+        // The next plan is empty and says, once, that the single policy is
+        // too large for IAM.
+        let plan = platform.assert_empty_plan();
+        let said = one_line(&plan.combined());
+        assert_eq!(
+            said.matches("read_policy_json is larger than IAM accepts")
+                .count(),
+            1,
+            "{}",
+            plan.describe()
+        );
+        assert!(said.contains(&format!("read_policy_json is {single} characters")));
+
+        // A consumer workspace reads a subset through the data source.
+        let consumer = Scenario::new(tf, "access-consumer");
+        let subset: Vec<&str> = refs.iter().copied().step_by(10).collect();
+        let function_output = if has_functions(tf) {
+            "output \"function_policy\" {\n  value = provider::planton::read_policy_json(values(data.planton_aws_secrets.app.secret_arn_map))\n}\n"
+        } else {
+            ""
+        };
+        consumer.write_main(
+            "",
+            &format!(
+                "data \"planton_aws_secrets\" \"app\" {{\n  secret_names = {}\n}}\n\noutput \"arns\" {{\n  value = data.planton_aws_secrets.app.secret_arn_map\n}}\n\noutput \"policy\" {{\n  value = data.planton_aws_secrets.app.read_policy_json\n}}\n\noutput \"documents\" {{\n  value = data.planton_aws_secrets.app.read_policy_documents\n}}\n{function_output}",
+                hcl_list(&subset)
+            ),
+        );
+        consumer.init();
+        consumer.apply();
+        let read = consumer.state();
+        let arns = string_map(read.output("arns"));
+        let expected: BTreeMap<String, String> = subset
+            .iter()
+            .map(|n| ((*n).to_owned(), server[*n].clone()))
+            .collect();
+        assert_eq!(arns, expected);
+        let policy = read
+            .output("policy")
+            .and_then(Value::as_str)
+            .expect("the data source's read_policy_json")
+            .to_owned();
+        let (_, resources) = policy_grants(&policy);
+        assert_eq!(
+            resources,
+            expected.values().cloned().collect::<BTreeSet<_>>()
+        );
+        assert_eq!(strings(read.output("documents")), vec![policy.clone()]);
+        let operations = consumer.proxy.operation_set();
+        assert_eq!(
+            operations,
+            BTreeSet::from(["DescribeSecret".to_owned()]),
+            "the data source may only read"
+        );
+        if has_functions(tf) {
+            let from_function = read.output("function_policy").and_then(Value::as_str);
+            assert_eq!(from_function, Some(policy.as_str()));
+            report(&format!(
+                "acceptance: provider function read_policy_json ran with Terraform {}",
+                tf.version
+            ));
+        } else {
+            report(&format!(
+                "acceptance: provider function not run with Terraform {} (functions need 1.8+)",
+                tf.version
+            ));
+        }
+        consumer.assert_empty_plan();
+        assert_eq!(consumer.proxy.operation_set(), operations);
+        platform.destroy();
+    });
+}
+
+#[test]
+fn the_data_source_names_a_missing_and_a_scheduled_secret() {
+    for_each_terraform(
+        "the_data_source_names_a_missing_and_a_scheduled_secret",
+        |tf| {
+            let sc = Scenario::new(tf, "access-missing");
+            let [live, missing, gone] = ["LIVE", "MISSING", "GONE"].map(|s| sc.name(s));
+            sc.oob.create(&live, &BTreeMap::new());
+            sc.oob.create(&gone, &BTreeMap::new());
+            sc.oob.schedule_deletion(&gone, 7);
+            sc.write_main(
+                "",
+                &format!(
+                    "data \"planton_aws_secrets\" \"app\" {{\n  secret_names = {}\n}}\n",
+                    hcl_list(&[&live, &missing, &gone])
+                ),
+            );
+            sc.init();
+            let out = sc.tf(&["plan", "-input=false", "-no-color"]);
+            out.assert_failure();
+            let said = one_line(&out.stderr);
+            assert!(
+                said.contains(&format!("Cannot read secret \"{missing}\""))
+                    && said.contains("no secret with that name exists"),
+                "{}",
+                out.describe()
+            );
+            assert!(
+                said.contains(&format!("Cannot read secret \"{gone}\""))
+                    && said.contains("scheduled for deletion")
+                    && said.contains("remove it from secret_names"),
+                "{}",
+                out.describe()
+            );
+            assert!(!said.contains(&format!("Cannot read secret \"{live}\"")));
+            assert_eq!(
+                sc.proxy.operation_set(),
+                BTreeSet::from(["DescribeSecret".to_owned()])
+            );
+            assert!(sc.probe.describe(&missing).is_none());
+            assert!(sc.probe.describe(&live).is_some());
+        },
+    );
+}
+
+#[test]
+fn the_function_names_a_bad_argument_where_functions_exist() {
+    for_each_terraform(
+        "the_function_names_a_bad_argument_where_functions_exist",
+        |tf| {
+            if !has_functions(tf) {
+                report(&format!(
+                    "acceptance: provider function not run with Terraform {} (functions need 1.8+)",
+                    tf.version
+                ));
+                return;
+            }
+            let sc = Scenario::new(tf, "access-function");
+            let good = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
+            sc.write_main(
+                "",
+                &format!(
+                    "output \"ok\" {{\n  value = provider::planton::read_policy_json([\"{good}\"])\n}}\n\noutput \"bad\" {{\n  value = provider::planton::read_policy_json([\"{good}\", \"app/db\"])\n}}\n"
+                ),
+            );
+            sc.init();
+            let out = sc.tf(&["plan", "-input=false", "-no-color"]);
+            out.assert_failure();
+            let said = one_line(&out.stderr);
+            assert!(
+                said.contains("Element 1 of arns, \"app/db\", is not a Secrets Manager secret ARN"),
+                "{}",
+                out.describe()
+            );
+            // Only the bad call fails, and no AWS call is made for either.
+            sc.write_main(
+                "",
+                &format!(
+                    "output \"ok\" {{\n  value = provider::planton::read_policy_json([\"{good}\"])\n}}\n"
+                ),
+            );
+            sc.apply();
+            let policy = sc
+                .state()
+                .output("ok")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let (_, resources) = policy_grants(&policy.expect("the function's policy"));
+            assert_eq!(resources, BTreeSet::from([good.to_owned()]));
+            assert!(
+                sc.proxy.operations().is_empty(),
+                "{:?}",
+                sc.proxy.operation_names()
+            );
+            report(&format!(
+                "acceptance: provider function errors checked with Terraform {}",
+                tf.version
+            ));
+        },
+    );
+}

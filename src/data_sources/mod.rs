@@ -1,0 +1,3 @@
+//! One module per data source type.
+
+pub mod aws_secrets;

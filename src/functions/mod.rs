@@ -1,0 +1,3 @@
+//! One module per provider function.
+
+pub mod read_policy_json;
