@@ -3,7 +3,9 @@
 
 pub mod aws;
 pub mod batch;
+pub mod bounds;
 pub mod config;
+pub mod outage;
 pub mod rate;
 pub mod retry;
 pub mod schema;
@@ -75,6 +77,7 @@ impl Provider for PlantonProvider {
                     region: aws.region().to_owned(),
                     secrets: Arc::new(SdkSecrets::new(
                         aws.secrets_manager().clone(),
+                        aws.secrets_manager_endpoint(),
                         RetryPolicy::new(config.aws.max_retries),
                         request.stop.clone(),
                     )),

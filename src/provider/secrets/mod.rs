@@ -33,6 +33,13 @@ pub enum ErrorKind {
     /// The secret is scheduled for deletion (CreateSecret on its name, or
     /// DeleteSecret on it again).
     ScheduledForDeletion,
+    /// The endpoint did not answer (refused, reset, DNS, timeout), or the
+    /// request was not sent because the endpoint counts as unreachable. The
+    /// message names the endpoint and the cause.
+    Unreachable,
+    /// Sent, then abandoned unanswered after Terraform asked the provider
+    /// to stop: whether it took effect is unknown.
+    Abandoned,
     Other,
 }
 

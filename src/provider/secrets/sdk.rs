@@ -14,6 +14,8 @@ use aws_sdk_secretsmanager::Client;
 use tracing::debug;
 
 use super::{ApiError, ApiResult, ErrorKind, SecretInfo, SecretsApi};
+use crate::provider::bounds::{CALL_BUDGET, STOP_GRACE};
+use crate::provider::outage::{Breaker, Outage};
 use crate::provider::rate::AdaptiveRate;
 use crate::provider::retry::{classify_service_error, Failure, RetryPolicy};
 use crate::tf::stop::StopSignal;
@@ -36,21 +38,27 @@ pub struct SdkSecrets {
     client: Client,
     policy: RetryPolicy,
     rates: [AdaptiveRate; OPERATIONS],
+    breaker: Breaker,
     stop: StopSignal,
 }
 
 impl SdkSecrets {
-    pub fn new(client: Client, policy: RetryPolicy, stop: StopSignal) -> Self {
+    /// `endpoint` is where `client` sends its requests, for diagnostics.
+    pub fn new(client: Client, endpoint: &str, policy: RetryPolicy, stop: StopSignal) -> Self {
         Self {
             client,
             policy,
             rates: Default::default(),
+            breaker: Breaker::new(endpoint),
             stop,
         }
     }
 
-    /// Runs one operation with pacing and retries. A stop request ends the
-    /// waiting, never an attempt already sent: its outcome is always known.
+    /// Runs one operation with pacing and retries, within
+    /// [`CALL_BUDGET`]. A stop request ends the waiting at once, and a
+    /// request already sent after [`STOP_GRACE`] (reported as
+    /// [`ErrorKind::Abandoned`]). While the endpoint counts as unreachable,
+    /// nothing is sent ([`ErrorKind::Unreachable`]).
     async fn call<T, E, F, Fut>(&self, operation: Operation, mut attempt: F) -> ApiResult<T>
     where
         F: FnMut() -> Fut,
@@ -58,20 +66,43 @@ impl SdkSecrets {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let rate = &self.rates[operation as usize];
+        let began = Instant::now();
         let mut retry = 0;
         loop {
             let wait = rate.reserve(Instant::now());
             if !wait.is_zero() && !self.pause(wait).await {
                 return Err(stopped(operation));
             }
-            let error = match attempt().await {
+            if let Err(outage) = self.breaker.admit(Instant::now()) {
+                return Err(unreachable(&outage, false));
+            }
+            let sent = Instant::now();
+            let Some(result) = self.unless_abandoned(attempt()).await else {
+                return Err(abandoned(operation));
+            };
+            let error = match result {
                 Ok(output) => {
+                    self.breaker.on_answer();
                     rate.on_admitted(Instant::now());
                     return Ok(output);
                 }
                 Err(error) => error,
             };
-            let (failure, error) = classify(error);
+            let (failure, mut error) = classify(error);
+            if failure == Failure::Connection {
+                self.breaker
+                    .on_connection_failure(sent, &error.message, Instant::now());
+                if let Some(outage) = self.breaker.outage() {
+                    return Err(unreachable(&outage, true));
+                }
+                error.message = format!(
+                    "{} did not answer: {}",
+                    self.breaker.endpoint(),
+                    error.message
+                );
+            } else {
+                self.breaker.on_answer();
+            }
             if failure == Failure::Throttled {
                 rate.on_throttle(Instant::now());
             } else {
@@ -81,11 +112,23 @@ impl SdkSecrets {
                 return Err(error);
             }
             if retry >= self.policy.max_retries {
-                return Err(gave_up(error, retry + 1));
+                return Err(gave_up(error, retry + 1, "raise max_retries to try longer"));
+            }
+            let delay = self.policy.delay(retry);
+            if began.elapsed() + delay >= CALL_BUDGET {
+                return Err(gave_up(
+                    error,
+                    retry + 1,
+                    &format!("no retry starts {}s after the first", CALL_BUDGET.as_secs()),
+                ));
             }
             debug!(operation = ?operation, code = %error.code, retry, "retrying");
-            if !self.pause(self.policy.delay(retry)).await {
-                return Err(gave_up(error, retry + 1));
+            if !self.pause(delay).await {
+                return Err(gave_up(
+                    error,
+                    retry + 1,
+                    "Terraform asked the provider to stop",
+                ));
             }
             retry += 1;
         }
@@ -98,6 +141,19 @@ impl SdkSecrets {
             _ = self.stop.stopped() => false,
         }
     }
+
+    /// Awaits a request, unless a stop is requested and it stays
+    /// unanswered [`STOP_GRACE`] longer: then it is dropped (which cancels
+    /// it) and `None` says its outcome is unknown.
+    async fn unless_abandoned<R>(&self, request: impl Future<Output = R>) -> Option<R> {
+        tokio::select! {
+            result = request => Some(result),
+            () = async {
+                self.stop.stopped().await;
+                tokio::time::sleep(STOP_GRACE).await;
+            } => None,
+        }
+    }
 }
 
 fn stopped(operation: Operation) -> ApiError {
@@ -108,9 +164,30 @@ fn stopped(operation: Operation) -> ApiError {
     }
 }
 
-fn gave_up(mut error: ApiError, attempts: u32) -> ApiError {
+fn abandoned(operation: Operation) -> ApiError {
+    ApiError {
+        kind: ErrorKind::Abandoned,
+        code: "Abandoned".to_owned(),
+        message: format!(
+            "{operation:?} was sent but had not answered {}s after Terraform asked the provider \
+             to stop, so it was abandoned; whether it took effect is unknown",
+            STOP_GRACE.as_secs()
+        ),
+    }
+}
+
+/// `sent`: whether this request went out (and failed) or was held back.
+fn unreachable(outage: &Outage, sent: bool) -> ApiError {
+    ApiError {
+        kind: ErrorKind::Unreachable,
+        code: if sent { "RequestFailed" } else { "NotSent" }.to_owned(),
+        message: format!("{} is unreachable: {}", outage.endpoint, outage.cause),
+    }
+}
+
+fn gave_up(mut error: ApiError, attempts: u32, why: &str) -> ApiError {
     error.message = format!(
-        "{} (gave up after {attempts} attempts; raise max_retries to try longer)",
+        "{} (gave up after {attempts} attempts; {why})",
         error.message
     );
     error
@@ -166,16 +243,21 @@ where
         }
         other => {
             let failure = match other {
-                SdkError::TimeoutError(_) | SdkError::ResponseError(_) => Failure::Transient,
+                SdkError::TimeoutError(_) => Failure::Connection,
                 SdkError::DispatchFailure(dispatch)
                     if dispatch.is_io() || dispatch.is_timeout() =>
                 {
-                    Failure::Transient
+                    Failure::Connection
                 }
+                SdkError::ResponseError(_) => Failure::Transient,
                 _ => Failure::Final,
             };
+            let kind = match failure {
+                Failure::Connection => ErrorKind::Unreachable,
+                _ => ErrorKind::Other,
+            };
             let error = ApiError {
-                kind: ErrorKind::Other,
+                kind,
                 code: "RequestFailed".to_owned(),
                 message: crate::provider::aws::error_chain(&error),
             };

@@ -141,6 +141,7 @@ async fn add_names(
             Outcome::Done(arn) => {
                 state.arns.insert(name, arn);
             }
+            Outcome::Failed(error) if report.shared_cause(&name, error.api_error()) => {}
             Outcome::Failed(error) => {
                 let (summary, detail) = describe_ensure_error(&name, &state.id, error);
                 report.failed(&name, summary, detail);
@@ -174,6 +175,7 @@ async fn remove_names(
             Outcome::Done(()) => {
                 state.arns.remove(&name);
             }
+            Outcome::Failed(error) if report.shared_cause(&name, Some(&error)) => {}
             Outcome::Failed(error) => report.failed(
                 &name,
                 format!("Failed to delete secret {name:?}"),
@@ -233,6 +235,7 @@ async fn retag(
     for ((name, _), outcome) in results {
         match outcome {
             Outcome::Done(()) => {}
+            Outcome::Failed(error) if report.shared_cause(&name, Some(&error)) => {}
             Outcome::Failed(error) => report.failed(
                 &name,
                 format!("Failed to update the tags of secret {name:?}"),

@@ -21,6 +21,16 @@ pub enum EnsureError {
     },
 }
 
+impl EnsureError {
+    /// The AWS error behind it, if AWS (or the way to it) failed.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            EnsureError::Api { error, .. } => Some(error),
+            EnsureError::Foreign { .. } => None,
+        }
+    }
+}
+
 /// Makes `name` exist as a secret of resource `id` with `tags`, and
 /// returns its ARN:
 /// - a new name is created (no value, AWS-managed key);

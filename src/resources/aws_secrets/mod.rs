@@ -70,7 +70,10 @@ impl Resource<Configured> for AwsSecrets {
         // right before every plan, so names are already checked here.
         let default_tags = ctx.client_if_configured().map(|c| &c.default_tags);
         match plan::plan(request.prior, request.config, default_tags) {
-            Ok(planned) => Some(planned),
+            Ok(planned) => {
+                validate::warn_arn_like_suffixes(request.config, request.prior, diags);
+                Some(planned)
+            }
             Err(problem) => {
                 diags.error(
                     "Unreadable planton_aws_secrets state",

@@ -10,16 +10,17 @@ use crate::provider::tags::ownership_tags;
 use crate::provider::Configured;
 use crate::tf::diag::Diagnostics;
 use crate::tf::stop::StopSignal;
-use crate::tf::value::{AttributePath, Value};
+use crate::tf::value::Value;
 
 use super::id::derive_id;
 use super::model::SecretsState;
 use super::names::name_problem;
-use super::schema::SECRET_NAMES;
+use super::report::unverified;
 
 /// Refreshes state: a secret deleted or scheduled for deletion outside
-/// Terraform drops out, so the next plan adds it back. A secret whose
-/// state cannot be learned (an API error) stays as recorded.
+/// Terraform drops out, so the next plan adds it back. If the state of any
+/// secret cannot be learned (an API error), the refresh fails with one
+/// error: a plan must never report "No changes" it did not check.
 pub async fn read(
     client: &Configured,
     stop: &StopSignal,
@@ -60,6 +61,8 @@ pub async fn read(
     })
     .await;
     let mut state = SecretsState::new(prior.id.clone(), BTreeMap::new());
+    let mut unchecked: Vec<String> = Vec::new();
+    let mut first_error: Option<ApiError> = None;
     for ((name, arn), outcome) in results {
         match outcome {
             Outcome::Done(Some(live_arn)) => {
@@ -67,17 +70,18 @@ pub async fn read(
             }
             Outcome::Done(None) => {} // gone or scheduled for deletion
             Outcome::Failed(error) => {
-                diags.warning_at(
-                    AttributePath::root(SECRET_NAMES),
-                    format!("Could not refresh secret {name:?}"),
-                    format!("DescribeSecret failed: {error}. Its recorded state is kept."),
-                );
+                first_error.get_or_insert(error);
+                unchecked.push(name.clone());
                 state.arns.insert(name, arn);
             }
             Outcome::Skipped => {
                 state.arns.insert(name, arn);
             }
         }
+    }
+    if let Some(error) = first_error {
+        unchecked.sort();
+        unverified(&unchecked, &error, diags);
     }
     let common = common.into_inner().unwrap_or_else(|e| e.into_inner());
     state.tags_all = common.into_tags().unwrap_or(prior.tags_all);

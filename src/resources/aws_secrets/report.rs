@@ -1,6 +1,7 @@
 //! Per-name failures, reported so that a thousand failing names make a
 //! readable handful of diagnostics rather than a thousand.
 
+use crate::provider::secrets::{ApiError, ErrorKind};
 use crate::tf::diag::Diagnostics;
 use crate::tf::value::AttributePath;
 
@@ -10,6 +11,8 @@ use super::schema::SECRET_NAMES;
 const DETAILED: usize = 10;
 /// Names listed in a summary.
 const LISTED: usize = 50;
+/// Names listed when one cause covers them all.
+const LISTED_SHARED: usize = 5;
 
 /// Collects what went wrong for which name during one operation.
 pub struct NameReport {
@@ -17,6 +20,12 @@ pub struct NameReport {
     action: &'static str,
     failures: Vec<Failure>,
     stopped: Vec<String>,
+    /// Names not handled because the endpoint was unreachable, with the
+    /// first such error (they share the endpoint and cause).
+    unreachable: Vec<String>,
+    outage: Option<ApiError>,
+    /// Names whose request was abandoned unanswered after a stop.
+    abandoned: Vec<String>,
 }
 
 struct Failure {
@@ -31,6 +40,29 @@ impl NameReport {
             action,
             failures: Vec::new(),
             stopped: Vec::new(),
+            unreachable: Vec::new(),
+            outage: None,
+            abandoned: Vec::new(),
+        }
+    }
+
+    /// Files a failure that is not about the name itself (the endpoint is
+    /// unreachable, or the request was abandoned at a stop) into one shared
+    /// diagnostic; returns false, filing nothing, for any other error.
+    pub fn shared_cause(&mut self, name: &str, error: Option<&ApiError>) -> bool {
+        match error.map(|e| e.kind) {
+            Some(ErrorKind::Unreachable) => {
+                self.unreachable.push(name.to_owned());
+                if self.outage.is_none() {
+                    self.outage = error.cloned();
+                }
+                true
+            }
+            Some(ErrorKind::Abandoned) => {
+                self.abandoned.push(name.to_owned());
+                true
+            }
+            _ => false,
         }
     }
 
@@ -48,12 +80,54 @@ impl NameReport {
     }
 
     pub fn is_clean(&self) -> bool {
-        self.failures.is_empty() && self.stopped.is_empty()
+        self.failures.is_empty()
+            && self.stopped.is_empty()
+            && self.unreachable.is_empty()
+            && self.abandoned.is_empty()
     }
 
     pub fn finish(mut self, diags: &mut Diagnostics) {
         self.failures.sort_by(|a, b| a.name.cmp(&b.name));
         self.stopped.sort();
+        self.unreachable.sort();
+        self.abandoned.sort();
+        if let Some(outage) = &self.outage {
+            let not_sent = self.unreachable.len();
+            diags.error_at(
+                AttributePath::root(SECRET_NAMES),
+                format!(
+                    "AWS Secrets Manager is unreachable: {not_sent} secret(s) were not {}",
+                    self.action
+                ),
+                format!(
+                    "{}. After repeated connection failures the provider stopped sending \
+                     requests there; these {not_sent} secret(s) were not {}: {}. State records \
+                     what was done. Check the network, the endpoint (endpoints.secretsmanager, \
+                     AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL) and proxy settings, \
+                     then apply again.",
+                    outage.message.trim_end_matches('.'),
+                    self.action,
+                    listing(&self.unreachable, LISTED_SHARED)
+                ),
+            );
+        }
+        if !self.abandoned.is_empty() {
+            diags.error(
+                format!(
+                    "{} secret(s) may or may not have been {}",
+                    self.abandoned.len(),
+                    self.action
+                ),
+                format!(
+                    "Terraform asked the provider to stop, and AWS had not answered these \
+                     requests {}s later, so they were abandoned: {}. State records only what \
+                     certainly happened; the next apply settles the rest (a secret created for \
+                     this resource is recognised by its planton.ai/resource-id tag and kept).",
+                    crate::provider::bounds::STOP_GRACE.as_secs(),
+                    listing(&self.abandoned, LISTED_SHARED)
+                ),
+            );
+        }
         let mut failures = self.failures.into_iter();
         for failure in failures.by_ref().take(DETAILED) {
             diags.error_at(
@@ -71,7 +145,7 @@ impl NameReport {
                     "Besides the errors above, these secrets failed the same way or similarly \
                      (the first errors show the causes): {}. State records only what was done; \
                      fix the cause and apply again.",
-                    listing(&names)
+                    listing(&names, LISTED)
                 ),
             );
         }
@@ -81,20 +155,33 @@ impl NameReport {
                 format!(
                     "Terraform asked the provider to stop before these secrets were handled: {}. \
                      State records what was done; apply again to finish.",
-                    listing(&self.stopped)
+                    listing(&self.stopped, LISTED)
                 ),
             );
         }
     }
 }
 
-fn listing(names: &[String]) -> String {
-    let shown: Vec<String> = names
-        .iter()
-        .take(LISTED)
-        .map(|n| format!("{n:?}"))
-        .collect();
-    match names.len().saturating_sub(LISTED) {
+/// One error for a refresh that could not learn the state of `names`:
+/// the plan must fail rather than keep their recorded state unchecked.
+pub fn unverified(names: &[String], first_error: &ApiError, diags: &mut Diagnostics) {
+    diags.error_at(
+        AttributePath::root(SECRET_NAMES),
+        format!("Cannot refresh {} secret(s)", names.len()),
+        format!(
+            "DescribeSecret failed for {} secret(s): {}. The first error: {}. Without their \
+             current state the plan cannot be trusted, so it stops here; fix the cause (network, \
+             endpoint, permissions) and plan again.",
+            names.len(),
+            listing(names, LISTED_SHARED),
+            first_error.to_string().trim_end_matches('.')
+        ),
+    );
+}
+
+fn listing(names: &[String], limit: usize) -> String {
+    let shown: Vec<String> = names.iter().take(limit).map(|n| format!("{n:?}")).collect();
+    match names.len().saturating_sub(limit) {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),
     }
