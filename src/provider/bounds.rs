@@ -73,8 +73,8 @@ is reported in under a minute with any configuration:\n\
   secrets were not handled. While it is out, one request every {probe} s checks whether it is \
   back.\n\
 - **State stays true**: what was created is recorded, what was deleted leaves state. A \
-  request whose answer never came (reset, timeout, abandoned at stop) is reported as \
-  uncertain; the next apply settles it (a secret it did create carries this resource's id \
+  request whose answer never came (reset, timeout, abandoned at stop) may or may not have \
+  taken effect; the next apply settles it (a secret it did create carries this resource's id \
   tag and is adopted, a delete is sent again).\n\
 - **Refresh never guesses**: if the state of any recorded secret cannot be learned, the \
   refresh fails with one error listing how many and which, so `terraform plan` exits non-zero \

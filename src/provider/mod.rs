@@ -11,6 +11,8 @@ pub mod retry;
 pub mod schema;
 pub mod secrets;
 pub mod tags;
+#[cfg(test)]
+pub mod test_endpoints;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

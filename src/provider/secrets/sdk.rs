@@ -373,7 +373,128 @@ impl SecretsApi for SdkSecrets {
 
 #[cfg(test)]
 mod tests {
-    use super::is_about_scheduled_deletion;
+    use super::*;
+    use crate::provider::batch::{run_all, Outcome};
+    use crate::provider::test_endpoints::{answering, black_hole, closed_port_url};
+    use crate::tf::stop::StopSource;
+    use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+    use aws_smithy_types::retry::RetryConfig;
+    use aws_smithy_types::timeout::TimeoutConfig;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    fn secrets(url: &str, attempt_timeout: Duration, stop: StopSignal) -> SdkSecrets {
+        let config = aws_sdk_secretsmanager::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .endpoint_url(url)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(1))
+                    .operation_attempt_timeout(attempt_timeout)
+                    .build(),
+            )
+            .build();
+        SdkSecrets::new(Client::from_conf(config), url, RetryPolicy::new(None), stop)
+    }
+
+    /// Describes `count` names through `api` and returns the errors.
+    async fn describe_many(api: &SdkSecrets, count: usize) -> Vec<ApiError> {
+        let names: Vec<String> = (0..count).map(|i| format!("n{i}")).collect();
+        run_all(names, &StopSignal::never(), |name| async move {
+            api.describe(&name).await
+        })
+        .await
+        .into_iter()
+        .map(|(name, outcome)| match outcome {
+            Outcome::Failed(error) => error,
+            _ => panic!("{name} did not fail"),
+        })
+        .collect()
+    }
+
+    #[tokio::test]
+    async fn a_refused_endpoint_fails_every_name_at_once_with_one_cause() {
+        let url = closed_port_url().await;
+        let api = secrets(&url, Duration::from_secs(5), StopSignal::never());
+        let began = Instant::now();
+        let errors = describe_many(&api, 300).await;
+        let elapsed = began.elapsed();
+        assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+        assert!(errors.iter().all(|e| e.kind == ErrorKind::Unreachable));
+        assert!(
+            errors.iter().all(|e| e.message.starts_with(&url)),
+            "{:?}",
+            errors[0]
+        );
+        let not_sent = errors.iter().filter(|e| e.code == "NotSent").count();
+        assert!(not_sent > 250, "only {not_sent} of 300 held back");
+    }
+
+    #[tokio::test]
+    async fn a_black_hole_is_an_outage_after_one_attempt_timeout() {
+        let (url, accepted) = black_hole().await;
+        let api = secrets(&url, Duration::from_millis(400), StopSignal::never());
+        let began = Instant::now();
+        let errors = describe_many(&api, 200).await;
+        let elapsed = began.elapsed();
+        assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
+        assert!(errors.iter().all(|e| e.kind == ErrorKind::Unreachable));
+        let connections = accepted.load(Ordering::SeqCst);
+        assert!(connections < 60, "{connections} connections for 200 names");
+    }
+
+    #[tokio::test]
+    async fn throttles_and_5xx_never_count_as_an_outage() {
+        let body = r#"{"__type":"InternalFailure","message":"boom"}"#;
+        let (url, count, _) = answering(
+            "500 Internal Server Error",
+            "application/x-amz-json-1.1",
+            body,
+        )
+        .await;
+        let mut api = secrets(&url, Duration::from_secs(5), StopSignal::never());
+        api.policy.max_retries = 4;
+        api.policy.max_delay = Duration::from_millis(10);
+        let errors = describe_many(&api, 5).await;
+        assert!(
+            errors.iter().all(|e| e.kind == ErrorKind::Other),
+            "{errors:?}"
+        );
+        assert!(
+            errors[0].message.contains("gave up after 5 attempts"),
+            "{errors:?}"
+        );
+        assert_eq!(count.load(Ordering::SeqCst), 25);
+        assert!(api.breaker.outage().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_stop_abandons_an_unanswered_request_after_the_grace() {
+        let (url, _) = black_hole().await;
+        let source = StopSource::new();
+        let api = secrets(&url, Duration::from_secs(120), source.signal());
+        let began = Instant::now();
+        let call = api.describe("n");
+        let stop = async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            source.stop();
+        };
+        let (result, ()) = tokio::join!(call, stop);
+        let elapsed = began.elapsed();
+        let error = result.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Abandoned, "{error:?}");
+        assert!(
+            elapsed >= STOP_GRACE,
+            "abandoned before the grace: {elapsed:?}"
+        );
+        assert!(
+            elapsed < STOP_GRACE + Duration::from_secs(2),
+            "took {elapsed:?}"
+        );
+    }
 
     #[test]
     fn recognises_every_wording_of_scheduled_deletion() {

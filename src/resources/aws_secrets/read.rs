@@ -236,6 +236,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn refresh_that_cannot_check_some_secrets_fails_with_one_error() {
+        let names: Vec<String> = (0..40).map(|i| format!("n{i:02}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (fake, client, prior) = setup(&refs).await;
+        for name in &names[..25] {
+            fake.deny(name);
+        }
+        fake.delete(&prior.arns["n39"], 30).await.unwrap();
+        let mut diags = Diagnostics::new();
+        let value = read(&client, &StopSignal::never(), prior.clone(), &mut diags).await;
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let d = diags.iter().next().unwrap();
+        assert!(d.severity == crate::tf::diag::Severity::Error, "{d:?}");
+        assert_eq!(d.summary, "Cannot refresh 25 secret(s)");
+        assert!(d.detail.contains("\"n00\", \"n01\""), "{d:?}");
+        assert!(d.detail.contains("and 20 more"), "{d:?}");
+        assert!(d.detail.contains("AccessDeniedException"), "{d:?}");
+        // A secret really gone still drops out.
+        let state = SecretsState::from_value(&value).unwrap();
+        assert!(!state.arns.contains_key("n39"));
+        assert_eq!(state.arns.len(), 39);
+    }
+
+    #[tokio::test]
     async fn refresh_notices_a_managed_tag_removed_out_of_band() {
         let (fake, client, prior) = setup(&["a", "b"]).await;
         fake.untag(&prior.arns["a"], &["team".to_owned()])

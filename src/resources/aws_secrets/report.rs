@@ -218,6 +218,52 @@ mod tests {
             .starts_with("700 secrets were not created"));
     }
 
+    fn api_error(kind: ErrorKind, message: &str) -> ApiError {
+        ApiError {
+            kind,
+            code: "RequestFailed".into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn an_outage_is_one_diagnostic_naming_the_endpoint_and_count() {
+        let mut report = NameReport::new("created");
+        let outage = api_error(
+            ErrorKind::Unreachable,
+            "http://127.0.0.1:9 is unreachable: connection refused",
+        );
+        for i in 0..300 {
+            assert!(report.shared_cause(&format!("n{i:03}"), Some(&outage)));
+        }
+        let abandoned = api_error(ErrorKind::Abandoned, "abandoned");
+        assert!(report.shared_cause("late", Some(&abandoned)));
+        let other = api_error(ErrorKind::Other, "AccessDenied");
+        assert!(!report.shared_cause("x", Some(&other)));
+        assert!(!report.shared_cause("x", None));
+        assert!(!report.is_clean());
+        let mut diags = Diagnostics::new();
+        report.finish(&mut diags);
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        let all: Vec<_> = diags.iter().collect();
+        assert_eq!(
+            all[0].summary,
+            "AWS Secrets Manager is unreachable: 300 secret(s) were not created"
+        );
+        assert!(all[0]
+            .detail
+            .starts_with("http://127.0.0.1:9 is unreachable: connection refused."));
+        assert!(
+            all[0].detail.contains("\"n004\" and 295 more"),
+            "{}",
+            all[0].detail
+        );
+        assert!(all[1]
+            .summary
+            .starts_with("1 secret(s) may or may not have been created"));
+        assert!(all[1].detail.contains("\"late\""));
+    }
+
     #[test]
     fn a_clean_report_says_nothing() {
         let report = NameReport::new("deleted");
