@@ -30,6 +30,7 @@ mod harness;
 mod default_tags;
 mod drift;
 mod examples;
+mod fail_fast;
 mod foreign;
 mod harness_selfcheck;
 mod import;
