@@ -446,13 +446,33 @@ pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(err);
     while let Some(e) = current {
-        let text = e.to_string();
+        let text = without_request_dump(&e.to_string());
         if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         current = e.source();
     }
     parts.join(": ")
+}
+
+/// Some SDK errors put a `Debug` dump of the whole request (headers and
+/// body) in their `Display` text ("... to request `Request { body: ... }`:
+/// ..."); a diagnostic says "the request" instead.
+fn without_request_dump(text: &str) -> String {
+    const OPEN: &str = "`Request {";
+    const CLOSE: &str = "}`";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        let Some(len) = rest[start..].rfind(CLOSE) else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str("the request");
+        rest = &rest[start + len + CLOSE.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

@@ -472,6 +472,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn errors_never_carry_the_request_or_its_body() {
+        // An endpoint the SDK cannot use (from the environment, where the
+        // provider block's checks do not reach): its error embeds a Debug
+        // dump of the whole request.
+        let api = secrets(
+            "http://127.0.0.1:1 ",
+            Duration::from_secs(5),
+            StopSignal::never(),
+        );
+        let error = api.describe("n").await.unwrap_err().to_string();
+        assert!(error.contains("endpoint is not a valid URI"), "{error}");
+        for leak in ["SdkBody", "SecretId", "x-amz-target", "Request {"] {
+            assert!(!error.contains(leak), "{leak} leaked: {error}");
+        }
+    }
+
+    #[tokio::test]
     async fn a_stop_abandons_an_unanswered_request_after_the_grace() {
         let (url, _) = black_hole().await;
         let source = StopSource::new();
