@@ -363,11 +363,22 @@ fn apply_of_many_cut_short(tf: &Terraform, ls: &LocalStack, cut: Cut) {
     let state = recorded_secrets(&wd).expect("the resource stays in state");
     assert_eq!(Some(&state.id), id.as_ref(), "the id never changes");
     assert!(!state.tainted, "a cut update must not taint the resource");
+    // Terraform 1.0.3 once answered a single SIGTERM with "Two interrupts
+    // received. Exiting immediately" (its hard cancel, which writes no
+    // state); then only the truth and the convergence can be asked for.
+    let hard_cancel = out.combined().contains("Two interrupts received");
     assert!(
-        state.arns.len() > 1,
-        "what was created before the cut is recorded ({} names)",
-        state.arns.len()
+        hard_cancel || state.arns.len() > 1,
+        "what was created before the cut is recorded ({} names): {}",
+        state.arns.len(),
+        out.describe()
     );
+    if hard_cancel {
+        report(&format!(
+            "acceptance: fail_fast/{what} (Terraform {}): Terraform cancelled hard and recorded              nothing new; the provider's secrets are tagged for adoption",
+            tf.version
+        ));
+    }
 
     // The next apply converges: nothing deleted, server == state == config.
     proxy.clear_faults();
