@@ -103,6 +103,40 @@ fn assert_truth(context: &str, wd: &Workdir, ls: &LocalStack, prefix: &str) {
     }
 }
 
+/// One resource's world: names under a fresh prefix (purged when dropped),
+/// a fault proxy in front of LocalStack and a workdir whose main.tf holds
+/// the names, initialised and applied.
+struct Applied {
+    prefix: String,
+    proxy: FaultProxy,
+    wd: Workdir,
+    names: Vec<String>,
+    _purge: PurgeOnDrop,
+}
+
+impl Applied {
+    fn new(tf: &Terraform, ls: &LocalStack, label: &str, names: fn(&str) -> Vec<String>) -> Self {
+        let prefix = unique_prefix(label);
+        let _purge = PurgeOnDrop {
+            endpoint: ls.endpoint.clone(),
+            prefix: prefix.clone(),
+        };
+        let proxy = FaultProxy::start(&ls.endpoint);
+        let wd = Workdir::new(tf);
+        let names = names(&prefix);
+        wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
+        wd.init().assert_success();
+        wd.run(&apply_args()).assert_success();
+        Applied {
+            prefix,
+            proxy,
+            wd,
+            names,
+            _purge,
+        }
+    }
+}
+
 fn black_hole(operations: &[&str]) -> Faults {
     Faults {
         black_hole: operations.iter().map(|o| o.to_string()).collect(),
@@ -141,17 +175,8 @@ fn sts_black_holed_at_configure_fails_within_the_bound() {
 }
 
 fn secrets_manager_black_holed(tf: &Terraform, ls: &LocalStack) {
-    let prefix = unique_prefix("ff-hole");
-    let _purge = PurgeOnDrop {
-        endpoint: ls.endpoint.clone(),
-        prefix: prefix.clone(),
-    };
-    let proxy = FaultProxy::start(&ls.endpoint);
-    let wd = Workdir::new(tf);
-    let mut names = numbered_names(&prefix, 3);
-    wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
-    wd.init().assert_success();
-    wd.run(&apply_args()).assert_success();
+    let mut world = Applied::new(tf, ls, "ff-hole", |p| numbered_names(p, 3));
+    let (prefix, proxy, wd, names) = (&world.prefix, &world.proxy, &world.wd, &mut world.names);
 
     // Refresh: DescribeSecret never answers.
     proxy.set_faults(black_hole(&["DescribeSecret"]));
@@ -159,17 +184,17 @@ fn secrets_manager_black_holed(tf: &Terraform, ls: &LocalStack) {
     let errors = assert_fails_fast("black-hole/refresh", &out, FAIL_WITHIN, 1);
     assert!(errors.contains("Cannot refresh 3 secret(s)"), "{errors}");
     assert!(errors.contains(&proxy.endpoint()), "{errors}");
-    assert_truth("after a black-holed refresh", &wd, ls, &prefix);
+    assert_truth("after a black-holed refresh", wd, ls, prefix);
 
     // Create: CreateSecret never answers.
     proxy.set_faults(black_hole(&["CreateSecret"]));
     names.push(format!("{prefix}added"));
-    wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
+    wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", names));
     let out = wd.run(&apply_args());
     let errors = assert_fails_fast("black-hole/create", &out, FAIL_WITHIN, 2);
     assert!(errors.contains("unreachable"), "{errors}");
-    assert_truth("after a black-holed create", &wd, ls, &prefix);
-    assert_eq!(recorded_secrets(&wd).map(|s| s.arns.len()), Some(3));
+    assert_truth("after a black-holed create", wd, ls, prefix);
+    assert_eq!(recorded_secrets(wd).map(|s| s.arns.len()), Some(3));
 
     // Delete: DeleteSecret never answers.
     proxy.clear_faults();
@@ -178,13 +203,13 @@ fn secrets_manager_black_holed(tf: &Terraform, ls: &LocalStack) {
     let out = wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     let errors = assert_fails_fast("black-hole/delete", &out, FAIL_WITHIN, 2);
     assert!(errors.contains("unreachable"), "{errors}");
-    assert_truth("after a black-holed delete", &wd, ls, &prefix);
-    assert_eq!(recorded_secrets(&wd).map(|s| s.arns.len()), Some(4));
+    assert_truth("after a black-holed delete", wd, ls, prefix);
+    assert_eq!(recorded_secrets(wd).map(|s| s.arns.len()), Some(4));
 
     // Ctrl-C while DeleteSecret is black-holed: Terraform answers at once.
     proxy.clear();
     let running = RunningTf::spawn(
-        &wd,
+        wd,
         &["destroy", "-auto-approve", "-input=false", "-no-color"],
     );
     assert!(
@@ -208,14 +233,14 @@ fn secrets_manager_black_holed(tf: &Terraform, ls: &LocalStack) {
         out.describe()
     );
     assert!(!out.leftover_processes, "{}", out.describe());
-    assert_truth("after Ctrl-C of a black-holed delete", &wd, ls, &prefix);
+    assert_truth("after Ctrl-C of a black-holed delete", wd, ls, prefix);
 
     // Once the endpoint answers, everything converges.
     proxy.clear_faults();
     wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .assert_success();
-    assert!(recorded_secrets(&wd).is_none_or(|s| s.arns.is_empty()));
-    let server = server_secrets(&ls.endpoint, &prefix);
+    assert!(recorded_secrets(wd).is_none_or(|s| s.arns.is_empty()));
+    let server = server_secrets(&ls.endpoint, prefix);
     assert!(
         server.values().all(|s| s.scheduled_for_deletion),
         "{server:?}"
@@ -240,20 +265,11 @@ fn refused_endpoint() -> String {
 
 fn refused_refresh_of_many(tf: &Terraform, ls: &LocalStack) {
     let _heavy = heavy_load_lock();
-    let prefix = unique_prefix("ff-refused");
-    let _purge = PurgeOnDrop {
-        endpoint: ls.endpoint.clone(),
-        prefix: prefix.clone(),
-    };
-    let proxy = FaultProxy::start(&ls.endpoint);
-    let wd = Workdir::new(tf);
-    let names = numbered_names(&prefix, MANY);
-    wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
-    wd.init().assert_success();
-    wd.run(&apply_args()).assert_success();
+    let mut world = Applied::new(tf, ls, "ff-refused", |p| numbered_names(p, MANY));
+    let (prefix, proxy, wd, names) = (&world.prefix, &world.proxy, &world.wd, &mut world.names);
 
     let dead = refused_endpoint();
-    wd.write("main.tf", &secrets_config(&dead, "", &names));
+    wd.write("main.tf", &secrets_config(&dead, "", names));
     let out = wd.run(&plan_args());
     let errors = assert_fails_fast("refused/refresh", &out, FAIL_WITHIN, 1);
     assert!(
@@ -261,11 +277,11 @@ fn refused_refresh_of_many(tf: &Terraform, ls: &LocalStack) {
         "{errors}"
     );
     assert!(errors.contains(&dead), "{errors}");
-    assert_truth("after a refused refresh", &wd, ls, &prefix);
-    assert_eq!(recorded_secrets(&wd).map(|s| s.arns.len()), Some(MANY));
+    assert_truth("after a refused refresh", wd, ls, prefix);
+    assert_eq!(recorded_secrets(wd).map(|s| s.arns.len()), Some(MANY));
 
     // Back on a live endpoint, the plan is verified and empty.
-    wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
+    wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", names));
     wd.run(&plan_args()).assert_code(0);
 }
 
@@ -292,28 +308,19 @@ fn apply_of_many_cut_short(tf: &Terraform, ls: &LocalStack, cut: Cut) {
         Cut::EndpointDies => "endpoint-dies",
         Cut::Sigterm => "sigterm",
     };
-    let prefix = unique_prefix(&format!("ff-{what}"));
-    let _purge = PurgeOnDrop {
-        endpoint: ls.endpoint.clone(),
-        prefix: prefix.clone(),
-    };
-    let proxy = FaultProxy::start(&ls.endpoint);
-    let wd = Workdir::new(tf);
-    let mut names = vec![format!("{prefix}base")];
-    wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
-    wd.init().assert_success();
-    wd.run(&apply_args()).assert_success();
-    let id = recorded_secrets(&wd).map(|s| s.id);
+    let mut world = Applied::new(tf, ls, &format!("ff-{what}"), |p| vec![format!("{p}base")]);
+    let (prefix, proxy, wd, names) = (&world.prefix, &world.proxy, &world.wd, &mut world.names);
+    let id = recorded_secrets(wd).map(|s| s.id);
 
-    names.extend(numbered_names(&prefix, MANY));
-    wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", &names));
+    names.extend(numbered_names(prefix, MANY));
+    wd.write("main.tf", &secrets_config(&proxy.endpoint(), "", names));
     proxy.set_faults(Faults {
         delay_ms: DelayMs { min: 40, max: 80 },
         seed: Some(0x0fa1_1fa5),
         ..Faults::default()
     });
     proxy.clear();
-    let running = RunningTf::spawn(&wd, &apply_args());
+    let running = RunningTf::spawn(wd, &apply_args());
     assert!(
         proxy.wait_for("CreateSecret", MANY / 5, Duration::from_secs(120)),
         "the apply stalled: {}",
@@ -359,8 +366,8 @@ fn apply_of_many_cut_short(tf: &Terraform, ls: &LocalStack, cut: Cut) {
         let text: String = errors.iter().map(|e| e.text.as_str()).collect();
         assert!(text.contains("unreachable"), "{}", out.describe());
     }
-    assert_truth(&format!("after {what}"), &wd, ls, &prefix);
-    let state = recorded_secrets(&wd).expect("the resource stays in state");
+    assert_truth(&format!("after {what}"), wd, ls, prefix);
+    let state = recorded_secrets(wd).expect("the resource stays in state");
     assert_eq!(Some(&state.id), id.as_ref(), "the id never changes");
     assert!(!state.tainted, "a cut update must not taint the resource");
     // Terraform 1.0.3 once answered a single SIGTERM with "Two interrupts
@@ -386,8 +393,8 @@ fn apply_of_many_cut_short(tf: &Terraform, ls: &LocalStack, cut: Cut) {
     let converge = wd.run(&apply_args());
     converge.assert_success();
     assert_eq!(count(&proxy.operations(), "DeleteSecret"), 0);
-    let state = recorded_secrets(&wd).expect("state after converging");
-    let server = server_secrets(&ls.endpoint, &prefix);
+    let state = recorded_secrets(wd).expect("state after converging");
+    let server = server_secrets(&ls.endpoint, prefix);
     assert!(assert_state_is_true("after converging", Some(&state), &server).is_empty());
     assert_eq!(state.arns.len(), names.len());
     report(&format!(
