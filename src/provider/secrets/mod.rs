@@ -65,6 +65,10 @@ impl fmt::Display for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The code of an [`ErrorKind::Unreachable`] error for a request that was
+/// held back, never sent, because the endpoint counts as unreachable.
+pub const NOT_SENT: &str = "NotSent";
+
 /// The Secrets Manager API surface of this provider.
 #[async_trait]
 pub trait SecretsApi: Send + Sync {

@@ -13,7 +13,7 @@ use aws_sdk_secretsmanager::types::Tag;
 use aws_sdk_secretsmanager::Client;
 use tracing::debug;
 
-use super::{ApiError, ApiResult, ErrorKind, SecretInfo, SecretsApi};
+use super::{ApiError, ApiResult, ErrorKind, SecretInfo, SecretsApi, NOT_SENT};
 use crate::provider::bounds::{CALL_BUDGET, STOP_GRACE};
 use crate::provider::outage::{Breaker, Outage};
 use crate::provider::rate::AdaptiveRate;
@@ -180,7 +180,7 @@ fn abandoned(operation: Operation) -> ApiError {
 fn unreachable(outage: &Outage, sent: bool) -> ApiError {
     ApiError {
         kind: ErrorKind::Unreachable,
-        code: if sent { "RequestFailed" } else { "NotSent" }.to_owned(),
+        code: if sent { "RequestFailed" } else { NOT_SENT }.to_owned(),
         message: format!("{} is unreachable: {}", outage.endpoint, outage.cause),
     }
 }
@@ -429,7 +429,7 @@ mod tests {
             "{:?}",
             errors[0]
         );
-        let not_sent = errors.iter().filter(|e| e.code == "NotSent").count();
+        let not_sent = errors.iter().filter(|e| e.code == NOT_SENT).count();
         assert!(not_sent > 250, "only {not_sent} of 300 held back");
     }
 

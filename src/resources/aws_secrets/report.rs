@@ -1,7 +1,7 @@
 //! Per-name failures, reported so that a thousand failing names make a
 //! readable handful of diagnostics rather than a thousand.
 
-use crate::provider::secrets::{ApiError, ErrorKind};
+use crate::provider::secrets::{ApiError, ErrorKind, NOT_SENT};
 use crate::tf::diag::Diagnostics;
 use crate::tf::value::AttributePath;
 
@@ -24,6 +24,9 @@ pub struct NameReport {
     /// first such error (they share the endpoint and cause).
     unreachable: Vec<String>,
     outage: Option<ApiError>,
+    /// How many of them were sent and got no answer (the rest were held
+    /// back unsent).
+    unanswered: usize,
     /// Names whose request was abandoned unanswered after a stop.
     abandoned: Vec<String>,
 }
@@ -42,6 +45,7 @@ impl NameReport {
             stopped: Vec::new(),
             unreachable: Vec::new(),
             outage: None,
+            unanswered: 0,
             abandoned: Vec::new(),
         }
     }
@@ -53,6 +57,9 @@ impl NameReport {
         match error.map(|e| e.kind) {
             Some(ErrorKind::Unreachable) => {
                 self.unreachable.push(name.to_owned());
+                if error.is_some_and(|e| e.code != NOT_SENT) {
+                    self.unanswered += 1;
+                }
                 if self.outage.is_none() {
                     self.outage = error.cloned();
                 }
@@ -93,6 +100,15 @@ impl NameReport {
         self.abandoned.sort();
         if let Some(outage) = &self.outage {
             let not_sent = self.unreachable.len();
+            let unanswered = match self.unanswered {
+                0 => String::new(),
+                n => format!(
+                    " {n} of them were sent and got no answer, so they may have been {}; the \
+                     next apply settles them (a secret made for this resource carries its \
+                     planton.ai/resource-id tag and is adopted).",
+                    self.action
+                ),
+            };
             diags.error_at(
                 AttributePath::root(SECRET_NAMES),
                 format!(
@@ -101,8 +117,8 @@ impl NameReport {
                 ),
                 format!(
                     "{}. After repeated connection failures the provider stopped sending \
-                     requests there; these {not_sent} secret(s) were not {}: {}. State records \
-                     what was done. Check the network, the endpoint (endpoints.secretsmanager, \
+                     requests there; these {not_sent} secret(s) were not {}: {}.{unanswered} \
+                     State records what was done. Check the network, the endpoint (endpoints.secretsmanager, \
                      AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL) and proxy settings, \
                      then apply again.",
                     outage.message.trim_end_matches('.'),
@@ -233,8 +249,13 @@ mod tests {
             ErrorKind::Unreachable,
             "http://127.0.0.1:9 is unreachable: connection refused",
         );
+        let held_back = ApiError {
+            code: NOT_SENT.into(),
+            ..outage.clone()
+        };
         for i in 0..300 {
-            assert!(report.shared_cause(&format!("n{i:03}"), Some(&outage)));
+            let error = if i < 2 { &outage } else { &held_back };
+            assert!(report.shared_cause(&format!("n{i:03}"), Some(error)));
         }
         let abandoned = api_error(ErrorKind::Abandoned, "abandoned");
         assert!(report.shared_cause("late", Some(&abandoned)));
@@ -255,6 +276,13 @@ mod tests {
             .starts_with("http://127.0.0.1:9 is unreachable: connection refused."));
         assert!(
             all[0].detail.contains("\"n004\" and 295 more"),
+            "{}",
+            all[0].detail
+        );
+        assert!(
+            all[0]
+                .detail
+                .contains("2 of them were sent and got no answer, so they may have been created"),
             "{}",
             all[0].detail
         );
