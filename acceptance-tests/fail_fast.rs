@@ -382,7 +382,8 @@ fn apply_of_many_cut_short(tf: &Terraform, ls: &LocalStack, cut: Cut) {
     );
     if hard_cancel {
         report(&format!(
-            "acceptance: fail_fast/{what} (Terraform {}): Terraform cancelled hard and recorded              nothing new; the provider's secrets are tagged for adoption",
+            "acceptance: fail_fast/{what} (Terraform {}): Terraform cancelled hard and recorded \
+             nothing new; the provider's secrets are tagged for adoption",
             tf.version
         ));
     }
