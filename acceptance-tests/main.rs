@@ -31,6 +31,7 @@ mod access;
 mod default_tags;
 mod drift;
 mod examples;
+mod fail_fast;
 mod foreign;
 mod harness_selfcheck;
 mod import;

@@ -2,7 +2,7 @@
 //! does it: magic cookie, protocol list, a P-521 client certificate in
 //! PLUGIN_CLIENT_CERT, the handshake line, mutual TLS over the Unix socket,
 //! then go-plugin's health, stdio, broker and controller services. Also the
-//! process's life: SIGINT, SIGTERM, no stdin, and a parent killed with SIGKILL.
+//! process's life: SIGINT and SIGTERM (ignored), no stdin, and a parent killed with SIGKILL.
 
 mod common;
 
@@ -288,28 +288,25 @@ async fn plain_grpc_without_a_client_certificate() {
     assert!(provider.wait_exit(Duration::from_secs(3)).success());
 }
 
+/// Ctrl-C and CI cancellation signal the whole process group: the provider
+/// keeps serving, because Terraform still needs its answer to record state.
 #[tokio::test]
-async fn sigint_is_ignored() {
+async fn sigint_and_sigterm_are_ignored() {
     let client = go_plugin_cert();
     let mut provider = Provider::start(Some(&client));
     let channel = provider.channel(&client).await;
-    provider.signal(libc::SIGINT);
-    provider.signal(libc::SIGINT);
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGINT, libc::SIGTERM] {
+        provider.signal(signal);
+    }
     tokio::time::sleep(Duration::from_millis(300)).await;
     provider.assert_running();
     assert_eq!(health(&channel).await.unwrap(), ServingStatus::Serving);
     let fresh = provider.channel(&client).await;
     assert_eq!(health(&fresh).await.unwrap(), ServingStatus::Serving);
-}
-
-#[tokio::test]
-async fn sigterm_exits_cleanly() {
-    let client = go_plugin_cert();
-    let mut provider = Provider::start(Some(&client));
+    // Terraform's own way to end it still works.
     let socket = provider.socket.clone();
-    provider.signal(libc::SIGTERM);
-    let status = provider.wait_exit(Duration::from_secs(3));
-    assert!(status.success(), "{status:?}");
+    shutdown(&fresh).await.unwrap();
+    assert!(provider.wait_exit(Duration::from_secs(3)).success());
     assert!(!socket.exists());
 }
 

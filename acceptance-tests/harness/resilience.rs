@@ -397,6 +397,14 @@ impl RunningTf {
         assert_eq!(rc, 0, "SIGINT to process group {}", self.pid());
     }
 
+    /// CI cancellation as GitHub Actions, GitLab and Jenkins send it:
+    /// SIGTERM to the whole process group.
+    pub fn terminate(&self) {
+        // SAFETY: kill(2) on the process group this test created.
+        let rc = unsafe { libc::kill(-self.pid(), libc::SIGTERM) };
+        assert_eq!(rc, 0, "SIGTERM to process group {}", self.pid());
+    }
+
     /// Waits for Terraform to exit (killing its whole group after
     /// `timeout`), ends whatever of its group is left, and reports the run.
     pub fn wait(mut self, timeout: Duration) -> TfOutput {

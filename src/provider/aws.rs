@@ -10,7 +10,7 @@
 //!   else the SDK's default chain (environment, profile files, web identity,
 //!   container and instance metadata) using `profile` and the given shared
 //!   config/credentials files. Credentials are resolved lazily by the SDK.
-//! - **Endpoints**: `secretsmanager_endpoint` / `sts_endpoint` override one
+//! - **Endpoints**: `endpoints.secretsmanager` / `endpoints.sts` override one
 //!   service each. Otherwise the SDK applies `AWS_ENDPOINT_URL_SECRETS_MANAGER`
 //!   / `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, then `endpoint_url`
 //!   in the profile (all ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`
@@ -18,6 +18,9 @@
 //! - **Retries**: `max_retries` retries on top of the first attempt in the
 //!   SDK's standard mode; unset leaves the SDK default (which honours
 //!   `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE`).
+//! - **Timeouts**: every client has a connect and a per-attempt timeout, and
+//!   STS a bound on the whole operation (`provider::bounds`), so a dead
+//!   endpoint fails the configure step instead of hanging it.
 //!
 //! With `skip_credentials_validation`, [`AwsConnection::connect`] sends no
 //! request to AWS. (If no region is configured anywhere, the SDK's region
@@ -30,13 +33,15 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::provider::bounds::{
+    ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, STS_ATTEMPT_TIMEOUT, STS_OPERATION_TIMEOUT,
+};
 use aws_config::{AppName, BehaviorVersion, Region};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
-use std::time::Duration;
 use tokio::sync::OnceCell;
 
 /// Everything the provider block can say about reaching AWS (typed; already
@@ -119,6 +124,8 @@ impl ConnectError {
 /// Configured AWS clients for the provider's lifetime.
 pub struct AwsConnection {
     secrets_manager: aws_sdk_secretsmanager::Client,
+    /// Where Secrets Manager requests go, for diagnostics.
+    secrets_manager_endpoint: String,
     sts: aws_sdk_sts::Client,
     region: String,
     skip_requesting_account_id: bool,
@@ -204,14 +211,9 @@ impl AwsConnection {
         let sdk_config = loader.load().await;
 
         let Some(region) = sdk_config.region().map(|r| r.as_ref().to_owned()) else {
-            return Err(ConnectError::new(
-                Some("region"),
-                "No AWS region configured",
-                "The provider needs an AWS region. Set `region` in the provider block, or the \
-                 AWS_REGION (or AWS_DEFAULT_REGION) environment variable, or `region` in the \
-                 selected profile of the shared config file.",
-            ));
+            return Err(no_region());
         };
+        check_region_shape(&region)?;
 
         // Secrets Manager calls are retried by `provider::secrets` itself,
         // which paces each operation by its own quota; SDK retries on top
@@ -220,14 +222,20 @@ impl AwsConnection {
             .retry_config(RetryConfig::disabled())
             .timeout_config(
                 TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(10))
-                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
                     .build(),
             );
         if let Some(url) = &secretsmanager_endpoint {
             sm_config = sm_config.endpoint_url(url.clone());
         }
-        let mut sts_config = aws_sdk_sts::config::Builder::from(&sdk_config);
+        let mut sts_config = aws_sdk_sts::config::Builder::from(&sdk_config).timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(STS_ATTEMPT_TIMEOUT)
+                .operation_timeout(STS_OPERATION_TIMEOUT)
+                .build(),
+        );
         if let Some(url) = &sts_endpoint {
             sts_config = sts_config.endpoint_url(url.clone());
         }
@@ -244,6 +252,8 @@ impl AwsConnection {
 
         let connection = AwsConnection {
             secrets_manager: aws_sdk_secretsmanager::Client::from_conf(sm_config.build()),
+            secrets_manager_endpoint: secretsmanager_endpoint
+                .unwrap_or_else(|| default_endpoint("SECRETS_MANAGER", "secretsmanager", &region)),
             sts: aws_sdk_sts::Client::from_conf(sts_config.build()),
             region,
             skip_requesting_account_id: settings.skip_requesting_account_id,
@@ -264,6 +274,12 @@ impl AwsConnection {
     /// The Secrets Manager client.
     pub fn secrets_manager(&self) -> &aws_sdk_secretsmanager::Client {
         &self.secrets_manager
+    }
+
+    /// Where Secrets Manager requests go: the override, else the endpoint
+    /// the environment names, else AWS's regional endpoint.
+    pub fn secrets_manager_endpoint(&self) -> &str {
+        &self.secrets_manager_endpoint
     }
 
     /// The region every client uses.
@@ -301,7 +317,7 @@ impl AwsConnection {
             _ => Err(ConnectError::new(
                 None,
                 "Unexpected answer from AWS STS",
-                "GetCallerIdentity answered without an account ID. If sts_endpoint or \
+                "GetCallerIdentity answered without an account ID. If endpoints.sts or \
                  AWS_ENDPOINT_URL_STS points at an emulator, check that it implements STS; \
                  otherwise set skip_requesting_account_id = true.",
             )),
@@ -347,7 +363,7 @@ impl AwsConnection {
                 "Cannot reach AWS STS",
                 format!(
                     "Validating credentials with STS GetCallerIdentity failed: {}. Check the \
-                     network, sts_endpoint / AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL and \
+                     network, endpoints.sts / AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL and \
                      proxy settings, or set skip_credentials_validation = true.",
                     error_chain(&err)
                 ),
@@ -357,13 +373,57 @@ impl AwsConnection {
                 "Unexpected answer from AWS STS",
                 format!(
                     "Validating credentials with STS GetCallerIdentity failed: {}. If \
-                     sts_endpoint or AWS_ENDPOINT_URL_STS points at an emulator, check that it \
+                     endpoints.sts or AWS_ENDPOINT_URL_STS points at an emulator, check that it \
                      implements STS; otherwise set skip_credentials_validation = true.",
                     error_chain(&err)
                 ),
             ),
         }
     }
+}
+
+fn no_region() -> ConnectError {
+    ConnectError::new(
+        Some("region"),
+        "No AWS region configured",
+        "The provider needs an AWS region. Set `region` in the provider block, or the \
+         AWS_REGION (or AWS_DEFAULT_REGION) environment variable, or `region` in the \
+         selected profile of the shared config file.",
+    )
+}
+
+/// A region from the environment or a profile gets the check the provider
+/// block's `region` gets at validate time, so a stray space fails here,
+/// while planning, instead of at the first Secrets Manager call.
+fn check_region_shape(region: &str) -> Result<(), ConnectError> {
+    if crate::provider::config::is_region_name(region) {
+        return Ok(());
+    }
+    Err(ConnectError::new(
+        Some("region"),
+        "Invalid AWS region",
+        format!(
+            "The region {region:?} (from the provider block, AWS_REGION, AWS_DEFAULT_REGION or \
+             the selected profile) is not an AWS region name. Use a name like \"us-east-1\", \
+             without spaces."
+        ),
+    ))
+}
+
+/// AWS's endpoint for `service` in `region`, or the one the environment
+/// names for it (the SDK reads the same variables): only for naming the
+/// endpoint in diagnostics.
+fn default_endpoint(env_suffix: &str, service: &str, region: &str) -> String {
+    let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    let from_env = [
+        format!("AWS_ENDPOINT_URL_{env_suffix}"),
+        "AWS_ENDPOINT_URL".to_owned(),
+    ]
+    .into_iter()
+    .filter(|_| !ignored)
+    .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+    from_env.unwrap_or_else(|| format!("https://{service}.{region}.amazonaws.com"))
 }
 
 /// The first error of type `T` in `err`'s source chain, `err` included.
@@ -386,13 +446,33 @@ pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(err);
     while let Some(e) = current {
-        let text = e.to_string();
+        let text = without_request_dump(&e.to_string());
         if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         current = e.source();
     }
     parts.join(": ")
+}
+
+/// Some SDK errors put a `Debug` dump of the whole request (headers and
+/// body) in their `Display` text ("... to request `Request { body: ... }`:
+/// ..."); a diagnostic says "the request" instead.
+fn without_request_dump(text: &str) -> String {
+    const OPEN: &str = "`Request {";
+    const CLOSE: &str = "}`";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        let Some(len) = rest[start..].rfind(CLOSE) else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str("the request");
+        rest = &rest[start + len + CLOSE.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {
@@ -435,20 +515,29 @@ fn static_credentials(settings: &AwsSettings) -> Result<Option<Credentials>, Con
     }
 }
 
-/// Checks an endpoint override: an absolute http(s) URL with a host.
-fn endpoint(service: &str, value: Option<&str>) -> Result<Option<String>, ConnectError> {
-    let Some(value) = value else {
-        return Ok(None);
-    };
-    let problem = match url::Url::parse(value) {
+/// What is wrong with an endpoint URL, if anything: it must be an absolute
+/// http(s) URL with a host and no whitespace (URL parsing would quietly trim
+/// a trailing space that the SDK then refuses at the first request).
+pub(crate) fn endpoint_problem(value: &str) -> Option<String> {
+    if value.contains(char::is_whitespace) {
+        return Some("it contains whitespace".to_owned());
+    }
+    match url::Url::parse(value) {
         Ok(url) if !matches!(url.scheme(), "http" | "https") => {
             Some(format!("its scheme is {:?}", url.scheme()))
         }
         Ok(url) if url.host_str().is_none_or(str::is_empty) => Some("it has no host".to_owned()),
         Ok(_) => None,
         Err(err) => Some(err.to_string()),
+    }
+}
+
+/// Checks an endpoint override (see [`endpoint_problem`]).
+fn endpoint(service: &str, value: Option<&str>) -> Result<Option<String>, ConnectError> {
+    let Some(value) = value else {
+        return Ok(None);
     };
-    match problem {
+    match endpoint_problem(value) {
         None => Ok(Some(value.to_owned())),
         Some(problem) => Err(ConnectError::new(
             Some("endpoints"),
@@ -622,10 +711,19 @@ fn section_names(text: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpListener;
+    use crate::provider::test_endpoints::{answering, closed_port_url};
+    use std::sync::atomic::Ordering;
+
+    async fn fake_sts(
+        status: &'static str,
+        body: &'static str,
+    ) -> (
+        String,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    ) {
+        answering(status, "text/xml", body).await
+    }
 
     const ACCESS_KEY: &str = "AKIAEXAMPLEACCESSKEY";
     const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -642,71 +740,6 @@ mod tests {
             max_retries: Some(0),
             ..AwsSettings::default()
         }
-    }
-
-    /// A local port nothing listens on.
-    async fn closed_port_url() -> String {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
-        format!("http://127.0.0.1:{port}")
-    }
-
-    /// A minimal STS stand-in answering every request with `status` and
-    /// `body`, counting requests and keeping what it received.
-    async fn fake_sts(
-        status: &'static str,
-        body: &'static str,
-    ) -> (String, Arc<AtomicUsize>, Arc<std::sync::Mutex<Vec<u8>>>) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let count = Arc::new(AtomicUsize::new(0));
-        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (count2, seen2) = (count.clone(), seen.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                // Read headers, then the body by Content-Length.
-                let body_len = loop {
-                    let n = stream.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        break None;
-                    }
-                    request.extend_from_slice(&buf[..n]);
-                    if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
-                        let len = head
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:"))
-                            .and_then(|v| v.trim().parse::<usize>().ok())
-                            .unwrap_or(0);
-                        break Some(end + 4 + len);
-                    }
-                };
-                let Some(total) = body_len else { continue };
-                while request.len() < total {
-                    let n = stream.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    request.extend_from_slice(&buf[..n]);
-                }
-                count2.fetch_add(1, Ordering::SeqCst);
-                seen2.lock().unwrap().extend_from_slice(&request);
-                let response = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\
-                     connection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-                let _ = stream.shutdown().await;
-            }
-        });
-        (url, count, seen)
     }
 
     const IDENTITY_OK: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">

@@ -22,8 +22,9 @@ pub enum Outcome<T, E> {
 
 /// Runs `operation` for every item, at most [`MAX_IN_FLIGHT`] at a time,
 /// and returns each item with its outcome. Once `stop` is raised no new
-/// operation starts; those already running finish, so their effect is
-/// known and can be recorded.
+/// operation starts; those already running end on their own (the AWS
+/// client gives a request in flight a short grace, then reports it as
+/// abandoned), so every item's outcome is known or reported as uncertain.
 pub async fn run_all<I, T, E, F, Fut>(
     items: Vec<I>,
     stop: &StopSignal,

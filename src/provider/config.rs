@@ -129,15 +129,15 @@ pub fn read(config: &Value, diags: &mut Diagnostics) -> Reading {
 /// An endpoint override must be an absolute http(s) URL with a host.
 fn endpoint(endpoints: &ObjectReader<'_>, name: &str, diags: &mut Diagnostics) -> Option<String> {
     let raw = endpoints.string(name, diags)?;
-    match url::Url::parse(&raw) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(raw),
-        _ => {
+    match crate::provider::aws::endpoint_problem(&raw) {
+        None => Some(raw),
+        Some(problem) => {
             diags.error_at(
                 endpoints.path(name),
                 "Invalid endpoint URL",
                 format!(
-                    "endpoints.{name} is {raw:?}, which is not an absolute http:// or https:// URL. \
-                     Use a URL such as \"http://127.0.0.1:4566\"."
+                    "endpoints.{name} is {raw:?}, which is not usable: {problem}. Use an absolute \
+                     http:// or https:// URL such as \"http://127.0.0.1:4566\"."
                 ),
             );
             None
@@ -147,7 +147,7 @@ fn endpoint(endpoints: &ObjectReader<'_>, name: &str, diags: &mut Diagnostics) -
 
 /// Region names are lower-case letters, digits and dashes ("us-east-1",
 /// "us-gov-west-1", "eu-isoe-west-1").
-fn is_region_name(region: &str) -> bool {
+pub(crate) fn is_region_name(region: &str) -> bool {
     !region.is_empty()
         && region.len() <= 64
         && region

@@ -5,15 +5,19 @@
 pub mod arn;
 pub mod aws;
 pub mod batch;
+pub mod bounds;
 pub mod config;
 pub mod lookup;
 pub mod names;
+pub mod outage;
 pub mod policy;
 pub mod rate;
 pub mod retry;
 pub mod schema;
 pub mod secrets;
 pub mod tags;
+#[cfg(test)]
+pub mod test_endpoints;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -62,6 +66,7 @@ pub async fn configure(
                 region: aws.region().to_owned(),
                 secrets: Arc::new(SdkSecrets::new(
                     aws.secrets_manager().clone(),
+                    aws.secrets_manager_endpoint(),
                     RetryPolicy::new(config.aws.max_retries),
                     request.stop.clone(),
                 )),

@@ -8,8 +8,12 @@ use std::time::Duration;
 pub enum Failure {
     /// Over a quota: slow down, then retry.
     Throttled,
-    /// A 5xx, a timeout, a reset connection: retry.
+    /// A 5xx or an answer that could not be read: retry.
     Transient,
+    /// No answer at all: refused, reset, DNS, connect or attempt timeout.
+    /// Retried like a transient failure unless the endpoint counts as
+    /// unreachable (`provider::outage`).
+    Connection,
     /// Anything else is the answer.
     Final,
 }

@@ -182,18 +182,17 @@ impl Provider {
 }
 
 impl Drop for Provider {
-    /// SIGTERM first, so the provider removes its socket; SIGKILL if it lingers.
+    /// Killed, as Terraform's plugin client ends a provider that does not
+    /// stop when asked (signals do not stop it); the socket it leaves is
+    /// removed here, with the private directory made for it.
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            // SAFETY: kill has no memory-safety preconditions.
-            unsafe { libc::kill(self.pid(), libc::SIGTERM) };
-            let deadline = Instant::now() + Duration::from_secs(3);
-            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::fs::remove_file(&self.socket).is_ok() {
+            if let Some(dir) = self.socket.parent() {
+                let _ = std::fs::remove_dir(dir);
+            }
+        }
     }
 }
 

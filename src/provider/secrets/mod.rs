@@ -60,6 +60,13 @@ pub enum ErrorKind {
     /// The secret is scheduled for deletion (CreateSecret on its name, or
     /// DeleteSecret on it again).
     ScheduledForDeletion,
+    /// The endpoint did not answer (refused, reset, DNS, timeout), or the
+    /// request was not sent because the endpoint counts as unreachable. The
+    /// message names the endpoint and the cause.
+    Unreachable,
+    /// Sent, then abandoned unanswered after Terraform asked the provider
+    /// to stop: whether it took effect is unknown.
+    Abandoned,
     Other,
 }
 
@@ -84,6 +91,10 @@ impl fmt::Display for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The code of an [`ErrorKind::Unreachable`] error for a request that was
+/// held back, never sent, because the endpoint counts as unreachable.
+pub const NOT_SENT: &str = "NotSent";
 
 /// The Secrets Manager API surface of this provider.
 #[async_trait]

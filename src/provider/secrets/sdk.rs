@@ -13,7 +13,9 @@ use aws_sdk_secretsmanager::types::Tag;
 use aws_sdk_secretsmanager::Client;
 use tracing::debug;
 
-use super::{ApiError, ApiResult, ErrorKind, SecretInfo, SecretsApi};
+use super::{ApiError, ApiResult, ErrorKind, SecretInfo, SecretsApi, NOT_SENT};
+use crate::provider::bounds::{CALL_BUDGET, STOP_GRACE};
+use crate::provider::outage::{Breaker, Outage};
 use crate::provider::rate::AdaptiveRate;
 use crate::provider::retry::{classify_service_error, Failure, RetryPolicy};
 use crate::tf::stop::StopSignal;
@@ -37,21 +39,27 @@ pub struct SdkSecrets {
     client: Client,
     policy: RetryPolicy,
     rates: [AdaptiveRate; OPERATIONS],
+    breaker: Breaker,
     stop: StopSignal,
 }
 
 impl SdkSecrets {
-    pub fn new(client: Client, policy: RetryPolicy, stop: StopSignal) -> Self {
+    /// `endpoint` is where `client` sends its requests, for diagnostics.
+    pub fn new(client: Client, endpoint: &str, policy: RetryPolicy, stop: StopSignal) -> Self {
         Self {
             client,
             policy,
             rates: Default::default(),
+            breaker: Breaker::new(endpoint),
             stop,
         }
     }
 
-    /// Runs one operation with pacing and retries. A stop request ends the
-    /// waiting, never an attempt already sent: its outcome is always known.
+    /// Runs one operation with pacing and retries, within
+    /// [`CALL_BUDGET`]. A stop request ends the waiting at once, and a
+    /// request already sent after [`STOP_GRACE`] (reported as
+    /// [`ErrorKind::Abandoned`]). While the endpoint counts as unreachable,
+    /// nothing is sent ([`ErrorKind::Unreachable`]).
     async fn call<T, E, F, Fut>(&self, operation: Operation, mut attempt: F) -> ApiResult<T>
     where
         F: FnMut() -> Fut,
@@ -59,20 +67,43 @@ impl SdkSecrets {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let rate = &self.rates[operation as usize];
+        let began = Instant::now();
         let mut retry = 0;
         loop {
             let wait = rate.reserve(Instant::now());
             if !wait.is_zero() && !self.pause(wait).await {
                 return Err(stopped(operation));
             }
-            let error = match attempt().await {
+            if let Err(outage) = self.breaker.admit(Instant::now()) {
+                return Err(unreachable(&outage, false));
+            }
+            let sent = Instant::now();
+            let Some(result) = self.unless_abandoned(attempt()).await else {
+                return Err(abandoned(operation));
+            };
+            let error = match result {
                 Ok(output) => {
+                    self.breaker.on_answer();
                     rate.on_admitted(Instant::now());
                     return Ok(output);
                 }
                 Err(error) => error,
             };
-            let (failure, error) = classify(error);
+            let (failure, mut error) = classify(error);
+            if failure == Failure::Connection {
+                self.breaker
+                    .on_connection_failure(sent, &error.message, Instant::now());
+                if let Some(outage) = self.breaker.outage() {
+                    return Err(unreachable(&outage, true));
+                }
+                error.message = format!(
+                    "{} did not answer: {}",
+                    self.breaker.endpoint(),
+                    error.message
+                );
+            } else {
+                self.breaker.on_answer();
+            }
             if failure == Failure::Throttled {
                 rate.on_throttle(Instant::now());
             } else {
@@ -82,11 +113,23 @@ impl SdkSecrets {
                 return Err(error);
             }
             if retry >= self.policy.max_retries {
-                return Err(gave_up(error, retry + 1));
+                return Err(gave_up(error, retry + 1, "raise max_retries to try longer"));
+            }
+            let delay = self.policy.delay(retry);
+            if began.elapsed() + delay >= CALL_BUDGET {
+                return Err(gave_up(
+                    error,
+                    retry + 1,
+                    &format!("no retry starts {}s after the first", CALL_BUDGET.as_secs()),
+                ));
             }
             debug!(operation = ?operation, code = %error.code, retry, "retrying");
-            if !self.pause(self.policy.delay(retry)).await {
-                return Err(gave_up(error, retry + 1));
+            if !self.pause(delay).await {
+                return Err(gave_up(
+                    error,
+                    retry + 1,
+                    "Terraform asked the provider to stop",
+                ));
             }
             retry += 1;
         }
@@ -99,6 +142,19 @@ impl SdkSecrets {
             _ = self.stop.stopped() => false,
         }
     }
+
+    /// Awaits a request, unless a stop is requested and it stays
+    /// unanswered [`STOP_GRACE`] longer: then it is dropped (which cancels
+    /// it) and `None` says its outcome is unknown.
+    async fn unless_abandoned<R>(&self, request: impl Future<Output = R>) -> Option<R> {
+        tokio::select! {
+            result = request => Some(result),
+            () = async {
+                self.stop.stopped().await;
+                tokio::time::sleep(STOP_GRACE).await;
+            } => None,
+        }
+    }
 }
 
 fn stopped(operation: Operation) -> ApiError {
@@ -109,9 +165,30 @@ fn stopped(operation: Operation) -> ApiError {
     }
 }
 
-fn gave_up(mut error: ApiError, attempts: u32) -> ApiError {
+fn abandoned(operation: Operation) -> ApiError {
+    ApiError {
+        kind: ErrorKind::Abandoned,
+        code: "Abandoned".to_owned(),
+        message: format!(
+            "{operation:?} was sent but had not answered {}s after Terraform asked the provider \
+             to stop, so it was abandoned; whether it took effect is unknown",
+            STOP_GRACE.as_secs()
+        ),
+    }
+}
+
+/// `sent`: whether this request went out (and failed) or was held back.
+fn unreachable(outage: &Outage, sent: bool) -> ApiError {
+    ApiError {
+        kind: ErrorKind::Unreachable,
+        code: if sent { "RequestFailed" } else { NOT_SENT }.to_owned(),
+        message: format!("{} is unreachable: {}", outage.endpoint, outage.cause),
+    }
+}
+
+fn gave_up(mut error: ApiError, attempts: u32, why: &str) -> ApiError {
     error.message = format!(
-        "{} (gave up after {attempts} attempts; raise max_retries to try longer)",
+        "{} (gave up after {attempts} attempts; {why})",
         error.message
     );
     error
@@ -167,16 +244,21 @@ where
         }
         other => {
             let failure = match other {
-                SdkError::TimeoutError(_) | SdkError::ResponseError(_) => Failure::Transient,
+                SdkError::TimeoutError(_) => Failure::Connection,
                 SdkError::DispatchFailure(dispatch)
                     if dispatch.is_io() || dispatch.is_timeout() =>
                 {
-                    Failure::Transient
+                    Failure::Connection
                 }
+                SdkError::ResponseError(_) => Failure::Transient,
                 _ => Failure::Final,
             };
+            let kind = match failure {
+                Failure::Connection => ErrorKind::Unreachable,
+                _ => ErrorKind::Other,
+            };
             let error = ApiError {
-                kind: ErrorKind::Other,
+                kind,
                 code: "RequestFailed".to_owned(),
                 message: crate::provider::aws::error_chain(&error),
             };
@@ -306,7 +388,145 @@ impl SecretsApi for SdkSecrets {
 
 #[cfg(test)]
 mod tests {
-    use super::is_about_scheduled_deletion;
+    use super::*;
+    use crate::provider::batch::{run_all, Outcome};
+    use crate::provider::test_endpoints::{answering, black_hole, closed_port_url};
+    use crate::tf::stop::StopSource;
+    use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+    use aws_smithy_types::retry::RetryConfig;
+    use aws_smithy_types::timeout::TimeoutConfig;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    fn secrets(url: &str, attempt_timeout: Duration, stop: StopSignal) -> SdkSecrets {
+        let config = aws_sdk_secretsmanager::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .endpoint_url(url)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(1))
+                    .operation_attempt_timeout(attempt_timeout)
+                    .build(),
+            )
+            .build();
+        SdkSecrets::new(Client::from_conf(config), url, RetryPolicy::new(None), stop)
+    }
+
+    /// Describes `count` names through `api` and returns the errors.
+    async fn describe_many(api: &SdkSecrets, count: usize) -> Vec<ApiError> {
+        let names: Vec<String> = (0..count).map(|i| format!("n{i}")).collect();
+        run_all(names, &StopSignal::never(), |name| async move {
+            api.describe(&name).await
+        })
+        .await
+        .into_iter()
+        .map(|(name, outcome)| match outcome {
+            Outcome::Failed(error) => error,
+            _ => panic!("{name} did not fail"),
+        })
+        .collect()
+    }
+
+    #[tokio::test]
+    async fn a_refused_endpoint_fails_every_name_at_once_with_one_cause() {
+        let url = closed_port_url().await;
+        let api = secrets(&url, Duration::from_secs(5), StopSignal::never());
+        let began = Instant::now();
+        let errors = describe_many(&api, 300).await;
+        let elapsed = began.elapsed();
+        assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+        assert!(errors.iter().all(|e| e.kind == ErrorKind::Unreachable));
+        assert!(
+            errors.iter().all(|e| e.message.starts_with(&url)),
+            "{:?}",
+            errors[0]
+        );
+        let not_sent = errors.iter().filter(|e| e.code == NOT_SENT).count();
+        assert!(not_sent > 250, "only {not_sent} of 300 held back");
+    }
+
+    #[tokio::test]
+    async fn a_black_hole_is_an_outage_after_one_attempt_timeout() {
+        let (url, accepted) = black_hole().await;
+        let api = secrets(&url, Duration::from_millis(400), StopSignal::never());
+        let began = Instant::now();
+        let errors = describe_many(&api, 200).await;
+        let elapsed = began.elapsed();
+        assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
+        assert!(errors.iter().all(|e| e.kind == ErrorKind::Unreachable));
+        let connections = accepted.load(Ordering::SeqCst);
+        assert!(connections < 60, "{connections} connections for 200 names");
+    }
+
+    #[tokio::test]
+    async fn throttles_and_5xx_never_count_as_an_outage() {
+        let body = r#"{"__type":"InternalFailure","message":"boom"}"#;
+        let (url, count, _) = answering(
+            "500 Internal Server Error",
+            "application/x-amz-json-1.1",
+            body,
+        )
+        .await;
+        let mut api = secrets(&url, Duration::from_secs(5), StopSignal::never());
+        api.policy.max_retries = 4;
+        api.policy.max_delay = Duration::from_millis(10);
+        let errors = describe_many(&api, 5).await;
+        assert!(
+            errors.iter().all(|e| e.kind == ErrorKind::Other),
+            "{errors:?}"
+        );
+        assert!(
+            errors[0].message.contains("gave up after 5 attempts"),
+            "{errors:?}"
+        );
+        assert_eq!(count.load(Ordering::SeqCst), 25);
+        assert!(api.breaker.outage().is_none());
+    }
+
+    #[tokio::test]
+    async fn errors_never_carry_the_request_or_its_body() {
+        // An endpoint the SDK cannot use (from the environment, where the
+        // provider block's checks do not reach): its error embeds a Debug
+        // dump of the whole request.
+        let api = secrets(
+            "http://127.0.0.1:1 ",
+            Duration::from_secs(5),
+            StopSignal::never(),
+        );
+        let error = api.describe("n").await.unwrap_err().to_string();
+        assert!(error.contains("endpoint is not a valid URI"), "{error}");
+        for leak in ["SdkBody", "SecretId", "x-amz-target", "Request {"] {
+            assert!(!error.contains(leak), "{leak} leaked: {error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stop_abandons_an_unanswered_request_after_the_grace() {
+        let (url, _) = black_hole().await;
+        let source = StopSource::new();
+        let api = secrets(&url, Duration::from_secs(120), source.signal());
+        let began = Instant::now();
+        let call = api.describe("n");
+        let stop = async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            source.stop();
+        };
+        let (result, ()) = tokio::join!(call, stop);
+        let elapsed = began.elapsed();
+        let error = result.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Abandoned, "{error:?}");
+        assert!(
+            elapsed >= STOP_GRACE,
+            "abandoned before the grace: {elapsed:?}"
+        );
+        assert!(
+            elapsed < STOP_GRACE + Duration::from_secs(2),
+            "took {elapsed:?}"
+        );
+    }
 
     #[test]
     fn recognises_every_wording_of_scheduled_deletion() {

@@ -95,6 +95,7 @@ async fn check_names(
         match outcome {
             Outcome::Done(action) => actions.push((name, action)),
             Outcome::Failed(EnsureError::Refused(refusal)) => refused.push((name, refusal)),
+            Outcome::Failed(error) if report.shared_cause(&name, error.api_error()) => {}
             Outcome::Failed(error) => {
                 let (summary, detail) = describe_ensure_error(&name, error);
                 report.failed(&name, summary, detail);
@@ -225,6 +226,7 @@ async fn add_names(
             Outcome::Done(arn) => {
                 state.arns.insert(name, arn);
             }
+            Outcome::Failed(error) if report.shared_cause(&name, error.api_error()) => {}
             Outcome::Failed(error) => {
                 let (summary, detail) = describe_ensure_error(&name, error);
                 report.failed(&name, summary, detail);
@@ -288,6 +290,7 @@ async fn remove_names(
                     left_alone.push((name, other));
                 }
             }
+            Outcome::Failed((_, error)) if report.shared_cause(&name, Some(&error)) => {}
             Outcome::Failed((operation, error)) => report.failed(
                 &name,
                 format!("Failed to delete secret {name:?}"),
@@ -374,6 +377,7 @@ async fn retag(
     for ((name, _), outcome) in results {
         match outcome {
             Outcome::Done(()) => {}
+            Outcome::Failed(error) if report.shared_cause(&name, Some(&error)) => {}
             Outcome::Failed(error) => report.failed(
                 &name,
                 format!("Failed to update the tags of secret {name:?}"),

@@ -19,6 +19,16 @@ pub enum EnsureError {
     Refused(Refusal),
 }
 
+impl EnsureError {
+    /// The AWS error behind it, if AWS (or the way to it) failed.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            EnsureError::Api { error, .. } => Some(error),
+            EnsureError::Refused(_) => None,
+        }
+    }
+}
+
 /// Who claims names, and with which tags.
 pub struct Claim<'a> {
     pub owner: &'a Owner,

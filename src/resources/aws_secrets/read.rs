@@ -11,20 +11,20 @@ use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
 use crate::provider::Configured;
 use crate::tf::diag::Diagnostics;
 use crate::tf::stop::StopSignal;
-use crate::tf::value::{AttributePath, Value};
+use crate::tf::value::Value;
 
 use super::apply::warn_owned_elsewhere;
 use super::id::new_id;
 use super::model::SecretsState;
-use super::report::brief_listing;
-use super::schema::SECRET_NAMES;
+use super::report::{brief_listing, unverified};
 use crate::provider::names::name_problem;
 
 /// Refreshes state: a secret deleted or scheduled for deletion outside
 /// Terraform drops out, so the next plan adds it back; one that another
 /// resource instance took over (imported) drops out with a warning, so the
-/// two never fight over its tags. A secret whose state cannot be learned
-/// (an API error) stays as recorded.
+/// two never fight over its tags. If the state of any secret cannot be
+/// learned (an API error), the refresh fails with one error: a plan must
+/// never report "No changes" it did not check.
 pub async fn read(
     client: &Configured,
     stop: &StopSignal,
@@ -71,6 +71,8 @@ pub async fn read(
     .await;
     let mut state = SecretsState::new(prior.id.clone(), BTreeMap::new());
     let mut owned_elsewhere = Vec::new();
+    let mut unchecked: Vec<String> = Vec::new();
+    let mut first_error: Option<ApiError> = None;
     for ((name, arn), outcome) in results {
         match outcome {
             Outcome::Done(Seen::Live(live_arn)) => {
@@ -79,11 +81,8 @@ pub async fn read(
             Outcome::Done(Seen::Gone) => {}
             Outcome::Done(Seen::OwnedBy(other)) => owned_elsewhere.push((name, other)),
             Outcome::Failed(error) => {
-                diags.warning_at(
-                    AttributePath::root(SECRET_NAMES),
-                    format!("Could not refresh secret {name:?}"),
-                    format!("DescribeSecret failed: {error}. Its recorded state is kept."),
-                );
+                first_error.get_or_insert(error);
+                unchecked.push(name.clone());
                 state.arns.insert(name, arn);
             }
             Outcome::Skipped => {
@@ -93,6 +92,10 @@ pub async fn read(
     }
     owned_elsewhere.sort();
     warn_owned_elsewhere(&owned_elsewhere, "dropped out of state", diags);
+    if let Some(error) = first_error {
+        unchecked.sort();
+        unverified(&unchecked, &error, diags);
+    }
     let common = common.into_inner().unwrap_or_else(|e| e.into_inner());
     state.tags_all = common.into_tags().unwrap_or(prior.tags_all);
     state.to_value()
@@ -283,6 +286,30 @@ mod tests {
         assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["a", "c"]);
         assert_eq!(state.tags_all, prior.tags_all);
         assert!(fake.calls().iter().all(|c| !c.contains("Value")));
+    }
+
+    #[tokio::test]
+    async fn refresh_that_cannot_check_some_secrets_fails_with_one_error() {
+        let names: Vec<String> = (0..40).map(|i| format!("n{i:02}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (fake, client, prior) = setup(&refs).await;
+        for name in &names[..25] {
+            fake.deny(name);
+        }
+        fake.delete(&prior.arns["n39"], 30).await.unwrap();
+        let mut diags = Diagnostics::new();
+        let value = read(&client, &StopSignal::never(), prior.clone(), &mut diags).await;
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let d = diags.iter().next().unwrap();
+        assert!(d.severity == crate::tf::diag::Severity::Error, "{d:?}");
+        assert_eq!(d.summary, "Cannot refresh 25 secret(s)");
+        assert!(d.detail.contains("\"n00\", \"n01\""), "{d:?}");
+        assert!(d.detail.contains("and 20 more"), "{d:?}");
+        assert!(d.detail.contains("AccessDeniedException"), "{d:?}");
+        // A secret really gone still drops out.
+        let state = SecretsState::from_value(&value).unwrap();
+        assert!(!state.arns.contains_key("n39"));
+        assert_eq!(state.arns.len(), 39);
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! Per-name failures, reported so that a thousand failing names make a
 //! readable handful of diagnostics rather than a thousand.
 
+use crate::provider::secrets::{ApiError, ErrorKind, NOT_SENT};
 use crate::tf::diag::Diagnostics;
 use crate::tf::value::AttributePath;
 
@@ -10,6 +11,8 @@ use super::schema::SECRET_NAMES;
 const DETAILED: usize = 10;
 /// Names listed in a summary.
 const LISTED: usize = 50;
+/// Names listed when one cause covers them all.
+const LISTED_SHARED: usize = 5;
 
 /// Collects what went wrong for which name during one operation.
 pub struct NameReport {
@@ -17,6 +20,15 @@ pub struct NameReport {
     action: &'static str,
     failures: Vec<Failure>,
     stopped: Vec<String>,
+    /// Names not handled because the endpoint was unreachable, with the
+    /// first such error (they share the endpoint and cause).
+    unreachable: Vec<String>,
+    outage: Option<ApiError>,
+    /// How many of them were sent and got no answer (the rest were held
+    /// back unsent).
+    unanswered: usize,
+    /// Names whose request was abandoned unanswered after a stop.
+    abandoned: Vec<String>,
 }
 
 struct Failure {
@@ -31,6 +43,33 @@ impl NameReport {
             action,
             failures: Vec::new(),
             stopped: Vec::new(),
+            unreachable: Vec::new(),
+            outage: None,
+            unanswered: 0,
+            abandoned: Vec::new(),
+        }
+    }
+
+    /// Files a failure that is not about the name itself (the endpoint is
+    /// unreachable, or the request was abandoned at a stop) into one shared
+    /// diagnostic; returns false, filing nothing, for any other error.
+    pub fn shared_cause(&mut self, name: &str, error: Option<&ApiError>) -> bool {
+        match error.map(|e| e.kind) {
+            Some(ErrorKind::Unreachable) => {
+                self.unreachable.push(name.to_owned());
+                if error.is_some_and(|e| e.code != NOT_SENT) {
+                    self.unanswered += 1;
+                }
+                if self.outage.is_none() {
+                    self.outage = error.cloned();
+                }
+                true
+            }
+            Some(ErrorKind::Abandoned) => {
+                self.abandoned.push(name.to_owned());
+                true
+            }
+            _ => false,
         }
     }
 
@@ -48,12 +87,63 @@ impl NameReport {
     }
 
     pub fn is_clean(&self) -> bool {
-        self.failures.is_empty() && self.stopped.is_empty()
+        self.failures.is_empty()
+            && self.stopped.is_empty()
+            && self.unreachable.is_empty()
+            && self.abandoned.is_empty()
     }
 
     pub fn finish(mut self, diags: &mut Diagnostics) {
         self.failures.sort_by(|a, b| a.name.cmp(&b.name));
         self.stopped.sort();
+        self.unreachable.sort();
+        self.abandoned.sort();
+        if let Some(outage) = &self.outage {
+            let not_sent = self.unreachable.len();
+            let unanswered = match self.unanswered {
+                0 => String::new(),
+                n => format!(
+                    " {n} of them were sent and got no answer, so they may have been {}; the \
+                     next apply settles them (a secret made for this resource carries its \
+                     planton.ai/resource-id tag and is adopted).",
+                    self.action
+                ),
+            };
+            diags.error_at(
+                AttributePath::root(SECRET_NAMES),
+                format!(
+                    "AWS Secrets Manager is unreachable: {not_sent} secret(s) were not {}",
+                    self.action
+                ),
+                format!(
+                    "{}. After repeated connection failures the provider stopped sending \
+                     requests there; these {not_sent} secret(s) were not {}: {}.{unanswered} \
+                     State records what was done. Check the network, the endpoint (endpoints.secretsmanager, \
+                     AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL) and proxy settings, \
+                     then apply again.",
+                    outage.message.trim_end_matches('.'),
+                    self.action,
+                    listing(&self.unreachable, LISTED_SHARED)
+                ),
+            );
+        }
+        if !self.abandoned.is_empty() {
+            diags.error(
+                format!(
+                    "{} secret(s) may or may not have been {}",
+                    self.abandoned.len(),
+                    self.action
+                ),
+                format!(
+                    "Terraform asked the provider to stop, and AWS had not answered these \
+                     requests {}s later, so they were abandoned: {}. State records only what \
+                     certainly happened; the next apply settles the rest (a secret created for \
+                     this resource is recognised by its planton.ai/resource-id tag and kept).",
+                    crate::provider::bounds::STOP_GRACE.as_secs(),
+                    listing(&self.abandoned, LISTED_SHARED)
+                ),
+            );
+        }
         let mut failures = self.failures.into_iter();
         for failure in failures.by_ref().take(DETAILED) {
             diags.error_at(
@@ -71,7 +161,7 @@ impl NameReport {
                     "Besides the errors above, these secrets failed the same way or similarly \
                      (the first errors show the causes): {}. State records only what was done; \
                      fix the cause and apply again.",
-                    listing(&names)
+                    listing(&names, LISTED)
                 ),
             );
         }
@@ -81,7 +171,7 @@ impl NameReport {
                 format!(
                     "Terraform asked the provider to stop before these secrets were handled: {}. \
                      State records what was done; apply again to finish.",
-                    listing(&self.stopped)
+                    listing(&self.stopped, LISTED)
                 ),
             );
         }
@@ -93,24 +183,33 @@ const BRIEF: usize = 10;
 
 /// The first ten names, then how many more.
 pub fn brief_listing<S: AsRef<str>>(names: &[S]) -> String {
-    let shown: Vec<String> = names
-        .iter()
-        .take(BRIEF)
-        .map(|n| format!("{:?}", n.as_ref()))
-        .collect();
-    match names.len().saturating_sub(BRIEF) {
-        0 => shown.join(", "),
-        more => format!("{} and {more} more", shown.join(", ")),
-    }
+    listing(names, BRIEF)
 }
 
-fn listing(names: &[String]) -> String {
+/// One error for a refresh that could not learn the state of `names`:
+/// the plan must fail rather than keep their recorded state unchecked.
+pub fn unverified(names: &[String], first_error: &ApiError, diags: &mut Diagnostics) {
+    diags.error_at(
+        AttributePath::root(SECRET_NAMES),
+        format!("Cannot refresh {} secret(s)", names.len()),
+        format!(
+            "DescribeSecret failed for {} secret(s): {}. The first error: {}. Without their \
+             current state the plan cannot be trusted, so it stops here; fix the cause (network, \
+             endpoint, permissions) and plan again.",
+            names.len(),
+            listing(names, LISTED_SHARED),
+            first_error.to_string().trim_end_matches('.')
+        ),
+    );
+}
+
+fn listing<S: AsRef<str>>(names: &[S], limit: usize) -> String {
     let shown: Vec<String> = names
         .iter()
-        .take(LISTED)
-        .map(|n| format!("{n:?}"))
+        .take(limit)
+        .map(|n| format!("{:?}", n.as_ref()))
         .collect();
-    match names.len().saturating_sub(LISTED) {
+    match names.len().saturating_sub(limit) {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),
     }
@@ -145,6 +244,64 @@ mod tests {
         assert!(all[DETAILED + 1]
             .summary
             .starts_with("700 secrets were not created"));
+    }
+
+    fn api_error(kind: ErrorKind, message: &str) -> ApiError {
+        ApiError {
+            kind,
+            code: "RequestFailed".into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn an_outage_is_one_diagnostic_naming_the_endpoint_and_count() {
+        let mut report = NameReport::new("created");
+        let outage = api_error(
+            ErrorKind::Unreachable,
+            "http://127.0.0.1:9 is unreachable: connection refused",
+        );
+        let held_back = ApiError {
+            code: NOT_SENT.into(),
+            ..outage.clone()
+        };
+        for i in 0..300 {
+            let error = if i < 2 { &outage } else { &held_back };
+            assert!(report.shared_cause(&format!("n{i:03}"), Some(error)));
+        }
+        let abandoned = api_error(ErrorKind::Abandoned, "abandoned");
+        assert!(report.shared_cause("late", Some(&abandoned)));
+        let other = api_error(ErrorKind::Other, "AccessDenied");
+        assert!(!report.shared_cause("x", Some(&other)));
+        assert!(!report.shared_cause("x", None));
+        assert!(!report.is_clean());
+        let mut diags = Diagnostics::new();
+        report.finish(&mut diags);
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        let all: Vec<_> = diags.iter().collect();
+        assert_eq!(
+            all[0].summary,
+            "AWS Secrets Manager is unreachable: 300 secret(s) were not created"
+        );
+        assert!(all[0]
+            .detail
+            .starts_with("http://127.0.0.1:9 is unreachable: connection refused."));
+        assert!(
+            all[0].detail.contains("\"n004\" and 295 more"),
+            "{}",
+            all[0].detail
+        );
+        assert!(
+            all[0]
+                .detail
+                .contains("2 of them were sent and got no answer, so they may have been created"),
+            "{}",
+            all[0].detail
+        );
+        assert!(all[1]
+            .summary
+            .starts_with("1 secret(s) may or may not have been created"));
+        assert!(all[1].detail.contains("\"late\""));
     }
 
     #[test]

@@ -24,6 +24,14 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
             "secret_names is empty. List at least one secret name, or remove the resource to delete its secrets.",
         );
     }
+    if elements.iter().any(Value::is_null) {
+        diags.error_at(
+            path.clone(),
+            "Null secret name",
+            "secret_names contains a null element. Every element must be a secret name; remove \
+             the null (for example with compact()) or give it a value.",
+        );
+    }
     for name in elements.iter().filter_map(Value::as_str) {
         if let Some(problem) = name_problem(name) {
             diags.error_at(
@@ -31,17 +39,38 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
                 format!("Invalid secret name {name:?}"),
                 format!("The secret name {name:?} in secret_names is invalid: {problem}."),
             );
-        } else if looks_like_arn_suffix(name) {
-            diags.warning_at(
-                path.clone(),
-                format!("Secret name {name:?} ends like an ARN suffix"),
-                format!(
-                    "AWS adds \"-\" and six random characters to every secret's ARN. A name that \
-                     already ends in \"-\" plus six characters ({name:?}) makes partial-ARN \
-                     lookups and IAM wildcards ambiguous; consider another suffix."
-                ),
-            );
         }
+    }
+}
+
+/// Warns about each name being added that ends like an ARN suffix. Called
+/// from planning, not validation: Terraform validates the same
+/// configuration several times per command, and a warning per validation
+/// repeated itself; a plan adds a name once.
+pub fn warn_arn_like_suffixes(config: &Value, prior: &Value, diags: &mut Diagnostics) {
+    let Some(elements) = config
+        .get_attribute(SECRET_NAMES)
+        .and_then(Value::as_elements)
+    else {
+        return;
+    };
+    let recorded = prior
+        .get_attribute(super::schema::SECRET_ARN_MAP)
+        .and_then(Value::as_map);
+    let added = elements
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|name| recorded.is_none_or(|map| !map.contains_key(*name)));
+    for name in added.filter(|name| looks_like_arn_suffix(name)) {
+        diags.warning_at(
+            AttributePath::root(SECRET_NAMES),
+            format!("Secret name {name:?} ends like an ARN suffix"),
+            format!(
+                "AWS adds \"-\" and six random characters to every secret's ARN. A name that \
+                 already ends in \"-\" plus six characters ({name:?}) makes partial-ARN \
+                 lookups and IAM wildcards ambiguous; consider another suffix."
+            ),
+        );
     }
 }
 
@@ -75,11 +104,41 @@ mod tests {
     }
 
     #[test]
-    fn arn_like_suffix_is_a_warning() {
+    fn arn_like_suffix_is_a_warning_once_when_the_name_is_added() {
         let mut diags = Diagnostics::new();
         validate_config(&config(strings(&["db-abc123"])), &mut diags);
+        assert!(diags.is_empty(), "validation runs several times per plan");
+
+        let mut diags = Diagnostics::new();
+        let added = config(strings(&["db-abc123", "db-xyz789", "plain"]));
+        warn_arn_like_suffixes(&added, &Value::Null, &mut diags);
+        assert_eq!(diags.len(), 2);
+        assert!(diags.iter().all(|d| d.severity == Severity::Warning));
+
+        // A name already recorded is not warned about again.
+        let prior = Value::Object(
+            [(
+                super::super::schema::SECRET_ARN_MAP.to_owned(),
+                Value::Map([("db-abc123".to_owned(), Value::String("arn".into()))].into()),
+            )]
+            .into(),
+        );
+        let mut diags = Diagnostics::new();
+        warn_arn_like_suffixes(&added, &prior, &mut diags);
         assert_eq!(diags.len(), 1);
-        assert_eq!(diags.iter().next().unwrap().severity, Severity::Warning);
+        assert!(diags.iter().next().unwrap().summary.contains("db-xyz789"));
+    }
+
+    #[test]
+    fn a_null_name_is_an_error_on_secret_names() {
+        let mut diags = Diagnostics::new();
+        let names = Value::Set(vec![Value::String("a".into()), Value::Null]);
+        validate_config(&config(names), &mut diags);
+        assert_eq!(diags.len(), 1);
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.severity, Severity::Error);
+        assert_eq!(d.path, Some(AttributePath::root(SECRET_NAMES)));
+        assert!(d.summary.contains("Null"), "{d:?}");
     }
 
     #[test]

@@ -1,9 +1,12 @@
-//! How the provider process ends: on Terraform's request, on SIGTERM, or
-//! when Terraform is gone; and what does not end it.
+//! How the provider process ends: on Terraform's request or when Terraform
+//! is gone; and what does not end it.
 //!
-//! - SIGINT is ignored (and logged): a Ctrl-C reaches the whole process group,
-//!   and Terraform then stops work through the StopProvider call and still
-//!   needs the provider to answer. Go providers do the same.
+//! - SIGINT and SIGTERM are ignored (and logged): a Ctrl-C, or a CI system
+//!   cancelling a job, reaches the whole process group, and Terraform then
+//!   stops work through the StopProvider call and still needs the provider
+//!   to answer, so that what was done is recorded in state. (Go providers
+//!   ignore SIGINT but die on SIGTERM, losing the answer.) Terraform ends
+//!   the provider itself once it is done with it.
 //! - stdin is never read, so a host without stdin changes nothing.
 //! - Terraform dying, even by SIGKILL, must not leave the provider behind:
 //!   on Linux the kernel signals us when the parent goes (PR_SET_PDEATHSIG),
@@ -20,8 +23,6 @@ use tokio::sync::watch;
 pub enum Reason {
     /// Terraform called GRPCController/Shutdown.
     Controller,
-    /// Someone sent SIGTERM.
-    Terminated,
     /// The process that started us has exited.
     ParentGone,
 }
@@ -61,7 +62,7 @@ impl Shutdown {
             // Unreachable: `self` keeps the sender alive.
             Err(_) => None,
         };
-        reason.unwrap_or(Reason::Terminated)
+        reason.unwrap_or(Reason::Controller)
     }
 }
 
@@ -105,28 +106,24 @@ pub fn watch(shutdown: &Shutdown, parent: libc::pid_t) -> Result<(), String> {
     let install = |kind: SignalKind, name: &str| {
         signal(kind).map_err(|e| format!("cannot install the {name} handler: {e}"))
     };
-    let mut interrupts = install(SignalKind::interrupt(), "SIGINT")?;
-    let mut terminate = install(SignalKind::terminate(), "SIGTERM")?;
+    let interrupts = install(SignalKind::interrupt(), "SIGINT")?;
+    let terminate = install(SignalKind::terminate(), "SIGTERM")?;
     #[cfg(target_os = "linux")]
     let mut parent_death = install(SignalKind::from_raw(PARENT_DEATH_SIGNAL), "parent-death")?;
 
-    tokio::spawn(async move {
-        let mut count = 0u64;
-        while interrupts.recv().await.is_some() {
-            count += 1;
-            tracing::debug!(
-                count,
-                "ignoring SIGINT: Terraform stops providers with StopProvider"
-            );
-        }
-    });
-
-    let on_term = shutdown.clone();
-    tokio::spawn(async move {
-        if terminate.recv().await.is_some() {
-            on_term.trigger(Reason::Terminated);
-        }
-    });
+    for (mut received, name) in [(interrupts, "SIGINT"), (terminate, "SIGTERM")] {
+        tokio::spawn(async move {
+            let mut count = 0u64;
+            while received.recv().await.is_some() {
+                count += 1;
+                tracing::info!(
+                    count,
+                    "ignoring {name}: Terraform stops providers with StopProvider and ends them \
+                     when it is done"
+                );
+            }
+        });
+    }
 
     #[cfg(target_os = "linux")]
     {
@@ -174,7 +171,7 @@ mod tests {
             tokio::spawn(async move { shutdown.wait().await })
         };
         shutdown.trigger(Reason::Controller);
-        shutdown.trigger(Reason::Terminated);
+        shutdown.trigger(Reason::ParentGone);
         assert_eq!(waiter.await.unwrap(), Reason::Controller);
         assert_eq!(shutdown.wait().await, Reason::Controller);
     }

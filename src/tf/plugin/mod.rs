@@ -31,7 +31,7 @@ use lifecycle::Shutdown;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// Serves the provider to the Terraform (or OpenTofu) that launched this
-/// process, until it asks us to stop, sends SIGTERM or goes away.
+/// process, until it asks us to stop or goes away (signals do not end it).
 ///
 /// `routes` builds the provider's gRPC services; it runs once, before the
 /// handshake line is printed. Returns the process exit code: 0 after a

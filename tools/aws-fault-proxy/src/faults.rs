@@ -23,6 +23,8 @@ const MAX_DELAY_MS: u64 = 600_000;
 ///   "reset_after_forward": false,
 ///   "delay_ms": {"min": 0, "max": 0},
 ///   "deny": [{"operation": "CreateSecret", "secret": "app/prod/DB_PASSWORD"}],
+///   "black_hole": ["DeleteSecret"],
+///   "refuse_connections": false,
 ///   "seed": 42
 /// }
 /// ```
@@ -47,6 +49,13 @@ pub struct Faults {
     pub delay_ms: DelayMs,
     /// Requests naming one of these secrets are answered 400 `AccessDeniedException`.
     pub deny: Vec<DenyRule>,
+    /// Operations (names such as `DeleteSecret`, or `*` for all) that are never answered: the
+    /// request is read, not forwarded, and the connection stays open until the client gives up
+    /// (a "black hole", as a dead load balancer or a dropped route looks to a client).
+    pub black_hole: Vec<String>,
+    /// A dead endpoint: every new connection is reset as soon as it is accepted, and every
+    /// request on a connection already open is reset unanswered, until this is turned off.
+    pub refuse_connections: bool,
     /// Seed of the generator behind the rates and the delay; the same seed gives the same fate to
     /// the n-th request. Without one, a seed is taken from the clock.
     pub seed: Option<u64>,
@@ -177,6 +186,12 @@ impl Faults {
                 self.delay_ms.max
             )));
         }
+        if self.black_hole.iter().any(String::is_empty) {
+            return Err(FaultsError(
+                "black_hole lists an empty operation name (use \"*\" for every operation)"
+                    .to_string(),
+            ));
+        }
         for rule in &self.deny {
             if rule.operation.is_empty() || rule.secret.is_empty() {
                 return Err(FaultsError(
@@ -205,6 +220,8 @@ pub(crate) enum Before {
     Deny(String),
     Reset,
     Error5xx,
+    /// Never answered.
+    BlackHole,
 }
 
 /// A fault applied after the upstream answered.
@@ -301,7 +318,12 @@ impl FaultState {
         let delay = Duration::from_millis(min + extra);
 
         let mut before = None;
-        if let Some(rate) = f.quota_for(target, operation) {
+        if f.refuse_connections {
+            before = Some(Before::Reset);
+        } else if f.black_hole.iter().any(|o| o == "*" || o == operation) {
+            before = Some(Before::BlackHole);
+        }
+        if let Some(rate) = f.quota_for(target, operation).filter(|_| before.is_none()) {
             let key = target.unwrap_or(operation).to_string();
             let bucket = self
                 .buckets

@@ -1,7 +1,8 @@
 //! `aws-fault-proxy`: a plain-HTTP reverse proxy for tests, placed between an AWS SDK and an
 //! AWS JSON endpoint (LocalStack). It records every AWS operation (operation name and the secret
 //! named, never a body or a header) and injects faults on demand: throttling per operation,
-//! 500s before or after forwarding, connection resets, access denials and latency.
+//! 500s before or after forwarding, connection resets, access denials, latency, black holes
+//! (requests never answered) and a dead endpoint (every connection reset).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

@@ -28,6 +28,9 @@ pub enum Injected {
     /// Forwarded after an added delay; nothing else injected.
     #[serde(rename = "delay")]
     Delay,
+    /// Held unanswered (recorded when it arrives), not forwarded.
+    #[serde(rename = "black_hole")]
+    BlackHole,
 }
 
 /// One proxied request, as recorded.
@@ -140,6 +143,7 @@ mod tests {
             (Injected::Reset, "\"reset\""),
             (Injected::Deny, "\"deny\""),
             (Injected::Delay, "\"delay\""),
+            (Injected::BlackHole, "\"black_hole\""),
         ] {
             assert_eq!(serde_json::to_string(&i).unwrap(), s);
         }

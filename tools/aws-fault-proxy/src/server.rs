@@ -174,6 +174,11 @@ pub(crate) async fn connection(
     shutdown: watch::Receiver<bool>,
 ) {
     let reset = Arc::new(AtomicBool::new(false));
+    if shared.faults().refuse_connections {
+        // A reset at once, as a client of a dead endpoint sees it.
+        let _ = stream.set_zero_linger();
+        return;
+    }
     let io = ResetOnDrop {
         stream,
         reset: reset.clone(),
@@ -268,6 +273,12 @@ async fn handle(
             return reply(rec, Some(Injected::Deny), resp);
         }
         Some(Before::Reset) => return drop_connection(rec),
+        Some(Before::BlackHole) => {
+            rec.injected = Some(Injected::BlackHole);
+            shared.recorder.push(rec);
+            // Held until the client gives up (hyper then drops this future) or the proxy stops.
+            return std::future::pending().await;
+        }
         Some(Before::Error5xx) => {
             let resp = aws_error(
                 StatusCode::INTERNAL_SERVER_ERROR,

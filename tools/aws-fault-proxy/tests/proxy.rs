@@ -688,6 +688,100 @@ async fn reset_closes_the_connection_without_an_answer() {
 }
 
 #[tokio::test]
+async fn black_hole_holds_the_listed_operations_unanswered() {
+    let upstream = fake_upstream().await;
+    let proxy = proxy_to(
+        &upstream,
+        Faults {
+            black_hole: vec!["DeleteSecret".into()],
+            ..Faults::default()
+        },
+    )
+    .await;
+    let c = client();
+    let held = tokio::time::timeout(
+        Duration::from_millis(700),
+        aws(&c, &proxy, "DeleteSecret", "app/a"),
+    )
+    .await;
+    assert!(held.is_err(), "a black-holed request must not be answered");
+    // Other operations still pass, and the hole is recorded, never forwarded.
+    let answer = aws(&c, &proxy, "DescribeSecret", "app/a").await.unwrap();
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(upstream.hits(), 1);
+    let ops = proxy.operations();
+    assert_eq!(injected(&ops, Injected::BlackHole), 1);
+    assert_eq!(ops[0].operation.as_deref(), Some("DeleteSecret"));
+    assert_eq!(ops[0].status, None);
+
+    // "*" holds everything; the admin API still answers.
+    proxy.set_faults(Faults {
+        black_hole: vec!["*".into()],
+        ..Faults::default()
+    });
+    let held = tokio::time::timeout(
+        Duration::from_millis(500),
+        aws(&c, &proxy, "DescribeSecret", "app/b"),
+    )
+    .await;
+    assert!(held.is_err());
+    let faults = admin(&c, &proxy, Method::GET, "/_proxy/faults", "").await;
+    assert_eq!(faults.json()["black_hole"], json!(["*"]));
+    assert!(Faults::from_json(r#"{"black_hole": [""]}"#).is_err());
+    proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuse_connections_resets_new_and_open_connections() {
+    let upstream = fake_upstream().await;
+    let proxy = proxy_to(&upstream, Faults::default()).await;
+    let c = client();
+    // A kept-alive connection is open before the endpoint "dies".
+    assert_eq!(
+        aws(&c, &proxy, "DescribeSecret", "app/a")
+            .await
+            .unwrap()
+            .status,
+        StatusCode::OK
+    );
+    proxy.set_faults(Faults {
+        refuse_connections: true,
+        ..Faults::default()
+    });
+    for name in ["app/b", "app/c", "app/d"] {
+        assert!(aws(&c, &proxy, "CreateSecret", name).await.is_err());
+    }
+    // A new connection is reset before a byte is answered.
+    let mut s = tokio::net::TcpStream::connect(proxy.local_addr())
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read_to_end(&mut s, &mut buf),
+    )
+    .await
+    .expect("the connection must end at once");
+    assert!(buf.is_empty());
+    assert_eq!(
+        read.map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::ConnectionReset)
+    );
+    assert_eq!(upstream.hits(), 1, "nothing forwarded while refusing");
+
+    // And it comes back.
+    proxy.set_faults(Faults::default());
+    assert_eq!(
+        aws(&c, &proxy, "CreateSecret", "app/e")
+            .await
+            .unwrap()
+            .status,
+        StatusCode::OK
+    );
+    proxy.shutdown().await;
+}
+
+#[tokio::test]
 async fn delay_adds_latency() {
     let upstream = fake_upstream().await;
     let proxy = proxy_to(
