@@ -1,9 +1,11 @@
 //! The AWS provider layer: the provider block, the AWS clients it builds,
 //! and the resources it offers.
 
+pub mod auth;
 pub mod aws;
 pub mod batch;
 pub mod config;
+pub mod place;
 pub mod rate;
 pub mod retry;
 pub mod schema;
@@ -29,6 +31,9 @@ use crate::tf::value::Value;
 pub struct Configured {
     pub secrets: Arc<dyn SecretsApi>,
     pub region: String,
+    /// The account the credentials act in; `None` with
+    /// `skip_requesting_account_id`.
+    pub account_id: Option<String>,
     pub default_tags: BTreeMap<String, String>,
     pub recovery_window_in_days: i64,
 }
@@ -68,11 +73,16 @@ impl Provider for PlantonProvider {
             }
             Reading::Invalid => return None,
         };
-        match AwsConnection::connect(&config.aws).await {
-            Ok(aws) => {
+        let connected = match AwsConnection::connect(&config.aws).await {
+            Ok(aws) => aws.account_id().await.map(|account| (aws, account)),
+            Err(error) => Err(error),
+        };
+        match connected {
+            Ok((aws, account_id)) => {
                 debug!(region = aws.region(), "provider configured");
                 Some(Configured {
                     region: aws.region().to_owned(),
+                    account_id,
                     secrets: Arc::new(SdkSecrets::new(
                         aws.secrets_manager().clone(),
                         RetryPolicy::new(config.aws.max_retries),
@@ -101,5 +111,15 @@ impl Provider for PlantonProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource<Configured>>> {
         vec![Arc::new(crate::resources::aws_secrets::AwsSecrets)]
+    }
+}
+
+impl Configured {
+    /// Where this provider acts, for [`place::check`].
+    pub fn place(&self) -> place::Place<'_> {
+        place::Place {
+            region: &self.region,
+            account: self.account_id.as_deref(),
+        }
     }
 }
