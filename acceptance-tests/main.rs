@@ -27,6 +27,7 @@
 
 mod harness;
 
+mod auth;
 mod default_tags;
 mod drift;
 mod examples;
