@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use aws_fault_proxy::{start_blocking, Operation, ProxyConfig, ProxyHandle};
 
 /// The only operations the provider may ever send.
-pub const ALLOWED_OPERATIONS: [&str; 8] = [
+pub const ALLOWED_OPERATIONS: [&str; 10] = [
     "CreateSecret",
     "DescribeSecret",
     "DeleteSecret",
@@ -15,6 +15,9 @@ pub const ALLOWED_OPERATIONS: [&str; 8] = [
     "UntagResource",
     "ListSecrets",
     "GetCallerIdentity",
+    // Role assumption (assume_role, web identity): STS, never a secret.
+    "AssumeRole",
+    "AssumeRoleWithWebIdentity",
 ];
 
 /// Operations that carry or reveal a secret value: never sent.
