@@ -707,7 +707,7 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     use tokio::net::TcpListener;
 
     const ACCESS_KEY: &str = "AKIAEXAMPLEACCESSKEY";
@@ -751,32 +751,9 @@ mod tests {
                 let Ok((mut stream, _)) = listener.accept().await else {
                     return;
                 };
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                // Read headers, then the body by Content-Length.
-                let body_len = loop {
-                    let n = stream.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        break None;
-                    }
-                    request.extend_from_slice(&buf[..n]);
-                    if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
-                        let len = head
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:"))
-                            .and_then(|v| v.trim().parse::<usize>().ok())
-                            .unwrap_or(0);
-                        break Some(end + 4 + len);
-                    }
-                };
-                let Some(total) = body_len else { continue };
-                while request.len() < total {
-                    let n = stream.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    request.extend_from_slice(&buf[..n]);
+                let request = crate::provider::fake_http::read_request(&mut stream).await;
+                if request.is_empty() {
+                    continue;
                 }
                 count2.fetch_add(1, Ordering::SeqCst);
                 seen2.lock().unwrap().extend_from_slice(&request);

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod aws;
 pub mod batch;
 pub mod config;
+#[cfg(test)]
+pub(crate) mod fake_http;
 pub mod place;
 pub mod rate;
 pub mod retry;

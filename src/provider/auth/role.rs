@@ -25,9 +25,12 @@ pub struct AssumeRole {
     pub source_identity: Option<String>,
 }
 
-/// The name a session gets when its block names none: recognisable in
-/// CloudTrail, unique per provider start.
-pub fn default_session_name() -> String {
+/// The session name given, else one recognisable in CloudTrail and unique
+/// per provider start.
+pub fn session_name(given: Option<&str>) -> String {
+    if let Some(name) = given.filter(|n| !n.is_empty()) {
+        return name.to_owned();
+    }
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis())
@@ -128,11 +131,7 @@ impl fmt::Debug for RoleProvider {
 impl RoleProvider {
     /// `sts` must sign with the credentials the role is assumed with.
     pub fn new(sts: aws_sdk_sts::Client, role: AssumeRole, position: usize) -> Self {
-        let session_name = role
-            .session_name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(default_session_name);
+        let session_name = session_name(role.session_name.as_deref());
         RoleProvider {
             sts,
             role,

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use super::{AccountGuard, AssumeRole, AuthSettings, WebIdentity};
@@ -77,7 +77,7 @@ impl FakeSts {
         tokio::spawn(async move {
             let mut sessions = 0;
             while let Ok((mut stream, _)) = listener.accept().await {
-                let request = read_request(&mut stream).await;
+                let request = crate::provider::fake_http::read_request(&mut stream).await;
                 let text = String::from_utf8_lossy(&request).into_owned();
                 let action = text
                     .split(['&', '\n', '\r'])
@@ -134,34 +134,6 @@ impl FakeSts {
             max_retries: Some(0),
             auth,
             ..AwsSettings::default()
-        }
-    }
-}
-
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
-    let mut request = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf).await.unwrap_or(0);
-        if n == 0 {
-            return request;
-        }
-        request.extend_from_slice(&buf[..n]);
-        if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
-            let len = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            while request.len() < end + 4 + len {
-                let n = stream.read(&mut buf).await.unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                request.extend_from_slice(&buf[..n]);
-            }
-            return request;
         }
     }
 }

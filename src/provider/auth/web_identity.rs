@@ -7,7 +7,7 @@ use std::fmt;
 use aws_credential_types::provider::{self, error::CredentialsError, future, ProvideCredentials};
 use aws_sdk_sts::types::PolicyDescriptorType;
 
-use super::role::{default_session_name, describe_sts_error, from_sts, RoleRefused};
+use super::role::{describe_sts_error, from_sts, session_name, RoleRefused};
 
 /// The `assume_role_with_web_identity` block. `Debug` never shows the token.
 #[derive(Clone, Default, PartialEq)]
@@ -89,11 +89,7 @@ impl fmt::Debug for WebIdentityProvider {
 
 impl WebIdentityProvider {
     pub fn new(sts: aws_sdk_sts::Client, identity: WebIdentity) -> Self {
-        let session_name = identity
-            .session_name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(default_session_name);
+        let session_name = session_name(identity.session_name.as_deref());
         WebIdentityProvider {
             sts,
             identity,
