@@ -2,7 +2,8 @@
 //! (one role, and a chain ending in a third account), web identity (block
 //! and environment), a profile with `role_arn`, the account guards, a
 //! region and an account change under an existing resource, a refused
-//! AssumeRole, and an HTTP proxy. LocalStack files what a role's
+//! AssumeRole, an HTTP proxy, a custom CA bundle for HTTPS endpoints, and
+//! configuration mistakes caught by `terraform validate`. LocalStack files what a role's
 //! credentials do under the role's account, so every case is checked on the
 //! server. Every credential STS issued (the fault proxy notes them) is
 //! searched for in every log, saved plan and state the test produced.
@@ -551,4 +552,168 @@ fn a_proxy_carries_every_call() {
             .describe(&case.base, &name)
             .is_some_and(|s| s.scheduled_for_deletion));
     });
+}
+
+/// An HTTPS front for a plain-HTTP endpoint, with a certificate for
+/// `localhost` from a CA of its own: only a client that trusts `ca_pem`
+/// gets through.
+struct TlsFront {
+    url: String,
+    ca_pem: String,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TlsFront {
+    fn start(upstream: &str) -> TlsFront {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+        use std::sync::Arc;
+
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "planton acceptance CA");
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .signed_by(&leaf_key, &ca)
+            .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        runtime.spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    if let Ok(mut plain) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                    }
+                });
+            }
+        });
+        TlsFront {
+            url: format!("https://localhost:{port}"),
+            ca_pem: ca.pem(),
+            _runtime: runtime,
+        }
+    }
+}
+
+#[test]
+fn a_custom_ca_bundle_is_trusted_for_https_endpoints() {
+    require_localstack();
+    for_each_terraform("a_custom_ca_bundle_is_trusted_for_https_endpoints", |tf| {
+        let mut case = AuthCase::new(tf, "auth-ca");
+        let front = TlsFront::start(&case.proxy.endpoint());
+        let bundle = case.wd.path().join("test-ca.pem");
+        std::fs::write(&bundle, &front.ca_pem).unwrap();
+        let name = case.name("tls");
+        let provider = |extra: &str| {
+            format!(
+                "provider \"planton\" {{\n  region = \"us-east-1\"\n  endpoints {{\n    secretsmanager = \"{url}\"\n    sts            = \"{url}\"\n  }}\n{extra}\n}}\n",
+                url = front.url
+            )
+        };
+        let resource = format!(
+            "resource \"planton_aws_secrets\" \"x\" {{\n  secret_names = [\"{name}\"]\n}}\n"
+        );
+
+        // Unknown CA: refused before anything is made.
+        case.write(&provider(""), &resource);
+        case.wd.init();
+        let refused = case.plan();
+        assert_eq!(refused.code(), Some(1), "{}", refused.describe());
+        assert!(
+            refused.combined().to_lowercase().contains("certificate"),
+            "{}",
+            refused.describe()
+        );
+
+        // custom_ca_bundle trusts it.
+        case.write(
+            &provider(&format!("  custom_ca_bundle = \"{}\"", bundle.display())),
+            &resource,
+        );
+        case.apply().assert_success();
+        assert!(case.describe(&case.base, &name).is_some());
+        assert!(case.proxy.count("CreateSecret") >= 1);
+
+        // So does AWS_CA_BUNDLE.
+        case.wd.env("AWS_CA_BUNDLE", &bundle.display().to_string());
+        case.write(&provider(""), &resource);
+        case.plan().assert_code(0);
+        case.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+            .assert_success();
+        assert!(case
+            .describe(&case.base, &name)
+            .is_some_and(|s| s.scheduled_for_deletion));
+    });
+}
+
+#[test]
+fn authentication_mistakes_fail_validation_on_their_argument() {
+    require_localstack();
+    for_each_terraform(
+        "authentication_mistakes_fail_validation_on_their_argument",
+        |tf| {
+            let case = AuthCase::new(tf, "auth-validate");
+            let resource =
+                "resource \"planton_aws_secrets\" \"x\" {\n  secret_names = [\"v\"]\n}\n";
+            let role = "arn:aws:iam::111111111111:role/deploy";
+            let cases = [
+            (
+                "  allowed_account_ids   = [\"111111111111\"]\n  forbidden_account_ids = [\"222222222222\"]".to_owned(),
+                "Conflicting account guards",
+            ),
+            (
+                "  allowed_account_ids        = [\"111111111111\"]\n  skip_requesting_account_id = true".to_owned(),
+                "Account guard needs the account ID",
+            ),
+            (
+                format!("  assume_role {{\n    role_arn = \"{role}\"\n    duration = \"5m\"\n  }}"),
+                "Invalid duration",
+            ),
+            (
+                "  assume_role {\n    role_arn = \"deploy\"\n  }".to_owned(),
+                "Invalid role ARN",
+            ),
+            (
+                format!("  assume_role_with_web_identity {{\n    role_arn = \"{role}\"\n  }}"),
+                "Missing web identity token",
+            ),
+        ];
+            case.write(&case.provider(""), resource);
+            case.wd.init();
+            for (extra, summary) in cases {
+                case.write(&case.provider(&extra), resource);
+                let out = case.run(&["validate", "-no-color"]);
+                assert_error(&out, &[summary]);
+            }
+            // Nothing reached AWS.
+            assert!(case.proxy.operations().is_empty());
+        },
+    );
 }
