@@ -205,7 +205,7 @@ fn roles_chains_account_guards_and_moves_under_a_resource() {
             ))
             };
             let chain_provider = case.provider(&format!(
-            "  alias = \"c\"\n  assume_role {{\n    role_arn = \"{role_b}\"\n  }}\n  assume_role {{\n    role_arn            = \"{}\"\n    duration            = \"15m\"\n    external_id         = \"platform\"\n    tags                = {{ team = \"platform\" }}\n    transitive_tag_keys = [\"team\"]\n    source_identity     = \"acceptance\"\n  }}\n  allowed_account_ids = [\"{c}\"]",
+            "  alias = \"c\"\n  assume_role {{\n    role_arn = \"{role_b}\"\n  }}\n  assume_role {{\n    role_arn            = \"{}\"\n    duration            = \"15m\"\n    external_id         = \"platform\"\n    tags                = {{ team = \"platform\" }}\n    transitive_tag_keys = [\"team\"]\n    source_identity     = \"acceptance\"\n    policy_arns         = [\"arn:aws:iam::aws:policy/SecretsManagerReadWrite\"]\n    policy              = jsonencode({{ Version = \"2012-10-17\", Statement = [{{ Effect = \"Allow\", Action = \"secretsmanager:*\", Resource = \"*\" }}] }})\n  }}\n  sts_region          = \"us-west-2\"\n  allowed_account_ids = [\"{c}\"]",
             role(&c, "spoke")
         ));
             let resources = format!(
@@ -385,6 +385,15 @@ fn web_identity_block_environment_and_a_profile_role() {
             .iter()
             .any(|o| o.operation.as_deref() == Some("AssumeRoleWithWebIdentity")));
         case.plan().assert_code(0);
+        // The token itself instead of its file: same role, nothing to change.
+        case.write(
+            &case.provider(&format!(
+                "  assume_role_with_web_identity {{\n    role_arn           = \"{}\"\n    web_identity_token = \"inline-acceptance-oidc-token\"\n    policy_arns        = [\"arn:aws:iam::aws:policy/SecretsManagerReadWrite\"]\n  }}\n  allowed_account_ids = [\"{d}\"]",
+                role(&d, "ci"),
+            )),
+            &format!("resource \"planton_aws_secrets\" \"x\" {{\n  secret_names = [\"{}\"]\n}}\n", names[0]),
+        );
+        case.plan().assert_code(0);
         case.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
             .assert_success();
 
@@ -435,10 +444,20 @@ fn web_identity_block_environment_and_a_profile_role() {
             .assert_success();
         case.assert_no_credential_anywhere();
         let log = std::fs::read_to_string(&case.log).unwrap_or_default();
-        assert!(
-            !log.contains("acceptance-oidc-token"),
-            "the web identity token reached the log"
-        );
+        for token in ["acceptance-oidc-token", "inline-acceptance-oidc-token"] {
+            assert!(
+                !log.contains(token),
+                "the web identity token reached the log"
+            );
+            assert!(
+                !case.state_text().contains(token),
+                "the web identity token reached the state"
+            );
+            assert!(
+                !case.outputs.borrow().contains(token),
+                "the web identity token was printed"
+            );
+        }
         assert!(
             !log.contains("base-secret-for-profile"),
             "the profile's secret key reached the log"
@@ -532,6 +551,25 @@ fn a_proxy_carries_every_call() {
                 && ops.contains(&"CreateSecret".to_owned()),
             "{ops:?}"
         );
+
+        // no_proxy: a dead proxy is bypassed for the hosts it lists.
+        let dead = "http://127.0.0.1:9";
+        let direct = case.proxy.endpoint();
+        case.write(
+            &format!(
+                "provider \"planton\" {{\n  region      = \"us-east-1\"\n  https_proxy = \"{dead}\"\n  http_proxy  = \"{dead}\"\n  no_proxy    = \"127.0.0.1,localhost\"\n  endpoints {{\n    secretsmanager = \"{direct}\"\n    sts            = \"{direct}\"\n  }}\n}}\n"
+            ),
+            &resource,
+        );
+        case.plan().assert_code(0);
+        // Without it, the dead proxy is all there is.
+        case.write(
+            &format!(
+                "provider \"planton\" {{\n  region     = \"us-east-1\"\n  http_proxy = \"{dead}\"\n  endpoints {{\n    secretsmanager = \"{direct}\"\n    sts            = \"{direct}\"\n  }}\n}}\n"
+            ),
+            &resource,
+        );
+        assert_eq!(case.plan().code(), Some(1));
 
         // A CA bundle that is not one fails on its argument.
         let bad = case.wd.path().join("not-a-ca.pem");
