@@ -10,6 +10,8 @@
 //!   else the SDK's default chain (environment, profile files, web identity,
 //!   container and instance metadata) using `profile` and the given shared
 //!   config/credentials files. Credentials are resolved lazily by the SDK.
+//!   Web identity and the `assume_role` chain go on top ([`crate::provider::auth`]),
+//!   through STS clients built like the provider's own ([`sts_client`]).
 //! - **Endpoints**: `secretsmanager_endpoint` / `sts_endpoint` override one
 //!   service each. Otherwise the SDK applies `AWS_ENDPOINT_URL_SECRETS_MANAGER`
 //!   / `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, then `endpoint_url`
