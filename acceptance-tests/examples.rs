@@ -1,16 +1,19 @@
 //! Every example applies exactly as written: examples/basic (the README
 //! demo), examples/resources/planton_aws_secrets/resource.tf with
 //! examples/provider/provider.tf, and examples/modules/app-secrets used
-//! from a root module. The examples name their secrets literally, so each
-//! runs in a LocalStack account of its own.
+//! from a root module, and examples/multi-account (the same module in two
+//! accounts through two aliases that assume roles). The examples name their
+//! secrets literally, so each runs in a LocalStack account of its own.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
 use serde_json::Value;
 
+use crate::harness::localstack::isolated_access_key;
 use crate::harness::{
-    for_each_terraform, name_set, policy_grants, required_providers_block, Scenario,
+    for_each_terraform, name_set, policy_grants, require_localstack, required_providers_block,
+    Scenario, SecretsProbe,
 };
 
 fn read_actions() -> BTreeSet<String> {
@@ -162,4 +165,70 @@ output "read_policy_json" {{
         sc.assert_empty_plan();
         assert_destroy_schedules(&sc, &names);
     });
+}
+
+#[test]
+fn multi_account_example_puts_each_environment_in_its_account() {
+    for_each_terraform(
+        "multi_account_example_puts_each_environment_in_its_account",
+        |tf| {
+            let mut sc = Scenario::isolated(tf, "example-multi-account");
+            let staging = isolated_access_key();
+            let production = isolated_access_key();
+            let _purge = [&staging, &production].map(|account| PurgeAccount {
+                endpoint: require_localstack().endpoint,
+                account: account.clone(),
+            });
+            // Laid out as in the repository: the module is ../modules/app-secrets.
+            sc.wd.copy_example("multi-account");
+            sc.wd
+                .copy_example_into("modules/app-secrets", "../modules/app-secrets");
+            let endpoint = sc.proxy.endpoint();
+            sc.wd
+                .env("TF_VAR_staging_account_id", &staging)
+                .env("TF_VAR_production_account_id", &production)
+                .env("TF_VAR_endpoint", &endpoint);
+            sc.init();
+            sc.apply();
+            let state = sc.state();
+            for (output, account, environment) in [
+                ("staging_secret_arns", &staging, "staging"),
+                ("production_secret_arns", &production, "production"),
+            ] {
+                let arns = string_map(state.output(output));
+                let names = name_set(&[
+                    &format!("billing/{environment}/DB_PASSWORD"),
+                    &format!("billing/{environment}/STRIPE_KEY"),
+                ]);
+                assert_eq!(arns.keys().cloned().collect::<BTreeSet<_>>(), names);
+                let probe = SecretsProbe::with_access_key(&endpoint, account);
+                for (name, arn) in &arns {
+                    assert!(arn.contains(&format!(":{account}:secret:")), "{arn}");
+                    let info = probe
+                        .describe(name)
+                        .unwrap_or_else(|| panic!("{name} is not in account {account}"));
+                    assert_eq!(&info.arn, arn);
+                    // Nothing in the base account.
+                    assert!(SecretsProbe::with_access_key(&endpoint, &sc.access_key)
+                        .describe(name)
+                        .is_none());
+                }
+            }
+            sc.assert_empty_plan();
+            sc.destroy();
+        },
+    );
+}
+
+/// Purges the `billing/` secrets of an account when a test ends.
+struct PurgeAccount {
+    endpoint: String,
+    account: String,
+}
+
+impl Drop for PurgeAccount {
+    fn drop(&mut self) {
+        crate::harness::sdk::Sdk::new(&self.endpoint, &self.account, "planton-acceptance-cleanup")
+            .purge_prefix("billing/");
+    }
 }

@@ -28,6 +28,7 @@
 mod harness;
 
 mod access;
+mod auth;
 mod default_tags;
 mod drift;
 mod examples;

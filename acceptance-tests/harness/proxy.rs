@@ -8,7 +8,7 @@ use aws_fault_proxy::{start_blocking, Operation, ProxyConfig, ProxyHandle};
 /// The only operations the provider may ever send. (GetResourcePolicy
 /// answers with the policy, never a value: it proves a secret is clean
 /// before it is adopted or restored.)
-pub const ALLOWED_OPERATIONS: [&str; 9] = [
+pub const ALLOWED_OPERATIONS: [&str; 11] = [
     "CreateSecret",
     "DescribeSecret",
     "DeleteSecret",
@@ -18,6 +18,9 @@ pub const ALLOWED_OPERATIONS: [&str; 9] = [
     "ListSecrets",
     "GetCallerIdentity",
     "GetResourcePolicy",
+    // Role assumption (assume_role, web identity): STS, never a secret.
+    "AssumeRole",
+    "AssumeRoleWithWebIdentity",
 ];
 
 /// Operations that carry or reveal a secret value: never sent.

@@ -156,6 +156,7 @@ mod tests {
         Configured {
             secrets: fake.clone(),
             region: "us-east-1".into(),
+            account_id: None,
             default_tags: BTreeMap::new(),
             recovery_window_in_days: 30,
         }

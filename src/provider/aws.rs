@@ -10,6 +10,8 @@
 //!   else the SDK's default chain (environment, profile files, web identity,
 //!   container and instance metadata) using `profile` and the given shared
 //!   config/credentials files. Credentials are resolved lazily by the SDK.
+//!   Web identity and the `assume_role` chain go on top ([`crate::provider::auth`]),
+//!   through STS clients built like the provider's own ([`sts_client`]).
 //! - **Endpoints**: `endpoints.secretsmanager` / `endpoints.sts` override one
 //!   service each. Otherwise the SDK applies `AWS_ENDPOINT_URL_SECRETS_MANAGER`
 //!   / `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, then `endpoint_url`
@@ -36,13 +38,16 @@ use std::path::{Path, PathBuf};
 use crate::provider::bounds::{
     ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, STS_ATTEMPT_TIMEOUT, STS_OPERATION_TIMEOUT,
 };
-use aws_config::{AppName, BehaviorVersion, Region};
+use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use tokio::sync::OnceCell;
+
+use crate::provider::auth::{self, AuthSettings};
 
 /// Everything the provider block can say about reaching AWS (typed; already
 /// validated for shape). Empty strings count as unset, as in the AWS provider.
@@ -60,6 +65,9 @@ pub struct AwsSettings {
     pub skip_credentials_validation: bool,
     pub skip_requesting_account_id: bool,
     pub max_retries: Option<u32>,
+    /// Role assumption, web identity, account guards, STS region, CA
+    /// bundle and proxies.
+    pub auth: AuthSettings,
 }
 
 impl fmt::Debug for AwsSettings {
@@ -90,6 +98,7 @@ impl fmt::Debug for AwsSettings {
                 &self.skip_requesting_account_id,
             )
             .field("max_retries", &self.max_retries)
+            .field("auth", &self.auth)
             .finish()
     }
 }
@@ -204,11 +213,47 @@ impl AwsConnection {
         if let Some(credentials) = static_credentials.clone() {
             loader = loader.credentials_provider(credentials);
         }
+        let http_client =
+            auth::http::http_client(&settings.auth.http, std::env::var("AWS_CA_BUNDLE").ok())
+                .map_err(|problem| {
+                    ConnectError::new(Some(problem.attribute), problem.summary, problem.detail)
+                })?;
+        if let Some(client) = http_client {
+            loader = loader.http_client(client);
+        }
         if let Some(retries) = settings.max_retries {
             loader = loader
                 .retry_config(RetryConfig::standard().with_max_attempts(retries.saturating_add(1)));
         }
         let sdk_config = loader.load().await;
+        let sts_region = non_empty(&settings.auth.sts_region).map(|r| Region::new(r.to_owned()));
+        let sts_for = |config: &SdkConfig, credentials: Option<SharedCredentialsProvider>| {
+            sts_client(
+                config,
+                sts_endpoint.as_deref(),
+                sts_region.as_ref(),
+                credentials,
+            )
+        };
+
+        // Static keys, access keys in the environment and a named profile
+        // come before the web identity environment variables, as in the
+        // AWS SDKs; the assume_role chain goes on top of whatever is found.
+        let env_access_key = std::env::var("AWS_ACCESS_KEY_ID").is_ok_and(|k| !k.is_empty());
+        let base_is_explicit = static_credentials.is_some()
+            || env_access_key
+            || profile.is_some()
+            || env_profile.is_some();
+        let chain = auth::credentials_chain(&settings.auth, base_is_explicit, &|credentials| {
+            sts_for(&sdk_config, credentials)
+        });
+        let sdk_config = match chain {
+            Some(credentials) => sdk_config
+                .into_builder()
+                .credentials_provider(credentials)
+                .build(),
+            None => sdk_config,
+        };
 
         let Some(region) = sdk_config.region().map(|r| r.as_ref().to_owned()) else {
             return Err(no_region());
@@ -229,16 +274,6 @@ impl AwsConnection {
         if let Some(url) = &secretsmanager_endpoint {
             sm_config = sm_config.endpoint_url(url.clone());
         }
-        let mut sts_config = aws_sdk_sts::config::Builder::from(&sdk_config).timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(STS_ATTEMPT_TIMEOUT)
-                .operation_timeout(STS_OPERATION_TIMEOUT)
-                .build(),
-        );
-        if let Some(url) = &sts_endpoint {
-            sts_config = sts_config.endpoint_url(url.clone());
-        }
 
         tracing::debug!(
             region = %region,
@@ -247,22 +282,33 @@ impl AwsConnection {
             secretsmanager_endpoint = secretsmanager_endpoint.as_deref().unwrap_or(""),
             sts_endpoint = sts_endpoint.as_deref().unwrap_or(""),
             max_retries = ?settings.max_retries,
+            assume_role = settings.auth.assume_role.len(),
             "AWS clients configured"
         );
 
         let connection = AwsConnection {
             secrets_manager: aws_sdk_secretsmanager::Client::from_conf(sm_config.build()),
             secrets_manager_endpoint: secretsmanager_endpoint
+                .clone()
                 .unwrap_or_else(|| default_endpoint("SECRETS_MANAGER", "secretsmanager", &region)),
-            sts: aws_sdk_sts::Client::from_conf(sts_config.build()),
+            sts: sts_for(&sdk_config, None),
             region,
             skip_requesting_account_id: settings.skip_requesting_account_id,
             static_credentials: static_credentials.is_some(),
             account_id: OnceCell::new(),
         };
 
-        if !settings.skip_credentials_validation {
+        // A guard needs the account even when validation is skipped.
+        let guard = &settings.auth.guard;
+        if !settings.skip_credentials_validation || guard.is_set() {
             let account = connection.caller_account().await?;
+            guard.check(&account).map_err(|refused| {
+                ConnectError::new(
+                    Some(refused.attribute),
+                    "AWS account not allowed",
+                    refused.detail,
+                )
+            })?;
             // Cached even when skip_requesting_account_id is set, but then
             // never handed out: account_id() must not depend on whether
             // validation happened to run.
@@ -311,7 +357,11 @@ impl AwsConnection {
             .map_err(|err| self.sts_error(err))?;
         match output.account() {
             Some(account) if !account.is_empty() => {
-                tracing::debug!(account = %account, "AWS caller identity resolved");
+                tracing::info!(
+                    account = %account,
+                    caller = output.arn().unwrap_or(""),
+                    "AWS caller identity resolved"
+                );
                 Ok(account.to_owned())
             }
             _ => Err(ConnectError::new(
@@ -333,6 +383,13 @@ impl AwsConnection {
             (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE), or set \
             skip_credentials_validation = true to skip this check";
         let attribute = self.static_credentials.then_some("access_key");
+        if let Some(refused) = auth::role_refusal(&err) {
+            return ConnectError::new(
+                Some(refused.block),
+                "Cannot assume AWS role",
+                refused.to_string(),
+            );
+        }
         if let SdkError::ServiceError(service) = &err {
             let service = service.err();
             let code = service.code().unwrap_or("unknown error");
@@ -424,6 +481,35 @@ fn default_endpoint(env_suffix: &str, service: &str, region: &str) -> String {
     .filter(|_| !ignored)
     .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
     from_env.unwrap_or_else(|| format!("https://{service}.{region}.amazonaws.com"))
+}
+
+/// An STS client for `config` (the provider's region, retries and timeouts)
+/// with the `endpoints.sts` override and `sts_region`; it signs with
+/// `credentials` when given, else with `config`'s. Every STS call the
+/// provider makes, role assumption included, goes through one of these.
+fn sts_client(
+    config: &SdkConfig,
+    endpoint: Option<&str>,
+    region: Option<&Region>,
+    credentials: Option<SharedCredentialsProvider>,
+) -> aws_sdk_sts::Client {
+    let mut builder = aws_sdk_sts::config::Builder::from(config).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(STS_ATTEMPT_TIMEOUT)
+            .operation_timeout(STS_OPERATION_TIMEOUT)
+            .build(),
+    );
+    if let Some(url) = endpoint {
+        builder = builder.endpoint_url(url);
+    }
+    if let Some(region) = region {
+        builder = builder.region(region.clone());
+    }
+    if let Some(credentials) = credentials {
+        builder = builder.credentials_provider(credentials);
+    }
+    aws_sdk_sts::Client::from_conf(builder.build())
 }
 
 /// The first error of type `T` in `err`'s source chain, `err` included.

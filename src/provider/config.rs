@@ -4,6 +4,7 @@
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
+use crate::provider::auth;
 use crate::provider::aws::AwsSettings;
 use crate::provider::schema::DEFAULT_RECOVERY_WINDOW_DAYS;
 use crate::provider::tags;
@@ -86,6 +87,18 @@ pub fn read(config: &Value, diags: &mut Diagnostics) -> Reading {
         .unwrap_or_default();
     tags::validate_default_tags(&default_tags, &default_tags_block.path("tags"), diags);
 
+    let skip_requesting_account_id = block
+        .bool("skip_requesting_account_id", diags)
+        .unwrap_or(false);
+    let auth = auth::read::read(&block, skip_requesting_account_id, diags);
+    if let Some(sts_region) = auth.sts_region.as_ref().filter(|r| !is_region_name(r)) {
+        diags.error_at(
+            block.path("sts_region"),
+            "Invalid region",
+            format!("{sts_region:?} is not an AWS region name; use a name like \"us-east-1\"."),
+        );
+    }
+
     let aws = AwsSettings {
         region,
         profile: block.string("profile", diags),
@@ -103,10 +116,9 @@ pub fn read(config: &Value, diags: &mut Diagnostics) -> Reading {
         skip_credentials_validation: block
             .bool("skip_credentials_validation", diags)
             .unwrap_or(false),
-        skip_requesting_account_id: block
-            .bool("skip_requesting_account_id", diags)
-            .unwrap_or(false),
+        skip_requesting_account_id,
         max_retries,
+        auth,
     };
 
     let errors_after = diags

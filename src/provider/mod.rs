@@ -3,6 +3,7 @@
 //! provider offers is listed in `crate::registry`, which imports them.
 
 pub mod arn;
+pub mod auth;
 pub mod aws;
 pub mod batch;
 pub mod bounds;
@@ -10,6 +11,9 @@ pub mod config;
 pub mod lookup;
 pub mod names;
 pub mod outage;
+#[cfg(test)]
+pub(crate) mod fake_http;
+pub mod place;
 pub mod policy;
 pub mod rate;
 pub mod retry;
@@ -36,6 +40,9 @@ use crate::tf::value::Value;
 pub struct Configured {
     pub secrets: Arc<dyn SecretsApi>,
     pub region: String,
+    /// The account the credentials act in; `None` with
+    /// `skip_requesting_account_id`.
+    pub account_id: Option<String>,
     pub default_tags: BTreeMap<String, String>,
     pub recovery_window_in_days: i64,
 }
@@ -59,11 +66,16 @@ pub async fn configure(
         }
         Reading::Invalid => return None,
     };
-    match AwsConnection::connect(&config.aws).await {
-        Ok(aws) => {
+    let connected = match AwsConnection::connect(&config.aws).await {
+        Ok(aws) => aws.account_id().await.map(|account| (aws, account)),
+        Err(error) => Err(error),
+    };
+    match connected {
+        Ok((aws, account_id)) => {
             debug!(region = aws.region(), "provider configured");
             Some(Configured {
                 region: aws.region().to_owned(),
+                account_id,
                 secrets: Arc::new(SdkSecrets::new(
                     aws.secrets_manager().clone(),
                     aws.secrets_manager_endpoint(),
@@ -87,6 +99,16 @@ pub async fn configure(
                 None => diags.error(summary, detail),
             }
             None
+        }
+    }
+}
+
+impl Configured {
+    /// Where this provider acts, for [`place::check`].
+    pub fn place(&self) -> place::Place<'_> {
+        place::Place {
+            region: &self.region,
+            account: self.account_id.as_deref(),
         }
     }
 }

@@ -55,7 +55,7 @@ pub fn provider_schema() -> Schema {
         "Skip the STS GetCallerIdentity call that checks the credentials when the provider is configured.",
     ))
     .attribute(Attribute::optional("skip_requesting_account_id", Type::Bool).description(
-        "Never call STS to learn the account ID; the resource ID then uses the region alone.",
+        "Do not learn the account ID (STS GetCallerIdentity is then only called to validate credentials, unless `skip_credentials_validation` is set). Resources then cannot check that their secrets are in the provider's account, and `allowed_account_ids` / `forbidden_account_ids` cannot be used.",
     ))
     .attribute(Attribute::optional("recovery_window_in_days", Type::Number).description(
         "Days (7 to 30, default 30) a removed secret stays recoverable before AWS deletes it. Secrets are never force-deleted.",
@@ -65,5 +65,5 @@ pub fn provider_schema() -> Schema {
     ))
     .block(NestedBlock::new("endpoints", Nesting::Single, endpoints))
     .block(NestedBlock::new("default_tags", Nesting::Single, default_tags));
-    Schema::new(0, block)
+    Schema::new(0, crate::provider::auth::schema::add_to(block))
 }

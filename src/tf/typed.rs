@@ -68,6 +68,32 @@ impl<'a> ObjectReader<'a> {
         }
     }
 
+    /// The elements of a list nested block (or list of objects), each with
+    /// its index in the path. Absent, null or unknown gives none (an unknown
+    /// one is remembered).
+    pub fn blocks(&self, name: &str) -> Vec<ObjectReader<'a>> {
+        let Some(value) = self.known(name) else {
+            return Vec::new();
+        };
+        let path = self.path(name);
+        value
+            .as_elements()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(index, element)| {
+                if element.is_unknown() {
+                    self.saw_unknown.set(true);
+                }
+                ObjectReader {
+                    value: element,
+                    path: Some(path.clone().index(index as i64)),
+                    saw_unknown: self.saw_unknown,
+                }
+            })
+            .collect()
+    }
+
     pub fn string(&self, name: &str, diags: &mut Diagnostics) -> Option<String> {
         let value = self.known(name)?;
         match value.as_str() {
@@ -225,6 +251,31 @@ mod tests {
         assert!(diag.detail.contains("from 7 to 30"), "{}", diag.detail);
         assert!(diag.detail.contains('3'));
         assert_eq!(diag.path, Some(AttributePath::root("window")));
+    }
+
+    #[test]
+    fn list_blocks_carry_their_index_in_the_path() {
+        let value = object(vec![(
+            "rule",
+            Value::List(vec![
+                object(vec![("arn", Value::String("a".into()))]),
+                object(vec![("arn", Value::unknown())]),
+            ]),
+        )]);
+        let flag = Cell::new(false);
+        let reader = ObjectReader::new(&value, &flag);
+        let mut diags = Diagnostics::new();
+        let blocks = reader.blocks("rule");
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0].string("arn", &mut diags).as_deref(), Some("a"));
+        assert_eq!(
+            blocks[1].path("arn"),
+            AttributePath::root("rule").index(1).attribute("arn")
+        );
+        assert!(!reader.saw_unknown());
+        assert_eq!(blocks[1].string("arn", &mut diags), None);
+        assert!(reader.saw_unknown());
+        assert!(reader.blocks("missing").is_empty());
     }
 
     #[test]

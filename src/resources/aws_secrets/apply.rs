@@ -423,6 +423,7 @@ pub(super) mod tests {
         Configured {
             secrets: fake.clone(),
             region: "us-east-1".into(),
+            account_id: None,
             default_tags: default_tags
                 .iter()
                 .map(|(k, v)| ((*k).into(), (*v).into()))

@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 
-use crate::provider::Configured;
+use crate::provider::{place, Configured};
 use crate::tf::diag::Diagnostics;
 use crate::tf::provider::{Context, PlanRequest, Planned, Resource};
 use crate::tf::schema::Schema;
@@ -83,6 +83,16 @@ fn recorded(state: &Value, diags: &mut Diagnostics) -> Option<SecretsState> {
     }
 }
 
+/// The recorded secrets are in the provider's region and account; else an
+/// error, so one resource never spans two places.
+fn in_place(client: &Configured, recorded: &SecretsState, diags: &mut Diagnostics) -> bool {
+    place::ensure(
+        recorded.arns.values().map(String::as_str),
+        client.place(),
+        diags,
+    )
+}
+
 #[async_trait]
 impl Resource<Configured> for AwsSecrets {
     fn type_name(&self) -> &'static str {
@@ -106,6 +116,11 @@ impl Resource<Configured> for AwsSecrets {
         // Terraform validates the configuration (ValidateResourceConfig)
         // right before every plan, so names are already checked here.
         let client = ctx.client_if_configured();
+        if let (Some(client), Ok(prior)) = (client, SecretsState::from_value(request.prior)) {
+            if !in_place(client, &prior, diags) {
+                return None;
+            }
+        }
         let default_tags = client.map(|c| &c.default_tags);
         self.claim_names(&request, diags);
         match plan::plan(request.prior, request.config, default_tags) {
@@ -165,6 +180,9 @@ impl Resource<Configured> for AwsSecrets {
         let (Some(client), Some(recorded)) = (ctx.client(diags), recorded(prior, diags)) else {
             return prior.clone();
         };
+        if !in_place(client, &recorded, diags) {
+            return prior.clone();
+        }
         apply::update(client, &ctx.stop, recorded, planned, diags).await
     }
 
@@ -177,6 +195,9 @@ impl Resource<Configured> for AwsSecrets {
         let (Some(client), Some(recorded)) = (ctx.client(diags), recorded(prior, diags)) else {
             return prior.clone();
         };
+        if !in_place(client, &recorded, diags) {
+            return prior.clone();
+        }
         apply::delete(client, &ctx.stop, recorded, diags).await
     }
 
@@ -189,6 +210,9 @@ impl Resource<Configured> for AwsSecrets {
         let (Some(client), Some(recorded)) = (ctx.client(diags), recorded(state, diags)) else {
             return state.clone();
         };
+        if !in_place(client, &recorded, diags) {
+            return state.clone();
+        }
         read::read(client, &ctx.stop, recorded, diags).await
     }
 

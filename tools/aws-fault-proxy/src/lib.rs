@@ -27,6 +27,7 @@
 
 mod aws;
 pub mod faults;
+mod query;
 mod record;
 mod rng;
 mod server;

@@ -57,6 +57,11 @@ pub struct Operation {
     /// when true, so ordinary lines keep their shape.
     #[serde(default, skip_serializing_if = "is_false")]
     pub force_delete: bool,
+    /// Credentials a query-protocol answer (STS AssumeRole and friends) handed out: access
+    /// key ids, secret keys and session tokens, so a test can search logs, plans and states
+    /// for them. Written only when present.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issued_credentials: Vec<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -121,6 +126,7 @@ mod tests {
             injected: Some(Injected::Error5xx),
             upstream_status: None,
             force_delete: false,
+            issued_credentials: Vec::new(),
         };
         assert_eq!(
             serde_json::to_string(&op).unwrap(),

@@ -26,6 +26,7 @@ use tool_http::DRAIN;
 
 use crate::aws;
 use crate::faults::{After, Before, FaultState, Faults, FaultsError};
+use crate::query;
 use crate::record::{Injected, Operation, Recorder};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -222,6 +223,15 @@ async fn handle(
     };
 
     let call = aws::classify(&parts.headers, parts.uri.query(), &body);
+    // STS and other query-protocol services answer in XML, and so must a fault.
+    let query_protocol = call.target.is_none() && call.operation.is_some();
+    let aws_error = |status: StatusCode, kind: &str, message: &str| {
+        if query_protocol {
+            query_error(status, query::error_document(kind, message))
+        } else {
+            aws_error(status, kind, message)
+        }
+    };
     let plan = match &call.operation {
         Some(op) => shared.fault_state().plan(
             call.service.as_deref(),
@@ -245,6 +255,7 @@ async fn handle(
         injected: None,
         upstream_status: None,
         force_delete: call.force_delete,
+        issued_credentials: Vec::new(),
     };
     let reply = |mut rec: Operation, injected: Option<Injected>, resp: Response<Body>| {
         rec.status = Some(resp.status().as_u16());
@@ -329,6 +340,19 @@ async fn handle(
                     reply(rec, Some(Injected::Error5xx), resp)
                 }
             }
+        }
+        None if query_protocol => {
+            // Small XML answers: read whole, to note any credentials they hand out.
+            let (mut head, body) = resp.into_parts();
+            strip_hop_by_hop(&mut head.headers);
+            let bytes = match Limited::new(body, MAX_BODY).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(_) => return drop_connection(rec),
+            };
+            rec.issued_credentials = query::issued_credentials(&bytes);
+            let resp = Response::from_parts(head, full(bytes));
+            let injected = (!plan.delay.is_zero()).then_some(Injected::Delay);
+            reply(rec, injected, resp)
         }
         None => {
             let (mut head, body) = resp.into_parts();
@@ -422,6 +446,14 @@ fn aws_error(status: StatusCode, kind: &str, message: &str) -> Response<Body> {
     if let Ok(v) = HeaderValue::from_str(kind) {
         headers.insert("x-amzn-errortype", v);
     }
+    resp
+}
+
+fn query_error(status: StatusCode, document: String) -> Response<Body> {
+    let mut resp = Response::new(full(document));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
     resp
 }
 

@@ -612,6 +612,56 @@ async fn deny_matches_by_operation_and_secret_name() {
     proxy.shutdown().await;
 }
 
+/// An AWS query-protocol request (STS): a form body naming the action.
+fn query_request(endpoint: &str, form: &str) -> Request<Full<Bytes>> {
+    Request::post(format!("{endpoint}/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Full::new(Bytes::from(form.to_owned())))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sts_faults_are_xml_and_issued_credentials_are_noted() {
+    let upstream = fake_upstream().await;
+    let proxy = proxy_to(
+        &upstream,
+        Faults {
+            deny: vec![DenyRule::new("AssumeRole", "*")],
+            ..Faults::default()
+        },
+    )
+    .await;
+    let c = client();
+    let denied = send(
+        &c,
+        query_request(&proxy.endpoint(), "Action=AssumeRole&RoleArn=x"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(denied.status, StatusCode::BAD_REQUEST);
+    let body = String::from_utf8_lossy(&denied.body).into_owned();
+    assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
+    assert!(body.starts_with("<ErrorResponse"), "{body}");
+    assert_eq!(upstream.hits(), 0);
+
+    // The echo upstream answers with the request, so the credentials the
+    // proxy should find travel in it.
+    let form = "Action=GetCallerIdentity&X=<AccessKeyId>ASIAECHOEXAMPLE</AccessKeyId>\
+                <SecretAccessKey>echo-secret</SecretAccessKey><SessionToken>echo-token</SessionToken>";
+    let answered = send(&c, query_request(&proxy.endpoint(), form))
+        .await
+        .unwrap();
+    assert_eq!(answered.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&answered.body).contains("ASIAECHOEXAMPLE"));
+    let ops = proxy.operations();
+    assert_eq!(ops[0].issued_credentials, Vec::<String>::new());
+    assert_eq!(
+        ops[1].issued_credentials,
+        ["ASIAECHOEXAMPLE", "echo-secret", "echo-token"]
+    );
+    proxy.shutdown().await;
+}
+
 #[tokio::test]
 async fn reset_closes_the_connection_without_an_answer() {
     let upstream = fake_upstream().await;

@@ -117,6 +117,7 @@ pub fn generate_for<P: Provider>(provider: &P, root: &Path) -> Result<Vec<Page>,
             name,
             &provider_schema.block,
             &read("examples/provider/provider.tf")?,
+            read_optional("examples/provider/authentication.md")?.as_deref(),
         ),
     });
     let short = |type_name: &'static str| {
@@ -222,17 +223,28 @@ fn code(lang: &str, text: &str) -> String {
     format!("```{lang}\n{}\n```\n", text.trim_end())
 }
 
-fn provider_page(name: &str, block: &Block, example: &str) -> String {
+/// `authentication` (markdown, optional) becomes the `## Authentication`
+/// section between the example and the schema.
+fn provider_page(name: &str, block: &Block, example: &str, authentication: Option<&str>) -> String {
     let mut out = front_matter(&format!("{name} Provider"), &block.description);
-    push_body(&mut out, &format!("{name} Provider"), block, example);
+    push_body(
+        &mut out,
+        &format!("{name} Provider"),
+        block,
+        example,
+        authentication.map(|text| format!("\n## Authentication\n\n{}\n", text.trim())),
+    );
     out
 }
 
 /// The heading, description, Example Usage and Schema every page has.
-fn push_body(out: &mut String, heading: &str, block: &Block, example: &str) {
+fn push_body(out: &mut String, heading: &str, block: &Block, example: &str, extra: Option<String>) {
     out.push_str(&format!("# {heading}\n\n{}\n\n", block.description.trim()));
     out.push_str("## Example Usage\n\n");
     out.push_str(&code("terraform", example));
+    if let Some(extra) = extra {
+        out.push_str(&extra);
+    }
     out.push_str("\n## Schema\n");
     out.push_str(&schema_section(block));
 }
@@ -245,7 +257,13 @@ fn resource_page(type_name: &str, block: &Block, example: &str, import: Option<&
         ),
         &block.description,
     );
-    push_body(&mut out, &format!("{type_name} (Resource)"), block, example);
+    push_body(
+        &mut out,
+        &format!("{type_name} (Resource)"),
+        block,
+        example,
+        None,
+    );
     if let Some(import) = import {
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");
         out.push_str(&code("shell", import));
@@ -266,6 +284,7 @@ fn data_source_page(type_name: &str, block: &Block, example: &str) -> String {
         &format!("{type_name} (Data Source)"),
         block,
         example,
+        None,
     );
     out
 }
