@@ -26,7 +26,7 @@ const ACTIONS: [&str; 2] = [
 
 /// The descriptions of the attributes every consumer of [`policy_values`]
 /// offers (the resource and the data source).
-pub const READ_POLICY_JSON_DESCRIPTION: &str = "Least-privilege IAM policy document allowing `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret` on exactly these secrets (exact ARNs, no wildcard, no condition), for application roles. Null when there are no secrets. IAM refuses a managed policy over 6,144 characters, which about 60 to 70 realistic ARNs reach: above that, use `read_policy_documents` or per-application policies (`provider::planton::read_policy_json`).";
+pub const READ_POLICY_JSON_DESCRIPTION: &str = "Least-privilege IAM policy document allowing `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret` on exactly these secrets (exact ARNs, no wildcard, no condition), for application roles. Null when there are no secrets. IAM refuses a managed policy over 6,144 characters, which 40 to 70 ARNs reach, depending on the names' length: above that, use `read_policy_documents` or per-application policies (`provider::planton::read_policy_json`).";
 
 pub const READ_POLICY_DOCUMENTS_DESCRIPTION: &str = "The grant of `read_policy_json` split into as few policy documents as the split allows, each within IAM's 6,144-character managed-policy limit, for attaching as several managed policies. Each ARN is in exactly one document; documents are assigned by a hash of the ARN, so the split depends only on the set of secrets and adding a secret changes only the document it lands in (or splits that one in two). When everything fits in one document, the list is `[read_policy_json]`; with no secrets it is empty.";
 

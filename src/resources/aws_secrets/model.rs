@@ -130,6 +130,16 @@ mod tests {
     }
 
     #[test]
+    fn no_secrets_is_no_policy_rather_than_an_empty_grant() {
+        let value = SecretsState::new("asm-1".into(), BTreeMap::new()).to_value();
+        assert_eq!(value.get_attribute(READ_POLICY_JSON), Some(&Value::Null));
+        assert_eq!(
+            value.get_attribute(READ_POLICY_DOCUMENTS),
+            Some(&Value::List(Vec::new()))
+        );
+    }
+
+    #[test]
     fn unknown_names_are_not_known() {
         let value = Value::Set(vec![Value::String("a".into()), Value::unknown()]);
         assert_eq!(known_names(Some(&value)), None);

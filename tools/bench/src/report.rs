@@ -237,17 +237,24 @@ pub struct ScaleRow {
     pub grouped: OneResource,
 }
 
-/// Wall time, the provider's share and Terraform's own (the rest) of an
-/// apply.
-fn apply_split(run: &OneResource) -> (f64, f64, f64) {
+/// Wall time, the provider's time and Terraform's own of an apply. With
+/// groups Terraform applies several resources at once, so the provider's
+/// time (summed over calls) can exceed the wall time and Terraform's own
+/// share is not known: `None`.
+fn apply_split(run: &OneResource) -> (f64, f64, Option<f64>) {
     let wall = secs(run.apply);
     let provider = secs(run.apply_rpc.elapsed);
-    (wall, provider, wall - provider)
+    (
+        wall,
+        provider,
+        (provider <= wall).then_some(wall - provider),
+    )
 }
 
 pub fn scale_table(rows: &[ScaleRow]) -> String {
     let mut out = String::from(
-        "\nnames   layout            apply s  provider s  terraform s  plan s  destroy s\n",
+        "\nnames   layout            apply s  provider s  terraform s  plan s  destroy s\n\
+         (provider s: the provider's apply calls summed; groups run concurrently)\n",
     );
     for row in rows {
         let groups = row.names.div_ceil(row.group_size.max(1));
@@ -256,9 +263,10 @@ pub fn scale_table(rows: &[ScaleRow]) -> String {
             (format!("{groups} x {}", row.group_size), &row.grouped),
         ] {
             let (wall, provider, terraform) = apply_split(run);
+            let terraform = terraform.map_or("-".to_owned(), |t| format!("{t:.1}"));
             let _ = writeln!(
                 out,
-                "{:<7} {:<17} {:>7.1}  {:>10.1}  {:>11.1}  {:>6.1}  {:>9.1}",
+                "{:<7} {:<17} {:>7.1}  {:>10.1}  {:>11}  {:>6.1}  {:>9.1}",
                 row.names,
                 layout,
                 wall,
