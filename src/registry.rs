@@ -45,7 +45,9 @@ impl Provider for PlantonProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<Configured>>> {
-        vec![Arc::new(crate::resources::aws_secrets::AwsSecrets::default())]
+        vec![Arc::new(
+            crate::resources::aws_secrets::AwsSecrets::default(),
+        )]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Configured>>> {

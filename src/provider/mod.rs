@@ -11,8 +11,6 @@ pub mod config;
 pub mod lookup;
 pub mod names;
 pub mod outage;
-#[cfg(test)]
-pub(crate) mod fake_http;
 pub mod place;
 pub mod policy;
 pub mod rate;

@@ -33,32 +33,9 @@ pub async fn answering(
             let Ok((mut stream, _)) = listener.accept().await else {
                 return;
             };
-            let mut request = Vec::new();
-            let mut buf = [0u8; 4096];
-            // Read headers, then the body by Content-Length.
-            let body_len = loop {
-                let n = stream.read(&mut buf).await.unwrap_or(0);
-                if n == 0 {
-                    break None;
-                }
-                request.extend_from_slice(&buf[..n]);
-                if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
-                    let len = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse::<usize>().ok())
-                        .unwrap_or(0);
-                    break Some(end + 4 + len);
-                }
-            };
-            let Some(total) = body_len else { continue };
-            while request.len() < total {
-                let n = stream.read(&mut buf).await.unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                request.extend_from_slice(&buf[..n]);
+            let request = read_request(&mut stream).await;
+            if request.is_empty() {
+                continue;
             }
             count2.fetch_add(1, Ordering::SeqCst);
             seen2.lock().unwrap().extend_from_slice(&request);
@@ -88,4 +65,34 @@ pub async fn black_hole() -> (String, Arc<AtomicUsize>) {
         }
     });
     (url, accepted)
+}
+
+/// The request's head and body (by Content-Length); whatever arrived when
+/// the peer closes early, empty if nothing did.
+pub async fn read_request(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await.unwrap_or(0);
+        if n == 0 {
+            return request;
+        }
+        request.extend_from_slice(&buf[..n]);
+        if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            while request.len() < end + 4 + len {
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+            }
+            return request;
+        }
+    }
 }

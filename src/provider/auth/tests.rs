@@ -77,7 +77,7 @@ impl FakeSts {
         tokio::spawn(async move {
             let mut sessions = 0;
             while let Ok((mut stream, _)) = listener.accept().await {
-                let request = crate::provider::fake_http::read_request(&mut stream).await;
+                let request = crate::provider::test_endpoints::read_request(&mut stream).await;
                 let text = String::from_utf8_lossy(&request).into_owned();
                 let action = text
                     .split(['&', '\n', '\r'])
