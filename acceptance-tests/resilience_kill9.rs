@@ -101,10 +101,10 @@ fn kill_9_of_terraform_mid_apply_then_the_next_apply_adopts_and_converges() {
             "everything the killed run made must carry one resource id: {owners:?}"
         );
         report(&format!(
-            "acceptance: resilience_kill9 (Terraform {}): killed after {} CreateSecret; the \
+            "acceptance: resilience_kill9 ({}): killed after {} CreateSecret; the \
              provider exited {:.2}s after its Terraform; {} secrets made, {} in state; stale \
              lock info left: {lock_left}",
-            tf.version,
+            tf.name(),
             count(&killed_ops, "CreateSecret"),
             gone_after.as_secs_f64(),
             server.len(),
@@ -160,8 +160,8 @@ fn kill_9_of_terraform_mid_apply_then_the_next_apply_adopts_and_converges() {
             );
         }
         report(&format!(
-            "acceptance: resilience_kill9 (Terraform {}): converged in {:.1}s, adopting {} ({})",
-            tf.version,
+            "acceptance: resilience_kill9 ({}): converged in {:.1}s, adopting {} ({})",
+            tf.name(),
             converge.elapsed.as_secs_f64(),
             made.len(),
             summarize(&ops)
