@@ -1,7 +1,7 @@
 //! The harness itself: its Terraform clients, mirror and LocalStack probe
 //! work, so a failure elsewhere is about the provider.
 
-use crate::harness::terraform::Client;
+use crate::harness::terraform::{parse_version_line, Client};
 use crate::harness::{
     for_each_terraform, mirror, require_localstack, terraform_versions, unique_prefix, Workdir,
 };
@@ -53,16 +53,17 @@ fn assert_under_test(path: &std::path::Path) {
         .env("CHECKPOINT_DISABLE", "1")
         .output()
         .unwrap_or_else(|e| panic!("running {}: {e}", path.display()));
-    let first = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    // A program of that name that is not a client is not one to test.
+    let Some((client, version)) = parse_version_line(first) else {
+        return;
+    };
     let versions = terraform_versions();
     assert!(
         versions
             .iter()
-            .any(|tf| first == format!("{} v{}", tf.client.name(), tf.version)),
+            .any(|tf| (tf.client, &tf.version) == (client, &version)),
         "{} reports `{first}`, which is not among the clients under test: {versions:?}",
         path.display()
     );
