@@ -9,17 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::harness::terraform::report;
-use crate::harness::{
-    for_each_terraform, hcl_list, policy_grants, secrets_resource, Scenario, Terraform,
-};
+use crate::harness::{for_each_terraform, hcl_list, policy_grants, secrets_resource, Scenario};
 
 /// IAM's managed-policy limit, in characters without whitespace.
 const IAM_LIMIT: usize = 6_144;
-
-/// Provider functions: Terraform 1.8 and later.
-fn has_functions(tf: &Terraform) -> bool {
-    tf.version_at_least((1, 8, 0))
-}
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -116,7 +109,7 @@ fn documents_fit_iam_and_consumers_read_exact_grants() {
         // A consumer workspace reads a subset through the data source.
         let consumer = Scenario::new(tf, "access-consumer");
         let subset: Vec<&str> = refs.iter().copied().step_by(10).collect();
-        let function_output = if has_functions(tf) {
+        let function_output = if tf.supports_functions() {
             "output \"function_policy\" {\n  value = provider::planton::read_policy_json(values(data.planton_aws_secrets.app.secret_arn_map))\n}\n"
         } else {
             ""
@@ -154,17 +147,17 @@ fn documents_fit_iam_and_consumers_read_exact_grants() {
             BTreeSet::from(["DescribeSecret".to_owned()]),
             "the data source may only read"
         );
-        if has_functions(tf) {
+        if tf.supports_functions() {
             let from_function = read.output("function_policy").and_then(Value::as_str);
             assert_eq!(from_function, Some(policy.as_str()));
             report(&format!(
-                "acceptance: provider function read_policy_json ran with Terraform {}",
-                tf.version
+                "acceptance: provider function read_policy_json ran with {}",
+                tf.name()
             ));
         } else {
             report(&format!(
-                "acceptance: provider function not run with Terraform {} (functions need 1.8+)",
-                tf.version
+                "acceptance: provider function not run with {} (functions need Terraform 1.8+ or OpenTofu 1.7+)",
+                tf.name()
             ));
         }
         consumer.assert_empty_plan();
@@ -223,10 +216,10 @@ fn the_function_names_a_bad_argument_where_functions_exist() {
     for_each_terraform(
         "the_function_names_a_bad_argument_where_functions_exist",
         |tf| {
-            if !has_functions(tf) {
+            if !tf.supports_functions() {
                 report(&format!(
-                    "acceptance: provider function not run with Terraform {} (functions need 1.8+)",
-                    tf.version
+                    "acceptance: provider function not run with {} (functions need Terraform 1.8+ or OpenTofu 1.7+)",
+                    tf.name()
                 ));
                 return;
             }
@@ -268,8 +261,8 @@ fn the_function_names_a_bad_argument_where_functions_exist() {
                 sc.proxy.operation_names()
             );
             report(&format!(
-                "acceptance: provider function errors checked with Terraform {}",
-                tf.version
+                "acceptance: provider function errors checked with {}",
+                tf.name()
             ));
         },
     );

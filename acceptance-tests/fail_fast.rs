@@ -46,7 +46,7 @@ fn plan_args() -> [&'static str; 4] {
 fn assert_fails_fast(what: &str, out: &TfOutput, bound: Duration, max_errors: usize) -> String {
     let errors = error_blocks(out);
     report(&format!(
-        "acceptance: fail_fast/{what} (Terraform {}): exit {:?} after {:.1}s with {} error \
+        "acceptance: fail_fast/{what} ({}): exit {:?} after {:.1}s with {} error \
          diagnostic(s): {:?}",
         out.version,
         out.code(),
@@ -222,8 +222,8 @@ fn secrets_manager_black_holed(tf: &Terraform, ls: &LocalStack) {
     let out = running.wait(Duration::from_secs(120));
     let after = interrupted.elapsed();
     report(&format!(
-        "acceptance: fail_fast/black-hole/ctrl-c (Terraform {}): exit {:?} {:.1}s after SIGINT",
-        tf.version,
+        "acceptance: fail_fast/black-hole/ctrl-c ({}): exit {:?} {:.1}s after SIGINT",
+        tf.name(),
         out.code(),
         after.as_secs_f64()
     ));
@@ -338,9 +338,9 @@ fn apply_of_many_cut_short(tf: &Terraform, ls: &LocalStack, cut: Cut) {
     let after = cut_at.elapsed();
     let errors = error_blocks(&out);
     report(&format!(
-        "acceptance: fail_fast/{what} (Terraform {}): exit {:?} {:.1}s after the cut, {} error \
+        "acceptance: fail_fast/{what} ({}): exit {:?} {:.1}s after the cut, {} error \
          diagnostic(s) {:?}; {}",
-        tf.version,
+        tf.name(),
         out.code(),
         after.as_secs_f64(),
         errors.len(),
@@ -380,9 +380,9 @@ fn apply_of_many_cut_short(tf: &Terraform, ls: &LocalStack, cut: Cut) {
             assert!(!secret.scheduled_for_deletion, "{name} was deleted");
         }
         report(&format!(
-            "acceptance: fail_fast/{what} (Terraform {}): Terraform cancelled hard and dropped \
+            "acceptance: fail_fast/{what} ({}): Terraform cancelled hard and dropped \
              the resource from its state; recovering {} secrets by the documented import",
-            tf.version,
+            tf.name(),
             server.len()
         ));
         import_what_the_refused_apply_names(wd, &server.keys().cloned().collect::<Vec<_>>());
@@ -415,8 +415,8 @@ fn apply_of_many_cut_short(tf: &Terraform, ls: &LocalStack, cut: Cut) {
     assert!(assert_state_is_true("after converging", Some(&state), &server).is_empty());
     assert_eq!(state.arns.len(), names.len());
     report(&format!(
-        "acceptance: fail_fast/{what} (Terraform {}): converged in {:.1}s",
-        tf.version,
+        "acceptance: fail_fast/{what} ({}): converged in {:.1}s",
+        tf.name(),
         converge.elapsed.as_secs_f64()
     ));
 }

@@ -1,7 +1,7 @@
 //! `terraform init` installs the provider from a filesystem mirror.
 
 use crate::harness::{
-    for_each_terraform, mirror, required_providers_block, Workdir, PROVIDER_ADDR, PROVIDER_VERSION,
+    for_each_terraform, mirror, required_providers_block, Workdir, PROVIDER_VERSION,
 };
 
 #[test]
@@ -19,18 +19,22 @@ fn init_installs_the_provider_from_the_filesystem_mirror() {
                 "{}",
                 out.describe()
             );
+            // "Terraform has been successfully initialized!", "OpenTofu has ...".
             assert!(
-                out.stdout
-                    .contains("Terraform has been successfully initialized"),
+                out.stdout.contains(&format!(
+                    "{} has been successfully initialized",
+                    tf.client.name()
+                )),
                 "{}",
                 out.describe()
             );
+            let addr = tf.provider_addr();
 
             // The provider landed where Terraform runs it from.
             let installed = wd
                 .path()
                 .join(".terraform/providers")
-                .join(PROVIDER_ADDR)
+                .join(&addr)
                 .join(PROVIDER_VERSION)
                 .join(mirror::platform());
             assert!(
@@ -43,7 +47,7 @@ fn init_installs_the_provider_from_the_filesystem_mirror() {
             // The lock file pins it.
             let lock = wd.read(".terraform.lock.hcl");
             assert!(
-                lock.contains(&format!("provider \"{PROVIDER_ADDR}\""))
+                lock.contains(&format!("provider \"{addr}\""))
                     && lock.lines().any(|l| {
                         let l: String = l.split_whitespace().collect();
                         l == format!("version=\"{PROVIDER_VERSION}\"")

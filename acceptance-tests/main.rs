@@ -1,11 +1,14 @@
-//! Acceptance tests: real Terraform clients driving the real provider binary
-//! against LocalStack.
+//! Acceptance tests: real Terraform and OpenTofu clients driving the real
+//! provider binary against LocalStack.
 //!
-//! Every test runs its scenario once per Terraform version the harness finds
-//! (always v1.0.3, the oldest client speaking plugin protocol 6.0, plus every
-//! other `terraform` on `PATH` with a distinct version) and reports which
-//! versions it ran. Nothing here is ever skipped: a missing Terraform 1.0.3 or
-//! an unreachable LocalStack fails the test with the command that fixes it.
+//! Every test runs its scenario once per client the harness finds (always
+//! Terraform v1.0.3, the oldest client speaking plugin protocol 6.0, plus every
+//! client listed in `PLANTON_CLIENTS`, else every `terraform` and `tofu` on
+//! `PATH`, each with a distinct version) and reports which clients it ran.
+//! Where Terraform and OpenTofu differ (wording, default registry), a test
+//! asserts each one's own behaviour. Nothing here is ever skipped: a missing
+//! Terraform 1.0.3 or an unreachable LocalStack fails the test with the
+//! command that fixes it.
 //!
 //! Run everything with `scripts/test`, or, with LocalStack already started by
 //! `scripts/localstack start && scripts/localstack wait`:
@@ -15,6 +18,8 @@
 //! ```
 //!
 //! Environment:
+//! - `PLANTON_CLIENTS`: a path list of clients, as `scripts/install-clients`
+//!   prints them (`$(scripts/install-clients | paste -sd:)`).
 //! - `PLANTON_TERRAFORM_1_0_3`: path of Terraform v1.0.3 (default
 //!   `.cache/terraform/1.0.3/terraform`, installed by `scripts/install-terraform`).
 //! - `PLANTON_LOCALSTACK_ENDPOINT`: LocalStack's URL (default

@@ -310,8 +310,8 @@ fn plans_name_the_secrets_they_will_delete() {
         assert_eq!(
             warned,
             tf.version_at_least((1, 3, 0)),
-            "destroy plan warning with Terraform {}: {}",
-            tf.version,
+            "destroy plan warning with {}: {}",
+            tf.name(),
             out.describe()
         );
         assert_eq!(sc.proxy.count("DeleteSecret"), 0, "plans delete nothing");

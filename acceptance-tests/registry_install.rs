@@ -16,6 +16,7 @@ use crate::harness::registry::{
     lock_entry, one_line, patch_constraint, read_zip, releases, sha256_hex, start_registry,
     use_registry, ReleaseDir,
 };
+use crate::harness::terraform::Client;
 use crate::harness::{for_each_terraform, require_localstack, unique_prefix, Terraform, Workdir};
 
 const SOURCE: &str = "project-planton/planton";
@@ -103,6 +104,16 @@ fn init_installs(wd: &Workdir, args: &[&str], host: &str, release: &ReleaseDir, 
     assert_installed_from(wd, &out, host, release, key_id);
 }
 
+/// How the client reports a package whose SHA256SUMS signature it checked against a key
+/// the registry published: Terraform calls a key that is neither HashiCorp's nor a
+/// partner's "self-signed"; OpenTofu, which has no such tiers, says "signed".
+fn signed_by(tf: &Terraform, key_id: &str) -> String {
+    match tf.client {
+        Client::Terraform => format!("(self-signed, key ID {key_id})"),
+        Client::OpenTofu => format!("(signed, key ID {key_id})"),
+    }
+}
+
 fn assert_installed_from(wd: &Workdir, out: &str, host: &str, release: &ReleaseDir, key_id: &str) {
     let version = &release.version;
     assert!(
@@ -110,10 +121,8 @@ fn assert_installed_from(wd: &Workdir, out: &str, host: &str, release: &ReleaseD
             || out.contains(&format!("Installing {host}/{SOURCE} v{version}")),
         "{out}"
     );
-    assert!(
-        out.contains(&format!("(self-signed, key ID {key_id})")),
-        "expected `(self-signed, key ID {key_id})`:\n{out}"
-    );
+    let signed = signed_by(wd.terraform(), key_id);
+    assert!(out.contains(&signed), "expected `{signed}`:\n{out}");
     // The lock file records h1: of the package and zh: of everything in SHA256SUMS, as
     // computed here from the files themselves.
     let lock = wd.read(".terraform.lock.hcl");
@@ -152,7 +161,8 @@ fn init_installs_the_signed_release_from_a_registry_and_applies() {
             let prefix = unique_prefix("registry-install");
             basic_example(&wd, &prefix);
 
-            init_installs(&wd, &[], "registry.terraform.io", &rel.current, &rel.key_id);
+            let host = tf.client.default_registry();
+            init_installs(&wd, &[], host, &rel.current, &rel.key_id);
             // Terraform fetched the package, its checksums and their signature from the
             // registry.
             let paths: Vec<String> = registry.requests().into_iter().map(|r| r.path).collect();
@@ -293,7 +303,7 @@ fn refuses(tf: &Terraform, tampering: &Tampering) {
         tampering.error,
         out.describe()
     );
-    let installed = installed_binary(&wd, "registry.terraform.io", &rel.current.version);
+    let installed = installed_binary(&wd, tf.client.default_registry(), &rel.current.version);
     assert!(
         !installed.exists(),
         "{}: {} was installed anyway",
@@ -375,23 +385,18 @@ fn state_of_one_release_is_used_by_the_next_after_init_upgrade() {
             let var = format!("localstack_endpoint={}", ls.endpoint);
 
             // Release N writes the state.
+            let host = tf.client.default_registry();
             let old = start_registry(&[&rel.current]);
             let mut wd = workdir_using(tf, &old);
             basic_example(&wd, &prefix);
-            init_installs(&wd, &[], "registry.terraform.io", &rel.current, &rel.key_id);
+            init_installs(&wd, &[], host, &rel.current, &rel.key_id);
             run_auto_approved(&wd, "apply", &var);
             old.shutdown_blocking();
 
             // The registry now offers N and N+1: `init -upgrade` moves to N+1.
             let both = start_registry(&[&rel.current, &rel.next]);
             use_registry(&mut wd, &both);
-            init_installs(
-                &wd,
-                &["-upgrade"],
-                "registry.terraform.io",
-                &rel.next,
-                &rel.key_id,
-            );
+            init_installs(&wd, &["-upgrade"], host, &rel.next, &rel.key_id);
 
             // N+1 reads N's state (UpgradeResourceState at the schema version) and plans
             // nothing.
@@ -402,7 +407,7 @@ fn state_of_one_release_is_used_by_the_next_after_init_upgrade() {
             assert_eq!(resource["type"], "planton_aws_secrets", "{state}");
             assert_eq!(
                 resource["provider"],
-                format!("provider[\"registry.terraform.io/{SOURCE}\"]"),
+                format!("provider[\"{}\"]", tf.provider_addr()),
                 "{state}"
             );
             assert_eq!(resource["instances"][0]["schema_version"], 1, "{state}");

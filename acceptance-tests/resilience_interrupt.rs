@@ -100,11 +100,11 @@ fn interrupted_apply_converges(tf: &Terraform, ls: &LocalStack, existing_resourc
         .count();
     let errors = error_blocks(&out);
     report(&format!(
-        "acceptance: resilience_interrupt/{test} (Terraform {}): SIGINT after {INTERRUPT_AFTER} \
+        "acceptance: resilience_interrupt/{test} ({}): SIGINT after {INTERRUPT_AFTER} \
          CreateSecret; Terraform exited {:.2}s later with {:?}; CreateSecret sent in all {creates}, \
          more than 1 s after the interrupt {late_creates}; Terraform printed {} error \
          diagnostic(s), {} bytes",
-        tf.version,
+        tf.name(),
         exit_after.as_secs_f64(),
         out.code(),
         errors.len(),
@@ -167,9 +167,9 @@ fn interrupted_apply_converges(tf: &Terraform, ls: &LocalStack, existing_resourc
         );
     }
     report(&format!(
-        "acceptance: resilience_interrupt/{test} (Terraform {}): after Ctrl-C the server has {} \
+        "acceptance: resilience_interrupt/{test} ({}): after Ctrl-C the server has {} \
          names, state records {} (tainted: {})",
-        tf.version,
+        tf.name(),
         server.len(),
         state.as_ref().map_or(0, |s| s.arns.len()),
         state.as_ref().is_some_and(|s| s.tainted)
@@ -216,8 +216,8 @@ fn interrupted_apply_converges(tf: &Terraform, ls: &LocalStack, existing_resourc
         "server == config"
     );
     report(&format!(
-        "acceptance: resilience_interrupt/{test} (Terraform {}): converged in {:.1}s ({})",
-        tf.version,
+        "acceptance: resilience_interrupt/{test} ({}): converged in {:.1}s ({})",
+        tf.name(),
         converge.elapsed.as_secs_f64(),
         summarize(&ops)
     ));

@@ -102,10 +102,10 @@ fn kill_9_of_terraform_mid_apply_then_the_documented_import_converges() {
             "everything the killed run made must carry one resource id: {owners:?}"
         );
         report(&format!(
-            "acceptance: resilience_kill9 (Terraform {}): killed after {} CreateSecret; the \
+            "acceptance: resilience_kill9 ({}): killed after {} CreateSecret; the \
              provider exited {:.2}s after its Terraform; {} secrets made, {} in state; stale \
              lock info left: {lock_left}",
-            tf.version,
+            tf.name(),
             count(&killed_ops, "CreateSecret"),
             gone_after.as_secs_f64(),
             server.len(),
@@ -200,10 +200,10 @@ fn kill_9_of_terraform_mid_apply_then_the_documented_import_converges() {
             );
         }
         report(&format!(
-            "acceptance: resilience_kill9 (Terraform {}): {NAMES} names, {} orphaned: the failing \
+            "acceptance: resilience_kill9 ({}): {NAMES} names, {} orphaned: the failing \
              apply took {:.1}s, the import {:.1}s and the converging apply {:.1}s (recovery \
              {:.1}s in all; {})",
-            tf.version,
+            tf.name(),
             made.len(),
             failed.elapsed.as_secs_f64(),
             import.elapsed.as_secs_f64(),

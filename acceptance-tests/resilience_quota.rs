@@ -127,11 +127,11 @@ fn a_thousand_names_under_quota_5xx_and_resets_apply_cleanly_near_the_quota() {
         let span = span_ms(&ops, "CreateSecret").expect("CreateSecret was sent");
         let throughput = NAMES as f64 / (span.max(1) as f64 / 1000.0);
         report(&format!(
-            "acceptance: resilience_quota (Terraform {}): apply of {NAMES} names {:.1}s; \
+            "acceptance: resilience_quota ({}): apply of {NAMES} names {:.1}s; \
              CreateSecret span {:.1}s = {throughput:.1} names/s ({:.0}% of the {QUOTA}/s quota); \
              CreateSecret throttled {throttles}, 5xx {errors_5xx}, reset {resets}, \
              answer lost after the side effect {lost_answers}; all: {}",
-            tf.version,
+            tf.name(),
             apply.elapsed.as_secs_f64(),
             span as f64 / 1000.0,
             100.0 * throughput / QUOTA,
@@ -155,9 +155,9 @@ fn a_thousand_names_under_quota_5xx_and_resets_apply_cleanly_near_the_quota() {
             assert_eq!(count(&ops, op), 0, "plan sent {op}: {}", summarize(&ops));
         }
         report(&format!(
-            "acceptance: resilience_quota (Terraform {}): no-change plan of {NAMES} names \
+            "acceptance: resilience_quota ({}): no-change plan of {NAMES} names \
              through the faults {:.1}s ({})",
-            tf.version,
+            tf.name(),
             plan_time.as_secs_f64(),
             summarize(&ops)
         ));

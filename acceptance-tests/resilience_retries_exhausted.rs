@@ -48,8 +48,8 @@ fn exhausted(test: &str, faults: Faults, aws_code: &str, failing: &str) {
         let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
         let ops = proxy.operations();
         report(&format!(
-            "acceptance: {test} (Terraform {}): apply failed in {:.2}s with {:?} ({})",
-            tf.version,
+            "acceptance: {test} ({}): apply failed in {:.2}s with {:?} ({})",
+            tf.name(),
             out.elapsed.as_secs_f64(),
             out.code(),
             summarize(&ops)

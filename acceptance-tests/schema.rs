@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{for_each_terraform, required_providers_block, Workdir, PROVIDER_ADDR};
+use crate::harness::{for_each_terraform, required_providers_block, Workdir};
 
 /// Attribute `name` of `block`, or a failure naming what is there.
 fn attribute<'a>(block: &'a Value, name: &str, context: &str) -> &'a Value {
@@ -106,10 +106,11 @@ fn providers_schema_matches_the_contract() {
         wd.init();
         let out = wd.run_ok(&["providers", "schema", "-json"]);
         let v = out.json();
-        let schema = &v["provider_schemas"][PROVIDER_ADDR];
+        let addr = tf.provider_addr();
+        let schema = &v["provider_schemas"][addr.as_str()];
         assert!(
             schema.is_object(),
-            "no schema for {PROVIDER_ADDR}: {}",
+            "no schema for {addr}: {}",
             out.describe()
         );
 

@@ -70,7 +70,9 @@ pub fn example_dir(name: &str) -> PathBuf {
 pub const PROVIDER_SOURCE: &str = "project-planton/planton";
 
 /// The provider's fully qualified address, as Terraform prints it in
-/// `providers schema -json` and the lock file.
+/// `providers schema -json` and the lock file. OpenTofu resolves the same
+/// source to registry.opentofu.org: for the client under test use
+/// [`Terraform::provider_addr`].
 pub const PROVIDER_ADDR: &str = "registry.terraform.io/project-planton/planton";
 
 /// The version the mirror offers: this package's version.

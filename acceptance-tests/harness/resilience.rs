@@ -372,7 +372,7 @@ impl RunningTf {
         RunningTf {
             child,
             started: Instant::now(),
-            version: wd.terraform().version.clone(),
+            version: wd.terraform().name(),
             args: args.iter().map(|s| s.to_string()).collect(),
             stdout: Some(stdout),
             stderr: Some(stderr),

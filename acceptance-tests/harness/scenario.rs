@@ -100,7 +100,7 @@ impl Scenario {
             prefix: unique_prefix(test),
             access_key,
             purge_all,
-            test: format!("{test} (Terraform {})", tf.version),
+            test: format!("{test} ({})", tf.name()),
         }
     }
 

@@ -1,4 +1,4 @@
-//! The Terraform clients under test.
+//! The Terraform and OpenTofu clients under test.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -7,28 +7,87 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use super::repo_root;
+use super::{repo_root, PROVIDER_SOURCE};
 
 /// The oldest client the provider supports; it speaks tfplugin6.0 only.
 pub const MIN_VERSION: &str = "1.0.3";
 
-/// One Terraform client.
+/// Which program a client is: they speak the same plugin protocol, but
+/// differ in wording, default registry and feature versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Client {
+    Terraform,
+    OpenTofu,
+}
+
+impl Client {
+    /// How the client names itself (`Terraform v1.0.3`, `OpenTofu v1.11.6`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Client::Terraform => "Terraform",
+            Client::OpenTofu => "OpenTofu",
+        }
+    }
+
+    /// The registry a source address without a hostname resolves to.
+    pub fn default_registry(self) -> &'static str {
+        match self {
+            Client::Terraform => "registry.terraform.io",
+            Client::OpenTofu => "registry.opentofu.org",
+        }
+    }
+
+    /// The first version with provider-defined functions (Terraform 1.8,
+    /// OpenTofu 1.7).
+    pub fn functions_since(self) -> (u64, u64, u64) {
+        match self {
+            Client::Terraform => (1, 8, 0),
+            Client::OpenTofu => (1, 7, 0),
+        }
+    }
+}
+
+/// One client under test.
 #[derive(Debug, Clone)]
 pub struct Terraform {
     /// The executable.
     pub path: PathBuf,
+    /// Terraform or OpenTofu.
+    pub client: Client,
     /// Its version without the `v`, such as `1.0.3`.
     pub version: String,
 }
 
 impl Terraform {
-    /// `1.0.3 (/path/to/terraform)`.
+    /// `Terraform 1.0.3`, `OpenTofu 1.11.6`.
+    pub fn name(&self) -> String {
+        format!("{} {}", self.client.name(), self.version)
+    }
+
+    /// `Terraform 1.0.3 (/path/to/terraform)`.
     pub fn label(&self) -> String {
-        format!("{} ({})", self.version, self.path.display())
+        format!("{} ({})", self.name(), self.path.display())
+    }
+
+    pub fn is_opentofu(&self) -> bool {
+        self.client == Client::OpenTofu
+    }
+
+    /// The provider's fully qualified address as this client resolves
+    /// `project-planton/planton`: in `providers schema -json`, the lock file,
+    /// the state and `.terraform/providers`.
+    pub fn provider_addr(&self) -> String {
+        format!("{}/{PROVIDER_SOURCE}", self.client.default_registry())
+    }
+
+    /// Whether this client calls provider-defined functions.
+    pub fn supports_functions(&self) -> bool {
+        self.version_at_least(self.client.functions_since())
     }
 
     /// The version as numbers, for comparisons such as
-    /// `tf.version_at_least((1, 6, 0))`.
+    /// `tf.version_at_least((1, 6, 0))`. Compare within one [`Client`]:
+    /// OpenTofu forked from Terraform 1.6 and numbers its own releases.
     pub fn version_tuple(&self) -> (u64, u64, u64) {
         let mut parts = self
             .version
@@ -53,8 +112,22 @@ pub fn report(line: &str) {
     let _ = writeln!(err, "{line}");
 }
 
-/// Asks an executable for its version: `Some("1.0.3")` for a Terraform.
-fn terraform_version(path: &Path) -> Option<String> {
+/// Reads the first line of `version` output: `Terraform v1.0.3` or
+/// `OpenTofu v1.11.6`.
+pub fn parse_version_line(line: &str) -> Option<(Client, String)> {
+    [Client::Terraform, Client::OpenTofu]
+        .into_iter()
+        .find_map(|client| {
+            let rest = line.strip_prefix(client.name())?.strip_prefix(" v")?;
+            let version = rest.split_whitespace().next()?;
+            version
+                .starts_with(|c: char| c.is_ascii_digit())
+                .then(|| (client, version.to_string()))
+        })
+}
+
+/// Asks an executable which client and version it is.
+fn client_version(path: &Path) -> Option<(Client, String)> {
     let out = Command::new(path)
         .arg("version")
         // The machine image names a CLI config file that does not exist;
@@ -67,9 +140,7 @@ fn terraform_version(path: &Path) -> Option<String> {
         return None;
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let first = stdout.lines().next()?;
-    let v = first.strip_prefix("Terraform v")?.trim();
-    Some(v.to_string())
+    parse_version_line(stdout.lines().next()?)
 }
 
 fn find_min_version() -> Terraform {
@@ -83,16 +154,21 @@ fn find_min_version() -> Terraform {
     if !path.is_file() {
         panic!(
             "Terraform v{MIN_VERSION} is required and was not found at {} ({from}).\n\
-             Install it with `scripts/install-terraform` (it prints the path), or set \
-             PLANTON_TERRAFORM_1_0_3 to an existing Terraform v{MIN_VERSION}.",
+             Install it with `scripts/install-clients` (or `scripts/install-terraform`, which \
+             prints its path), or set PLANTON_TERRAFORM_1_0_3 to an existing Terraform v{MIN_VERSION}.",
             path.display()
         );
     }
-    match terraform_version(&path) {
-        Some(v) if v == MIN_VERSION => Terraform { path, version: v },
-        Some(v) => panic!(
-            "{} ({from}) is Terraform v{v}, not v{MIN_VERSION}; run `scripts/install-terraform`",
-            path.display()
+    match client_version(&path) {
+        Some((Client::Terraform, v)) if v == MIN_VERSION => Terraform {
+            path,
+            client: Client::Terraform,
+            version: v,
+        },
+        Some((client, v)) => panic!(
+            "{} ({from}) is {} v{v}, not Terraform v{MIN_VERSION}; run `scripts/install-terraform`",
+            path.display(),
+            client.name()
         ),
         None => panic!(
             "{} ({from}) does not run as Terraform; reinstall it with `scripts/install-terraform`",
@@ -101,6 +177,28 @@ fn find_min_version() -> Terraform {
     }
 }
 
+/// The clients `scripts/install-clients` printed, passed as a path list in
+/// `PLANTON_CLIENTS`. Each one must run: a listed client that does not is a
+/// failure, never a skip.
+fn listed_clients(list: &std::ffi::OsStr) -> Vec<Terraform> {
+    std::env::split_paths(list)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(|path| match client_version(&path) {
+            Some((client, version)) => Terraform {
+                path,
+                client,
+                version,
+            },
+            None => panic!(
+                "{} (listed in PLANTON_CLIENTS) does not run as Terraform or OpenTofu; \
+                 run `scripts/install-clients` again",
+                path.display()
+            ),
+        })
+        .collect()
+}
+
+/// Every `terraform` and `tofu` on `PATH`.
 fn find_on_path() -> Vec<Terraform> {
     let Some(path_var) = std::env::var_os("PATH") else {
         return Vec::new();
@@ -108,43 +206,55 @@ fn find_on_path() -> Vec<Terraform> {
     let mut seen_paths = BTreeSet::new();
     let mut found = Vec::new();
     for dir in std::env::split_paths(&path_var) {
-        let candidate = dir.join("terraform");
-        if !candidate.is_file() {
-            continue;
-        }
-        let canonical = candidate.canonicalize().unwrap_or(candidate.clone());
-        if !seen_paths.insert(canonical) {
-            continue;
-        }
-        if let Some(version) = terraform_version(&candidate) {
-            found.push(Terraform {
-                path: candidate,
-                version,
-            });
+        for program in ["terraform", "tofu"] {
+            let candidate = dir.join(program);
+            if !candidate.is_file() {
+                continue;
+            }
+            let canonical = candidate.canonicalize().unwrap_or(candidate.clone());
+            if !seen_paths.insert(canonical) {
+                continue;
+            }
+            if let Some((client, version)) = client_version(&candidate) {
+                found.push(Terraform {
+                    path: candidate,
+                    client,
+                    version,
+                });
+            }
         }
     }
     found
 }
 
 fn discover() -> Vec<Terraform> {
-    let mut versions = vec![find_min_version()];
-    for tf in find_on_path() {
-        if versions.iter().all(|v| v.version != tf.version) {
-            versions.push(tf);
+    let others = match std::env::var_os("PLANTON_CLIENTS") {
+        Some(list) if !list.is_empty() => listed_clients(&list),
+        _ => find_on_path(),
+    };
+    let mut clients = vec![find_min_version()];
+    for tf in others {
+        if clients
+            .iter()
+            .all(|c| (c.client, &c.version) != (tf.client, &tf.version))
+        {
+            clients.push(tf);
         }
     }
-    versions.sort_by_key(|tf| tf.version_tuple());
-    let labels: Vec<String> = versions.iter().map(Terraform::label).collect();
+    clients.sort_by_key(|tf| (tf.client, tf.version_tuple()));
+    let labels: Vec<String> = clients.iter().map(Terraform::label).collect();
     report(&format!(
-        "acceptance: Terraform versions under test: {}",
+        "acceptance: clients under test: {}",
         labels.join(", ")
     ));
-    versions
+    clients
 }
 
 /// Terraform v1.0.3 (always; its absence is a failure, never a skip) and
-/// every other `terraform` on `PATH` with a distinct version, oldest first.
-/// Found once per test process.
+/// every other client with a distinct version: those listed in
+/// `PLANTON_CLIENTS` (a path list, as `scripts/install-clients` prints it),
+/// else every `terraform` and `tofu` on `PATH`. Terraform first, then
+/// OpenTofu, oldest first. Found once per test process.
 pub fn terraform_versions() -> &'static [Terraform] {
     static VERSIONS: OnceLock<Result<Vec<Terraform>, String>> = OnceLock::new();
     let found = VERSIONS
@@ -163,23 +273,23 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
         .unwrap_or("(non-string panic payload)")
 }
 
-/// Runs `scenario` once per Terraform version, every version even when an
-/// earlier one fails, then reports which versions ran and passed. Panics
-/// (failing the test) naming each version whose run failed.
+/// Runs `scenario` once per client, every client even when an earlier one
+/// fails, then reports which clients ran and passed. Panics (failing the
+/// test) naming each client whose run failed.
 pub fn for_each_terraform(test: &str, scenario: impl Fn(&Terraform)) {
     let versions = terraform_versions();
     let mut passed = Vec::new();
     let mut failed = Vec::new();
     for tf in versions {
         match catch_unwind(AssertUnwindSafe(|| scenario(tf))) {
-            Ok(()) => passed.push(tf.version.clone()),
-            Err(e) => failed.push((tf.version.clone(), panic_message(e.as_ref()).to_string())),
+            Ok(()) => passed.push(tf.name()),
+            Err(e) => failed.push((tf.name(), panic_message(e.as_ref()).to_string())),
         }
     }
-    let ran: Vec<&str> = versions.iter().map(|t| t.version.as_str()).collect();
+    let ran: Vec<String> = versions.iter().map(Terraform::name).collect();
     let failed_versions: Vec<&str> = failed.iter().map(|(v, _)| v.as_str()).collect();
     report(&format!(
-        "acceptance: {test}: ran with Terraform {}; passed: [{}]; failed: [{}]",
+        "acceptance: {test}: ran with {}; passed: [{}]; failed: [{}]",
         ran.join(", "),
         passed.join(", "),
         failed_versions.join(", ")
@@ -187,12 +297,59 @@ pub fn for_each_terraform(test: &str, scenario: impl Fn(&Terraform)) {
     if !failed.is_empty() {
         let details: Vec<String> = failed
             .iter()
-            .map(|(v, msg)| format!("--- Terraform {v} ---\n{msg}"))
+            .map(|(v, msg)| format!("--- {v} ---\n{msg}"))
             .collect();
         panic!(
-            "{test} failed with Terraform {}\n{}",
+            "{test} failed with {}\n{}",
             failed_versions.join(", "),
             details.join("\n")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_lines_of_both_clients_parse() {
+        assert_eq!(
+            parse_version_line("Terraform v1.0.3"),
+            Some((Client::Terraform, "1.0.3".to_string()))
+        );
+        assert_eq!(
+            parse_version_line("OpenTofu v1.11.6"),
+            Some((Client::OpenTofu, "1.11.6".to_string()))
+        );
+        assert_eq!(
+            parse_version_line("Terraform v1.16.0-dev"),
+            Some((Client::Terraform, "1.16.0-dev".to_string()))
+        );
+        assert_eq!(parse_version_line("Terraform vx"), None);
+        assert_eq!(parse_version_line("Terragrunt v0.50.0"), None);
+        assert_eq!(parse_version_line("on linux_amd64"), None);
+    }
+
+    #[test]
+    fn each_client_resolves_the_source_through_its_own_registry() {
+        let tf = |client, version: &str| Terraform {
+            path: PathBuf::from("/x"),
+            client,
+            version: version.to_string(),
+        };
+        let tofu = tf(Client::OpenTofu, "1.7.0");
+        assert_eq!(
+            tofu.provider_addr(),
+            "registry.opentofu.org/project-planton/planton"
+        );
+        assert!(tofu.supports_functions());
+        assert_eq!(tofu.name(), "OpenTofu 1.7.0");
+        let old = tf(Client::Terraform, "1.7.5");
+        assert_eq!(
+            old.provider_addr(),
+            "registry.terraform.io/project-planton/planton"
+        );
+        assert!(!old.supports_functions());
+        assert!(tf(Client::Terraform, "1.8.0").supports_functions());
     }
 }

@@ -255,7 +255,7 @@ impl Workdir {
         let stdout = out_reader.join().expect("stdout reader");
         let stderr = err_reader.join().expect("stderr reader");
         TfOutput {
-            version: self.tf.version.clone(),
+            version: self.tf.name(),
             // A program other than Terraform (a script) is named first.
             args: (program != self.tf.path)
                 .then(|| format!("(via {})", program.display()))
@@ -356,7 +356,7 @@ pub fn strip_ansi(s: &str) -> String {
 /// What one Terraform command did.
 #[derive(Debug)]
 pub struct TfOutput {
-    /// The Terraform version that ran it.
+    /// The client that ran it, such as `Terraform 1.0.3` or `OpenTofu 1.11.6`.
     pub version: String,
     pub args: Vec<String>,
     pub status: ExitStatus,
@@ -386,7 +386,7 @@ impl TfOutput {
     /// A readable account of the command for failure messages.
     pub fn describe(&self) -> String {
         format!(
-            "terraform {} (Terraform {}) exited with {:?}{} after {:.1}s\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            "terraform {} ({}) exited with {:?}{} after {:.1}s\n--- stdout ---\n{}\n--- stderr ---\n{}",
             self.args.join(" "),
             self.version,
             self.status.code(),
