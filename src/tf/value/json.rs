@@ -95,9 +95,17 @@ impl Decoder {
                     Json::String(s) => s.clone(),
                     other => return Err(self.required("a number", other)),
                 };
-                Number::parse(&text)
-                    .map(Value::Number)
-                    .map_err(|e| self.error(format!("a number is required: {e}")))
+                match Number::parse(&text) {
+                    // A string may spell an infinity, which JSON cannot
+                    // write back: refusing it here keeps every decoded
+                    // value encodable.
+                    Ok(n) if n.is_infinite() => Err(self.error(format!(
+                        "a finite number is required, but found {text:?}; JSON cannot hold \
+                         infinities"
+                    ))),
+                    Ok(n) => Ok(Value::Number(n)),
+                    Err(e) => Err(self.error(format!("a number is required: {e}"))),
+                }
             }
             Type::Bool => match json {
                 Json::Bool(b) => Ok(Value::Bool(*b)),
@@ -322,6 +330,18 @@ mod tests {
             &decode(json.as_bytes(), ty).unwrap(),
             value,
             "decode of {json}"
+        );
+    }
+
+    #[test]
+    fn infinities_spelled_as_strings_are_refused() {
+        for spelled in [r#""Inf""#, r#""-inf""#, r#""+Inf""#] {
+            let error = decode(spelled.as_bytes(), &Type::Number).unwrap_err();
+            assert!(error.to_string().contains("finite"), "{spelled}: {error}");
+        }
+        assert_eq!(
+            decode(br#""1.5""#, &Type::Number).unwrap(),
+            Value::Number(num("1.5"))
         );
     }
 
