@@ -415,19 +415,21 @@ fn web_identity_block_environment_and_a_profile_role() {
         case.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
             .assert_success();
 
-        // A profile with role_arn + source_profile; its STS calls follow
-        // the profile's endpoint_url.
+        // A profile whose role is assumed from another profile's role
+        // (deploy <- hub <- base keys). No endpoint_url anywhere: those
+        // AssumeRole calls reach STS only if endpoints.sts carries them.
         case.wd
             .env_remove("AWS_ROLE_ARN")
             .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE");
+        let hub = case.account();
         let config = case.wd.path().join("aws-config");
         std::fs::write(
             &config,
             format!(
-                "[profile base]\naws_access_key_id = {}\naws_secret_access_key = base-secret-for-profile\n\n[profile deploy]\nrole_arn = {}\nsource_profile = base\nendpoint_url = {}\n",
+                "[profile base]\naws_access_key_id = {}\naws_secret_access_key = base-secret-for-profile\n\n[profile hub]\nrole_arn = {}\nsource_profile = base\n\n[profile deploy]\nrole_arn = {}\nsource_profile = hub\nrole_session_name = profile-chain\n",
                 case.base,
+                role(&hub, "hub"),
                 role(&f, "deploy"),
-                case.proxy.endpoint()
             ),
         )
         .unwrap();
@@ -438,8 +440,15 @@ fn web_identity_block_environment_and_a_profile_role() {
             )),
             &format!("resource \"planton_aws_secrets\" \"x\" {{\n  secret_names = [\"{}\"]\n}}\n", names[2]),
         );
+        let assumed_before = case.proxy.count("AssumeRole");
         case.apply().assert_success();
         assert!(case.describe(&f, &names[2]).is_some(), "not made in {f}");
+        let assumed = case.proxy.count("AssumeRole") - assumed_before;
+        // Two roles (hub, then deploy) each time a provider starts.
+        assert!(
+            assumed >= 2 && assumed.is_multiple_of(2),
+            "the profile's roles were not assumed through endpoints.sts: {assumed} AssumeRole calls"
+        );
         case.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
             .assert_success();
         case.assert_no_credential_anywhere();
@@ -717,7 +726,7 @@ fn authentication_mistakes_fail_validation_on_their_argument() {
     for_each_terraform(
         "authentication_mistakes_fail_validation_on_their_argument",
         |tf| {
-            let case = AuthCase::new(tf, "auth-validate");
+            let mut case = AuthCase::new(tf, "auth-validate");
             let resource =
                 "resource \"planton_aws_secrets\" \"x\" {\n  secret_names = [\"v\"]\n}\n";
             let role = "arn:aws:iam::111111111111:role/deploy";
@@ -750,6 +759,32 @@ fn authentication_mistakes_fail_validation_on_their_argument() {
                 let out = case.run(&["validate", "-no-color"]);
                 assert_error(&out, &[summary]);
             }
+            // A profile chain that loops is refused at configure, on
+            // `profile`, before any call.
+            let config = case.wd.path().join("looping-config");
+            std::fs::write(
+                &config,
+                format!("[profile a]\nrole_arn = {role}\nsource_profile = b\n\n[profile b]\nrole_arn = {role}\nsource_profile = a\n"),
+            )
+            .unwrap();
+            case.wd
+                .env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY");
+            case.write(
+                &case.provider(&format!(
+                    "  profile             = \"a\"\n  shared_config_files = [\"{}\"]",
+                    config.display()
+                )),
+                resource,
+            );
+            assert_error(
+                &case.plan(),
+                &[
+                    "Invalid AWS profile",
+                    "form a loop: a -> b -> a",
+                    "with provider",
+                ],
+            );
             // Nothing reached AWS.
             assert!(case.proxy.operations().is_empty());
         },

@@ -42,9 +42,11 @@ use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
+use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::os_shim_internal::{Env, Fs};
 use tokio::sync::OnceCell;
 
 use crate::provider::auth::{self, AuthSettings};
@@ -207,7 +209,8 @@ impl AwsConnection {
         if let Some(name) = profile {
             loader = loader.profile_name(name);
         }
-        if let Some(files) = profile_files(settings, &config_files, &credentials_files) {
+        let files = profile_files(settings, &config_files, &credentials_files);
+        if let Some(files) = files.clone() {
             loader = loader.profile_files(files);
         }
         if let Some(credentials) = static_credentials.clone() {
@@ -244,9 +247,17 @@ impl AwsConnection {
             || env_access_key
             || profile.is_some()
             || env_profile.is_some();
-        let chain = auth::credentials_chain(&settings.auth, base_is_explicit, &|credentials| {
-            sts_for(&sdk_config, credentials)
-        });
+        let profile_chain = if static_credentials.is_none() && !env_access_key {
+            profile_role_chain(profile, files.unwrap_or_default()).await?
+        } else {
+            None
+        };
+        let chain = auth::credentials_chain(
+            &settings.auth,
+            profile_chain,
+            base_is_explicit,
+            &|credentials| sts_for(&sdk_config, credentials),
+        );
         let sdk_config = match chain {
             Some(credentials) => sdk_config
                 .into_builder()
@@ -483,6 +494,37 @@ fn default_endpoint(env_suffix: &str, service: &str, region: &str) -> String {
     from_env.unwrap_or_else(|| format!("https://{service}.{region}.amazonaws.com"))
 }
 
+/// The role chain of the profile the SDK would take credentials from
+/// (`profile`, else `AWS_PROFILE`, else `default`), with the files it was
+/// read from; `None` when that profile assumes no role. Files the SDK
+/// cannot read are left for it to report.
+async fn profile_role_chain(
+    profile: Option<&str>,
+    files: EnvConfigFiles,
+) -> Result<Option<(auth::profile::ProfileChain, EnvConfigFiles)>, ConnectError> {
+    let Ok(profiles) = aws_config::profile::load(
+        &Fs::real(),
+        &Env::real(),
+        &files,
+        profile.map(|name| Cow::Owned(name.to_owned())),
+    )
+    .await
+    else {
+        return Ok(None);
+    };
+    match auth::profile::role_chain(&profiles) {
+        Ok(chain) => Ok(chain.map(|chain| (chain, files))),
+        Err(problem) => Err(ConnectError::new(
+            Some("profile"),
+            "Invalid AWS profile",
+            format!(
+                "{}. Check profile (or AWS_PROFILE) and the shared AWS files.",
+                problem.0
+            ),
+        )),
+    }
+}
+
 /// An STS client for `config` (the provider's region, retries and timeouts)
 /// with the `endpoints.sts` override and `sts_region`; it signs with
 /// `credentials` when given, else with `config`'s. Every STS call the
@@ -684,13 +726,12 @@ fn existing_files(
 /// The profile file set for the SDK, or `None` to keep its defaults
 /// (`AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/...`).
 /// Listing files of one kind replaces the default file of that kind only.
-#[allow(deprecated)] // The non-deprecated path lives in aws-runtime, not a direct dependency.
 fn profile_files(
     settings: &AwsSettings,
     config_files: &[PathBuf],
     credentials_files: &[PathBuf],
-) -> Option<aws_config::profile::profile_file::ProfileFiles> {
-    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+) -> Option<EnvConfigFiles> {
+    use aws_runtime::env_config::file::EnvConfigFileKind as ProfileFileKind;
 
     let custom_config = settings.shared_config_files.iter().any(|p| !p.is_empty());
     let custom_credentials = settings
@@ -700,7 +741,7 @@ fn profile_files(
     if !custom_config && !custom_credentials {
         return None;
     }
-    let mut builder = ProfileFiles::builder()
+    let mut builder = EnvConfigFiles::builder()
         .include_default_config_file(!custom_config)
         .include_default_credentials_file(!custom_credentials);
     for file in config_files {

@@ -6,6 +6,9 @@
 //! - [`web_identity`]: `assume_role_with_web_identity`, or the
 //!   `AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE` environment, as the
 //!   source the chain starts from.
+//! - [`profile`]: a shared-config profile with `role_arn`, whose roles are
+//!   assumed here rather than by the SDK, so they go through the same STS
+//!   clients.
 //! - [`guard`]: `allowed_account_ids` / `forbidden_account_ids`.
 //! - [`http`]: `custom_ca_bundle` (or `AWS_CA_BUNDLE`) and the proxy
 //!   arguments, for every AWS client.
@@ -18,6 +21,7 @@
 pub mod duration;
 pub mod guard;
 pub mod http;
+pub mod profile;
 pub mod read;
 pub mod role;
 pub mod schema;
@@ -26,6 +30,7 @@ pub mod web_identity;
 use std::fmt;
 
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_runtime::env_config::file::EnvConfigFiles;
 
 pub use guard::AccountGuard;
 pub use http::HttpOptions;
@@ -61,29 +66,42 @@ impl fmt::Debug for AuthSettings {
 /// provider's base credentials).
 pub type StsFactory<'a> = dyn Fn(Option<SharedCredentialsProvider>) -> aws_sdk_sts::Client + 'a;
 
-/// The credentials every client should use when the provider block (or the
-/// environment) asks for web identity or role assumption; `None` keeps the
-/// base credentials. `base_is_explicit` tells whether static keys or a named
-/// profile were configured, which take precedence over the web identity
-/// environment variables, as in the AWS SDKs.
+/// The credentials every client should use when the provider block, the
+/// selected profile or the environment asks for web identity or role
+/// assumption; `None` keeps the base credentials. The chain starts from the
+/// `assume_role_with_web_identity` block, else the profile's role chain
+/// (`profile`, with the profile files it was read from), else the web
+/// identity environment variables unless `base_is_explicit` (static keys or
+/// a named profile were configured, which take precedence over them, as in
+/// the AWS SDKs). The `assume_role` blocks go on top.
 pub fn credentials_chain(
     settings: &AuthSettings,
+    profile: Option<(profile::ProfileChain, EnvConfigFiles)>,
     base_is_explicit: bool,
     sts: &StsFactory<'_>,
 ) -> Option<SharedCredentialsProvider> {
-    let web_identity = settings.web_identity.clone().or_else(|| {
-        (!base_is_explicit)
-            .then(|| WebIdentity::from_environment(|name| std::env::var(name).ok()))
-            .flatten()
-    });
-    let mut current = web_identity.map(|identity| {
-        SharedCredentialsProvider::new(web_identity::WebIdentityProvider::new(sts(None), identity))
-    });
-    for (index, role) in settings.assume_role.iter().enumerate() {
-        let provider = role::RoleProvider::new(sts(current.clone()), role.clone(), index);
-        current = Some(SharedCredentialsProvider::new(provider));
-    }
-    current
+    let web_identity = |identity| {
+        SharedCredentialsProvider::new(web_identity::WebIdentityProvider::new(
+            sts(None),
+            identity,
+            "assume_role_with_web_identity",
+        ))
+    };
+    let start = if let Some(identity) = settings.web_identity.clone() {
+        Some(web_identity(identity))
+    } else if let Some((chain, files)) = profile {
+        Some(chain.provider(files, sts))
+    } else if base_is_explicit {
+        None
+    } else {
+        WebIdentity::from_environment(|name| std::env::var(name).ok()).map(web_identity)
+    };
+    role::stack(
+        start,
+        settings.assume_role.iter().cloned(),
+        "assume_role",
+        sts,
+    )
 }
 
 /// Whether an error from anywhere in a credentials chain (`err`'s sources

@@ -5,10 +5,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_credential_types::provider::{self, error::CredentialsError, future, ProvideCredentials};
+use aws_credential_types::provider::{
+    self, error::CredentialsError, future, ProvideCredentials, SharedCredentialsProvider,
+};
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
+
+use super::StsFactory;
 
 /// One `assume_role` block.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -42,7 +46,8 @@ pub fn session_name(given: Option<&str>) -> String {
 /// the role and the caller, and what to check; it never holds a credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleRefused {
-    /// `assume_role` or `assume_role_with_web_identity`.
+    /// The provider argument the role came from: `assume_role`,
+    /// `assume_role_with_web_identity` or `profile`.
     pub block: &'static str,
     pub role_arn: String,
     /// Who asked (an ARN), or a description when it cannot be learned.
@@ -117,6 +122,9 @@ pub struct RoleProvider {
     session_name: String,
     /// Position in the chain, for the log.
     position: usize,
+    /// The provider argument that asked for the role (`assume_role` or
+    /// `profile`), for the log and a refusal's diagnostic.
+    origin: &'static str,
 }
 
 impl fmt::Debug for RoleProvider {
@@ -124,19 +132,26 @@ impl fmt::Debug for RoleProvider {
         f.debug_struct("RoleProvider")
             .field("role_arn", &self.role.role_arn)
             .field("position", &self.position)
+            .field("origin", &self.origin)
             .finish_non_exhaustive()
     }
 }
 
 impl RoleProvider {
     /// `sts` must sign with the credentials the role is assumed with.
-    pub fn new(sts: aws_sdk_sts::Client, role: AssumeRole, position: usize) -> Self {
+    pub fn new(
+        sts: aws_sdk_sts::Client,
+        role: AssumeRole,
+        position: usize,
+        origin: &'static str,
+    ) -> Self {
         let session_name = session_name(role.session_name.as_deref());
         RoleProvider {
             sts,
             role,
             session_name,
             position,
+            origin,
         }
     }
 
@@ -146,6 +161,7 @@ impl RoleProvider {
             role_arn = %role.role_arn,
             session_name = %self.session_name,
             chain_position = self.position,
+            origin = self.origin,
             "assuming role"
         );
         let mut request = self
@@ -172,7 +188,7 @@ impl RoleProvider {
             request = request.transitive_tag_keys(key);
         }
         match request.send().await {
-            Ok(output) => from_sts(output.credentials(), "assume_role"),
+            Ok(output) => from_sts(output.credentials(), self.origin),
             Err(err) => {
                 let cause = describe_sts_error(&err);
                 let caller = match self.sts.get_caller_identity().send().await {
@@ -182,7 +198,7 @@ impl RoleProvider {
                     Err(_) => "a caller whose identity STS did not reveal".to_owned(),
                 };
                 Err(CredentialsError::provider_error(RoleRefused {
-                    block: "assume_role",
+                    block: self.origin,
                     role_arn: role.role_arn.clone(),
                     caller,
                     cause,
@@ -191,6 +207,23 @@ impl RoleProvider {
             }
         }
     }
+}
+
+/// `roles` assumed in order on top of `start` (`None`: the provider's base
+/// credentials), each through an STS client signing with the credentials
+/// before it.
+pub fn stack(
+    start: Option<SharedCredentialsProvider>,
+    roles: impl IntoIterator<Item = AssumeRole>,
+    origin: &'static str,
+    sts: &StsFactory<'_>,
+) -> Option<SharedCredentialsProvider> {
+    let mut current = start;
+    for (position, role) in roles.into_iter().enumerate() {
+        let provider = RoleProvider::new(sts(current.clone()), role, position, origin);
+        current = Some(SharedCredentialsProvider::new(provider));
+    }
+    current
 }
 
 impl ProvideCredentials for RoleProvider {

@@ -305,3 +305,57 @@ async fn sts_region_signs_sts_calls_for_that_region() {
     assert_eq!(scopes.len(), 1);
     assert!(scopes[0].contains("/us-west-2/sts/"), "{scopes:?}");
 }
+
+#[tokio::test]
+async fn a_profile_role_chain_goes_through_the_provider_sts_then_the_blocks() {
+    let sts = FakeSts::start(&[], false).await;
+    let profiles = super::profile::profiles_from_text(
+        &format!(
+            "[profile deploy]\nrole_arn = arn:aws:iam::333333333333:role/deploy\nsource_profile = hub\n\
+             [profile hub]\nrole_arn = arn:aws:iam::222222222222:role/hub\nsource_profile = base\n\
+             [profile base]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"
+        ),
+        "deploy",
+    )
+    .await;
+    let chain = super::profile::role_chain(&profiles).unwrap().unwrap();
+    let settings = AuthSettings {
+        assume_role: vec![role("arn:aws:iam::444444444444:role/on-top")],
+        ..AuthSettings::default()
+    };
+    // Only the factory knows the fake's address: a call the SDK made
+    // through an STS client of its own would go elsewhere and fail.
+    let client_for =
+        |credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>| {
+            let mut config = aws_sdk_sts::Config::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("eu-west-1"))
+                .endpoint_url(&sts.url);
+            if let Some(credentials) = credentials {
+                config = config.credentials_provider(credentials);
+            }
+            aws_sdk_sts::Client::from_conf(config.build())
+        };
+    let credentials = super::credentials_chain(
+        &settings,
+        Some((chain, Default::default())),
+        true,
+        &client_for,
+    )
+    .expect("a chain");
+    let identity = client_for(Some(credentials))
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(identity.account(), Some(ACCOUNT));
+    assert_eq!(
+        sts.seen(),
+        vec![
+            seen("AssumeRole", STATIC_KEY),
+            seen("AssumeRole", "ASIAFAKE1"),
+            seen("AssumeRole", "ASIAFAKE2"),
+            seen("GetCallerIdentity", "ASIAFAKE3"),
+        ]
+    );
+}

@@ -77,6 +77,8 @@ pub struct WebIdentityProvider {
     sts: aws_sdk_sts::Client,
     identity: WebIdentity,
     session_name: String,
+    /// The provider argument that asked for it, for a refusal's diagnostic.
+    origin: &'static str,
 }
 
 impl fmt::Debug for WebIdentityProvider {
@@ -88,12 +90,13 @@ impl fmt::Debug for WebIdentityProvider {
 }
 
 impl WebIdentityProvider {
-    pub fn new(sts: aws_sdk_sts::Client, identity: WebIdentity) -> Self {
+    pub fn new(sts: aws_sdk_sts::Client, identity: WebIdentity, origin: &'static str) -> Self {
         let session_name = session_name(identity.session_name.as_deref());
         WebIdentityProvider {
             sts,
             identity,
             session_name,
+            origin,
         }
     }
 
@@ -101,7 +104,7 @@ impl WebIdentityProvider {
         let identity = &self.identity;
         let refused = |cause: String| {
             CredentialsError::provider_error(RoleRefused {
-                block: "assume_role_with_web_identity",
+                block: self.origin,
                 role_arn: identity.role_arn.clone(),
                 caller: "the holder of the web identity token".to_owned(),
                 cause,
@@ -126,7 +129,7 @@ impl WebIdentityProvider {
             request = request.policy_arns(PolicyDescriptorType::builder().arn(arn).build());
         }
         match request.send().await {
-            Ok(output) => from_sts(output.credentials(), "assume_role_with_web_identity"),
+            Ok(output) => from_sts(output.credentials(), self.origin),
             Err(err) => Err(refused(describe_sts_error(&err))),
         }
     }
