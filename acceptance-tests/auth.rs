@@ -532,7 +532,7 @@ fn a_denied_assume_role_is_one_error_naming_role_and_caller() {
 fn a_proxy_carries_every_call() {
     require_localstack();
     for_each_terraform("a_proxy_carries_every_call", |tf| {
-        let case = AuthCase::new(tf, "auth-proxy");
+        let mut case = AuthCase::new(tf, "auth-proxy");
         // The endpoint's host does not resolve: only the proxy can reach it.
         let unreachable = "http://aws.planton-proxy-test.invalid:4566";
         let name = case.name("p");
@@ -579,6 +579,26 @@ fn a_proxy_carries_every_call() {
             &resource,
         );
         assert_eq!(case.plan().code(), Some(1));
+
+        // The same from the environment: HTTP_PROXY carries calls to a host
+        // only the proxy reaches; NO_PROXY bypasses a dead one.
+        case.wd.env("HTTP_PROXY", &case.proxy.endpoint());
+        case.write(
+            &format!(
+                "provider \"planton\" {{\n  region = \"us-east-1\"\n  endpoints {{\n    secretsmanager = \"{unreachable}\"\n    sts            = \"{unreachable}\"\n  }}\n}}\n"
+            ),
+            &resource,
+        );
+        case.plan().assert_code(0);
+        let direct_provider = format!(
+            "provider \"planton\" {{\n  region = \"us-east-1\"\n  endpoints {{\n    secretsmanager = \"{direct}\"\n    sts            = \"{direct}\"\n  }}\n}}\n"
+        );
+        case.wd.env("HTTP_PROXY", dead).env("NO_PROXY", "127.0.0.1");
+        case.write(&direct_provider, &resource);
+        case.plan().assert_code(0);
+        case.wd.env_remove("NO_PROXY");
+        assert_eq!(case.plan().code(), Some(1));
+        case.wd.env_remove("HTTP_PROXY");
 
         // A CA bundle that is not one fails on its argument.
         let bad = case.wd.path().join("not-a-ca.pem");

@@ -6,6 +6,10 @@
 //! With `--scale 1000,3000,10000` it measures only the scale comparison:
 //! at each size, one resource with every name beside the same names in
 //! groups of `--group-size` (one resource per group through `for_each`).
+//! `--fresh-store CMD` runs a shell command before each layout that gives
+//! it an empty LocalStack (scripts/bench restarts it): LocalStack slows as
+//! its store fills, so without it whichever layout ran later would pay for
+//! the secrets the earlier ones left scheduled for deletion.
 //!
 //! Run it through `scripts/bench`, which installs and starts what it needs.
 
@@ -34,12 +38,15 @@ pub struct Options {
     /// standard run.
     pub scale: Vec<usize>,
     pub group_size: usize,
+    /// A shell command that empties the endpoint's store, run before each
+    /// layout of the scale comparison.
+    pub fresh_store: Option<String>,
 }
 
 fn usage() -> &'static str {
     "usage: planton-bench --provider PATH --terraform PATH --work DIR --out FILE \
      [--n 1000] [--big-n 10000|0] [--endpoint http://127.0.0.1:4566] [--go-provider PATH] \
-     [--scale 1000,3000,10000 [--group-size 500]]"
+     [--scale 1000,3000,10000 [--group-size 500] [--fresh-store CMD]]"
 }
 
 fn parse(args: Vec<String>) -> Result<Options, String> {
@@ -48,6 +55,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
     let mut endpoint = "http://127.0.0.1:4566".to_owned();
     let mut scale = Vec::new();
     let mut group_size = 500;
+    let mut fresh_store = None;
     let (mut provider, mut terraform, mut work, mut out, mut go_provider) =
         (None, None, None, None, None);
     let mut it = args.into_iter();
@@ -69,6 +77,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--group-size" => {
                 group_size = value()?.parse().map_err(|e| format!("--group-size: {e}"))?
             }
+            "--fresh-store" => fresh_store = Some(value()?),
             "--provider" => provider = Some(PathBuf::from(value()?)),
             "--go-provider" => go_provider = Some(PathBuf::from(value()?)),
             "--terraform" => terraform = Some(PathBuf::from(value()?)),
@@ -93,6 +102,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         run_id: format!("bench{secs}"),
         scale,
         group_size,
+        fresh_store,
     })
 }
 
@@ -174,11 +184,13 @@ fn scale(options: &Options) -> Result<(), String> {
     let mut rows = Vec::new();
     for &n in &options.scale {
         eprintln!("bench: scale, one resource with {n} names");
+        fresh_store(options)?;
         let one = tf.one_resource(&format!("{}/one{n}", options.run_id), n)?;
         eprintln!(
             "bench: scale, {n} names in groups of {}",
             options.group_size
         );
+        fresh_store(options)?;
         let grouped = tf.grouped(&format!("{}/grp{n}", options.run_id), n, options.group_size)?;
         rows.push(report::ScaleRow {
             names: n,
@@ -189,6 +201,22 @@ fn scale(options: &Options) -> Result<(), String> {
     }
     print!("{}", report::scale_table(&rows));
     write_json(&options.out, &report::scale_json(&rows))
+}
+
+/// Runs `--fresh-store`, if given.
+fn fresh_store(options: &Options) -> Result<(), String> {
+    let Some(command) = &options.fresh_store else {
+        return Ok(());
+    };
+    let status = std::process::Command::new("sh")
+        .args(["-c", command])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("--fresh-store: cannot run {command:?}: {e}"))?;
+    if !status.success() {
+        return Err(format!("--fresh-store: {command:?} failed: {status}"));
+    }
+    Ok(())
 }
 
 fn write_json(out: &std::path::Path, value: &serde_json::Value) -> Result<(), String> {
