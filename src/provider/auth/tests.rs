@@ -30,6 +30,8 @@ struct FakeSts {
     seen: Arc<Mutex<Vec<Seen>>>,
     /// The signature scope of each request (`KEY/DATE/REGION/SERVICE/...`).
     scopes: Arc<Mutex<Vec<String>>>,
+    /// The form body of each AssumeRole* request.
+    role_requests: Arc<Mutex<Vec<String>>>,
 }
 
 fn iso8601(time: SystemTime) -> String {
@@ -74,6 +76,8 @@ impl FakeSts {
         let record = seen.clone();
         let scopes = Arc::new(Mutex::new(Vec::new()));
         let record_scope = scopes.clone();
+        let role_requests = Arc::new(Mutex::new(Vec::new()));
+        let record_role_request = role_requests.clone();
         tokio::spawn(async move {
             let mut sessions = 0;
             while let Ok((mut stream, _)) = listener.accept().await {
@@ -101,8 +105,12 @@ impl FakeSts {
                     let scope = scope.split([',', ' ']).next().unwrap_or("");
                     record_scope.lock().unwrap().push(scope.to_owned());
                 }
-                if action.starts_with("AssumeRole") && !deny {
-                    sessions += 1;
+                if action.starts_with("AssumeRole") {
+                    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+                    record_role_request.lock().unwrap().push(body.to_owned());
+                    if !deny {
+                        sessions += 1;
+                    }
                 }
                 record.lock().unwrap().push(Seen {
                     action: action.clone(),
@@ -117,7 +125,12 @@ impl FakeSts {
                 let _ = stream.shutdown().await;
             }
         });
-        FakeSts { url, seen, scopes }
+        FakeSts {
+            url,
+            seen,
+            scopes,
+            role_requests,
+        }
     }
 
     fn seen(&self) -> Vec<Seen> {
@@ -357,5 +370,92 @@ async fn a_profile_role_chain_goes_through_the_provider_sts_then_the_blocks() {
             seen("AssumeRole", "ASIAFAKE2"),
             seen("GetCallerIdentity", "ASIAFAKE3"),
         ]
+    );
+}
+
+/// The form body's value of `key`, decoded.
+fn form_value(body: &str, key: &str) -> Option<String> {
+    form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+#[tokio::test]
+async fn every_role_argument_reaches_sts() {
+    let sts = FakeSts::start(&[], false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "oidc-token-value").unwrap();
+    let policy = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    let mut settings = sts.settings(AuthSettings {
+        web_identity: Some(WebIdentity {
+            role_arn: "arn:aws:iam::111111111111:role/ci".into(),
+            session_name: Some("ci-session".into()),
+            token_file: Some(token.display().to_string()),
+            duration_seconds: Some(3600),
+            policy: Some(policy.into()),
+            policy_arns: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
+            ..WebIdentity::default()
+        }),
+        assume_role: vec![AssumeRole {
+            role_arn: "arn:aws:iam::222222222222:role/deploy".into(),
+            session_name: Some("deploy-session".into()),
+            external_id: Some("platform".into()),
+            duration_seconds: Some(900),
+            policy: Some(policy.into()),
+            policy_arns: vec!["arn:aws:iam::aws:policy/SecretsManagerReadWrite".into()],
+            tags: [("team".to_owned(), "platform".to_owned())].into(),
+            transitive_tag_keys: vec!["team".into()],
+            source_identity: Some("ci-run".into()),
+        }],
+        ..AuthSettings::default()
+    });
+    settings.access_key = None;
+    settings.secret_key = None;
+    AwsConnection::connect(&settings).await.unwrap();
+    let requests = sts.role_requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    let expect = |body: &str, pairs: &[(&str, &str)]| {
+        for (key, value) in pairs {
+            assert_eq!(
+                form_value(body, key).as_deref(),
+                Some(*value),
+                "{key} in {body}"
+            );
+        }
+    };
+    expect(
+        &requests[0],
+        &[
+            ("Action", "AssumeRoleWithWebIdentity"),
+            ("RoleArn", "arn:aws:iam::111111111111:role/ci"),
+            ("RoleSessionName", "ci-session"),
+            ("WebIdentityToken", "oidc-token-value"),
+            ("DurationSeconds", "3600"),
+            ("Policy", policy),
+            (
+                "PolicyArns.member.1.arn",
+                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            ),
+        ],
+    );
+    expect(
+        &requests[1],
+        &[
+            ("Action", "AssumeRole"),
+            ("RoleArn", "arn:aws:iam::222222222222:role/deploy"),
+            ("RoleSessionName", "deploy-session"),
+            ("ExternalId", "platform"),
+            ("DurationSeconds", "900"),
+            ("Policy", policy),
+            (
+                "PolicyArns.member.1.arn",
+                "arn:aws:iam::aws:policy/SecretsManagerReadWrite",
+            ),
+            ("Tags.member.1.Key", "team"),
+            ("Tags.member.1.Value", "platform"),
+            ("TransitiveTagKeys.member.1", "team"),
+            ("SourceIdentity", "ci-run"),
+        ],
     );
 }
