@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 use crate::provider::bounds::{
     ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, STS_ATTEMPT_TIMEOUT, STS_OPERATION_TIMEOUT,
 };
+use aws_config::provider_config::ProviderConfig;
 use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -248,7 +249,7 @@ impl AwsConnection {
             || profile.is_some()
             || env_profile.is_some();
         let profile_chain = if static_credentials.is_none() && !env_access_key {
-            profile_role_chain(profile, files.unwrap_or_default()).await?
+            profile_role_chain(profile, files.unwrap_or_default(), &sdk_config).await?
         } else {
             None
         };
@@ -495,13 +496,14 @@ fn default_endpoint(env_suffix: &str, service: &str, region: &str) -> String {
 }
 
 /// The role chain of the profile the SDK would take credentials from
-/// (`profile`, else `AWS_PROFILE`, else `default`), with the files it was
-/// read from; `None` when that profile assumes no role. Files the SDK
-/// cannot read are left for it to report.
+/// (`profile`, else `AWS_PROFILE`, else `default`), with what its base
+/// needs from `config`; `None` when that profile assumes no role. Files the
+/// SDK cannot read are left for it to report.
 async fn profile_role_chain(
     profile: Option<&str>,
     files: EnvConfigFiles,
-) -> Result<Option<(auth::profile::ProfileChain, EnvConfigFiles)>, ConnectError> {
+    config: &SdkConfig,
+) -> Result<Option<auth::profile::ProfileSource>, ConnectError> {
     let Ok(profiles) = aws_config::profile::load(
         &Fs::real(),
         &Env::real(),
@@ -512,17 +514,28 @@ async fn profile_role_chain(
     else {
         return Ok(None);
     };
-    match auth::profile::role_chain(&profiles) {
-        Ok(chain) => Ok(chain.map(|chain| (chain, files))),
-        Err(problem) => Err(ConnectError::new(
+    let chain = auth::profile::role_chain(&profiles).map_err(|problem| {
+        ConnectError::new(
             Some("profile"),
             "Invalid AWS profile",
             format!(
                 "{}. Check profile (or AWS_PROFILE) and the shared AWS files.",
                 problem.0
             ),
-        )),
-    }
+        )
+    })?;
+    Ok(chain.map(|chain| {
+        let mut base_config =
+            ProviderConfig::without_region().with_region(config.region().cloned());
+        if let Some(client) = config.http_client() {
+            base_config = base_config.with_http_client(client);
+        }
+        auth::profile::ProfileSource {
+            chain,
+            files,
+            config: base_config,
+        }
+    }))
 }
 
 /// An STS client for `config` (the provider's region, retries and timeouts)

@@ -30,7 +30,6 @@ pub mod web_identity;
 use std::fmt;
 
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_runtime::env_config::file::EnvConfigFiles;
 
 pub use guard::AccountGuard;
 pub use http::HttpOptions;
@@ -70,13 +69,13 @@ pub type StsFactory<'a> = dyn Fn(Option<SharedCredentialsProvider>) -> aws_sdk_s
 /// selected profile or the environment asks for web identity or role
 /// assumption; `None` keeps the base credentials. The chain starts from the
 /// `assume_role_with_web_identity` block, else the profile's role chain
-/// (`profile`, with the profile files it was read from), else the web
+/// (`profile`), else the web
 /// identity environment variables unless `base_is_explicit` (static keys or
 /// a named profile were configured, which take precedence over them, as in
 /// the AWS SDKs). The `assume_role` blocks go on top.
 pub fn credentials_chain(
     settings: &AuthSettings,
-    profile: Option<(profile::ProfileChain, EnvConfigFiles)>,
+    profile: Option<profile::ProfileSource>,
     base_is_explicit: bool,
     sts: &StsFactory<'_>,
 ) -> Option<SharedCredentialsProvider> {
@@ -89,8 +88,8 @@ pub fn credentials_chain(
     };
     let start = if let Some(identity) = settings.web_identity.clone() {
         Some(web_identity(identity))
-    } else if let Some((chain, files)) = profile {
-        Some(chain.provider(files, sts))
+    } else if let Some(source) = profile {
+        Some(source.provider(sts))
     } else if base_is_explicit {
         None
     } else {

@@ -9,6 +9,7 @@
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::profile::{Profile, ProfileFileCredentialsProvider, ProfileSet};
+use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::EnvConfigFiles;
@@ -25,21 +26,28 @@ pub struct ProfileChain {
     pub roles: Vec<AssumeRole>,
 }
 
-impl ProfileChain {
+/// A profile's role chain with what its base needs: the profile files it
+/// was read from, and the provider's HTTP client and region (so credential
+/// process, SSO, container and instance credentials go through the same
+/// CA bundle and proxies as every other call).
+pub struct ProfileSource {
+    pub chain: ProfileChain,
+    pub files: EnvConfigFiles,
+    pub config: ProviderConfig,
+}
+
+impl ProfileSource {
     /// The chain's final credentials: the base, then each role assumed
-    /// through an STS client from `sts`. `files` are the profile files the
-    /// chain was read from (a base profile's own credentials come from them).
-    pub fn provider(
-        self,
-        files: EnvConfigFiles,
-        sts: &StsFactory<'_>,
-    ) -> SharedCredentialsProvider {
-        let base = match self.base {
+    /// through an STS client from `sts`.
+    pub fn provider(self, sts: &StsFactory<'_>) -> SharedCredentialsProvider {
+        let config = &self.config;
+        let base = match self.chain.base {
             ProfileBase::StaticKeys(keys) => SharedCredentialsProvider::new(keys),
             ProfileBase::Profile(name) => SharedCredentialsProvider::new(
                 ProfileFileCredentialsProvider::builder()
+                    .configure(config)
                     .profile_name(name)
-                    .profile_files(files)
+                    .profile_files(self.files)
                     .build(),
             ),
             ProfileBase::Source(CredentialSource::Environment) => {
@@ -47,17 +55,21 @@ impl ProfileChain {
             }
             ProfileBase::Source(CredentialSource::Ec2InstanceMetadata) => {
                 SharedCredentialsProvider::new(
-                    aws_config::imds::credentials::ImdsCredentialsProvider::builder().build(),
+                    aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                        .configure(config)
+                        .build(),
                 )
             }
             ProfileBase::Source(CredentialSource::EcsContainer) => SharedCredentialsProvider::new(
-                aws_config::ecs::EcsCredentialsProvider::builder().build(),
+                aws_config::ecs::EcsCredentialsProvider::builder()
+                    .configure(config)
+                    .build(),
             ),
             ProfileBase::WebIdentity(identity) => SharedCredentialsProvider::new(
                 WebIdentityProvider::new(sts(None), identity, "profile"),
             ),
         };
-        role::stack(Some(base.clone()), self.roles, "profile", sts).unwrap_or(base)
+        role::stack(Some(base.clone()), self.chain.roles, "profile", sts).unwrap_or(base)
     }
 }
 

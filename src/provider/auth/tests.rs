@@ -349,13 +349,13 @@ async fn a_profile_role_chain_goes_through_the_provider_sts_then_the_blocks() {
             }
             aws_sdk_sts::Client::from_conf(config.build())
         };
-    let credentials = super::credentials_chain(
-        &settings,
-        Some((chain, Default::default())),
-        true,
-        &client_for,
-    )
-    .expect("a chain");
+    let source = super::profile::ProfileSource {
+        chain,
+        files: Default::default(),
+        config: aws_config::provider_config::ProviderConfig::without_region(),
+    };
+    let credentials =
+        super::credentials_chain(&settings, Some(source), true, &client_for).expect("a chain");
     let identity = client_for(Some(credentials))
         .get_caller_identity()
         .send()
