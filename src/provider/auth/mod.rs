@@ -68,11 +68,11 @@ pub type StsFactory<'a> = dyn Fn(Option<SharedCredentialsProvider>) -> aws_sdk_s
 /// The credentials every client should use when the provider block, the
 /// selected profile or the environment asks for web identity or role
 /// assumption; `None` keeps the base credentials. The chain starts from the
-/// `assume_role_with_web_identity` block, else the profile's role chain
-/// (`profile`), else the web
-/// identity environment variables unless `base_is_explicit` (static keys or
-/// a named profile were configured, which take precedence over them, as in
-/// the AWS SDKs). The `assume_role` blocks go on top.
+/// `assume_role_with_web_identity` block, else the selected profile's role
+/// chain (`profile`), else the web identity environment variables unless
+/// `base_is_explicit` (static keys or a named profile were configured, which
+/// take precedence over them, as in the AWS SDKs). The `assume_role` blocks
+/// go on top.
 pub fn credentials_chain(
     settings: &AuthSettings,
     profile: Option<profile::ProfileSource>,
