@@ -210,21 +210,26 @@ fn credential_source(profile: &str, value: &str) -> Result<CredentialSource, Pro
     }
 }
 
+/// A profile file set holding only `config`, as the config file.
+#[cfg(test)]
+pub(crate) fn files_from_text(config: &str) -> EnvConfigFiles {
+    use aws_runtime::env_config::file::EnvConfigFileKind;
+    EnvConfigFiles::builder()
+        .include_default_config_file(false)
+        .include_default_credentials_file(false)
+        .with_contents(EnvConfigFileKind::Config, config)
+        .build()
+}
+
 /// Profiles parsed from the text of one config file, with `selected`
 /// selected; nothing of the machine's files or environment is read.
 #[cfg(test)]
 pub(crate) async fn profiles_from_text(config: &str, selected: &'static str) -> ProfileSet {
-    use aws_runtime::env_config::file::EnvConfigFileKind;
     use aws_types::os_shim_internal::{Env, Fs};
-    let files = EnvConfigFiles::builder()
-        .include_default_config_file(false)
-        .include_default_credentials_file(false)
-        .with_contents(EnvConfigFileKind::Config, config)
-        .build();
     aws_config::profile::load(
         &Fs::from_slice(&[]),
         &Env::from_slice(&[]),
-        &files,
+        &files_from_text(config),
         Some(selected.into()),
     )
     .await

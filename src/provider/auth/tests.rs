@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
+use aws_credential_types::provider::SharedCredentialsProvider;
+
 use super::{AccountGuard, AssumeRole, AuthSettings, WebIdentity};
 use crate::provider::aws::{AwsConnection, AwsSettings};
 
@@ -135,6 +137,22 @@ impl FakeSts {
 
     fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// STS clients that reach this fake and nothing else, signing with the
+    /// given credentials.
+    fn client_factory(&self) -> impl Fn(Option<SharedCredentialsProvider>) -> aws_sdk_sts::Client {
+        let url = self.url.clone();
+        move |credentials| {
+            let mut config = aws_sdk_sts::Config::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("eu-west-1"))
+                .endpoint_url(&url);
+            if let Some(credentials) = credentials {
+                config = config.credentials_provider(credentials);
+            }
+            aws_sdk_sts::Client::from_conf(config.build())
+        }
     }
 
     fn settings(&self, auth: AuthSettings) -> AwsSettings {
@@ -338,17 +356,7 @@ async fn a_profile_role_chain_goes_through_the_provider_sts_then_the_blocks() {
     };
     // Only the factory knows the fake's address: a call the SDK made
     // through an STS client of its own would go elsewhere and fail.
-    let client_for =
-        |credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>| {
-            let mut config = aws_sdk_sts::Config::builder()
-                .behavior_version(aws_config::BehaviorVersion::latest())
-                .region(aws_config::Region::new("eu-west-1"))
-                .endpoint_url(&sts.url);
-            if let Some(credentials) = credentials {
-                config = config.credentials_provider(credentials);
-            }
-            aws_sdk_sts::Client::from_conf(config.build())
-        };
+    let client_for = sts.client_factory();
     let source = super::profile::ProfileSource {
         chain,
         files: Default::default(),
@@ -457,5 +465,39 @@ async fn every_role_argument_reaches_sts() {
             ("TransitiveTagKeys.member.1", "team"),
             ("SourceIdentity", "ci-run"),
         ],
+    );
+}
+
+#[tokio::test]
+async fn a_base_profile_without_a_role_keeps_its_own_credential_source() {
+    let sts = FakeSts::start(&[], false).await;
+    let config = "[profile deploy]\nrole_arn = arn:aws:iam::333333333333:role/deploy\n\
+                  source_profile = login\n\
+                  [profile login]\ncredential_process = echo '{\"Version\": 1, \
+                  \"AccessKeyId\": \"AKIAFROMPROCESS\", \"SecretAccessKey\": \"process-secret\"}'\n";
+    let profiles = super::profile::profiles_from_text(config, "deploy").await;
+    let chain = super::profile::role_chain(&profiles).unwrap().unwrap();
+    assert_eq!(
+        chain.base,
+        super::profile::ProfileBase::Profile("login".into())
+    );
+    let source = super::profile::ProfileSource {
+        chain,
+        files: super::profile::files_from_text(config),
+        config: aws_config::provider_config::ProviderConfig::without_region(),
+    };
+    let client_for = sts.client_factory();
+    let credentials = source.provider(&client_for);
+    client_for(Some(credentials))
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sts.seen(),
+        vec![
+            seen("AssumeRole", "AKIAFROMPROCESS"),
+            seen("GetCallerIdentity", "ASIAFAKE1"),
+        ]
     );
 }
