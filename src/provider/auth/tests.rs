@@ -177,6 +177,15 @@ fn role(arn: &str) -> AssumeRole {
     }
 }
 
+/// A web identity token file holding `oidc-token-value`, and the directory
+/// that keeps it alive.
+fn oidc_token_file() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "oidc-token-value").unwrap();
+    (dir, token.display().to_string())
+}
+
 fn seen(action: &str, signed_by: &str) -> Seen {
     Seen {
         action: action.into(),
@@ -249,13 +258,11 @@ async fn each_role_is_assumed_with_the_credentials_before_it() {
 #[tokio::test]
 async fn web_identity_starts_the_chain() {
     let sts = FakeSts::start(&[], false).await;
-    let dir = tempfile::tempdir().unwrap();
-    let token = dir.path().join("token");
-    std::fs::write(&token, "oidc-token-value").unwrap();
+    let (_dir, token) = oidc_token_file();
     let mut settings = sts.settings(AuthSettings {
         web_identity: Some(WebIdentity {
             role_arn: "arn:aws:iam::111111111111:role/ci".into(),
-            token_file: Some(token.display().to_string()),
+            token_file: Some(token.clone()),
             ..WebIdentity::default()
         }),
         assume_role: vec![role("arn:aws:iam::222222222222:role/deploy")],
@@ -391,15 +398,13 @@ fn form_value(body: &str, key: &str) -> Option<String> {
 #[tokio::test]
 async fn every_role_argument_reaches_sts() {
     let sts = FakeSts::start(&[], false).await;
-    let dir = tempfile::tempdir().unwrap();
-    let token = dir.path().join("token");
-    std::fs::write(&token, "oidc-token-value").unwrap();
+    let (_dir, token) = oidc_token_file();
     let policy = r#"{"Version":"2012-10-17","Statement":[]}"#;
     let mut settings = sts.settings(AuthSettings {
         web_identity: Some(WebIdentity {
             role_arn: "arn:aws:iam::111111111111:role/ci".into(),
             session_name: Some("ci-session".into()),
-            token_file: Some(token.display().to_string()),
+            token_file: Some(token.clone()),
             duration_seconds: Some(3600),
             policy: Some(policy.into()),
             policy_arns: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
