@@ -13,6 +13,17 @@ pub const OWNERSHIP_KIND: &str = "planton.ai/resource-kind";
 /// The id of the `planton_aws_secrets` resource that owns the secret.
 pub const OWNERSHIP_ID: &str = "planton.ai/resource-id";
 pub const KIND_VALUE: &str = "AwsSecretsManager";
+/// Set (to "true") by the owner right before it schedules a secret for
+/// deletion (destroy, or a name removed from the configuration): the
+/// owner lets go, so the next apply that lists the name may restore it. A
+/// scheduled secret without it still belongs to the resource in its
+/// `planton.ai/resource-id`, and only that resource restores it.
+pub const RELEASED: &str = "planton.ai/released";
+
+/// Whether the owner released a secret before scheduling it.
+pub fn is_released(tags: &BTreeMap<String, String>) -> bool {
+    tags.get(RELEASED).map(String::as_str) == Some("true")
+}
 
 const OWNERSHIP_KEYS: [&str; 3] = [OWNERSHIP_RESOURCE, OWNERSHIP_KIND, OWNERSHIP_ID];
 /// AWS allows 50 tags per secret; the ownership tags take three.

@@ -103,10 +103,17 @@ pub struct PlanRequest<'a> {
     pub config: &'a Value,
 }
 
-/// The planned new state and which attribute changes force replacement.
+/// The planned new state, which attribute changes force replacement, and
+/// the plan's private data.
 pub struct Planned {
     pub state: Value,
     pub requires_replace: Vec<AttributePath>,
+    /// Opaque to Terraform, which hands it back with this plan's apply. A
+    /// replacement is one planned change: its destroy half is applied with
+    /// the private data of the create half's plan (the prior object's own
+    /// data never reaches it), so a resource can tell that destroy from a
+    /// plain one. Applied state carries no private data.
+    pub private: Vec<u8>,
 }
 
 /// A managed resource type. Every method that changes or reads remote
@@ -153,7 +160,16 @@ pub trait Resource<C>: Send + Sync + 'static {
     ) -> Value;
 
     /// Returns `Value::Null` when everything is gone, or what still exists.
-    async fn delete(&self, ctx: &Context<'_, C>, prior: &Value, diags: &mut Diagnostics) -> Value;
+    /// `planned_private` is the private data of the plan being applied: for
+    /// the destroy half of a replacement, what [`Resource::plan`] returned
+    /// for the object that replaces this one (see [`Planned::private`]).
+    async fn delete(
+        &self,
+        ctx: &Context<'_, C>,
+        prior: &Value,
+        planned_private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> Value;
 
     /// Refreshes state; `Value::Null` means the remote object is gone.
     async fn read(&self, ctx: &Context<'_, C>, state: &Value, diags: &mut Diagnostics) -> Value;

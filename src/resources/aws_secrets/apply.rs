@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::provider::batch::{run_all, Outcome};
 use crate::provider::secrets::ApiError;
-use crate::provider::tags::{ownership_tags, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE};
+use crate::provider::tags::{
+    ownership_tags, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,
+};
 use crate::provider::Configured;
 use crate::tf::diag::Diagnostics;
 use crate::tf::stop::StopSignal;
@@ -110,18 +112,16 @@ async fn check_names(
 }
 
 /// Terraform marks a resource whose create reported errors as tainted and
-/// replaces it on the next apply. Replacing is safe (its secrets are
-/// scheduled for deletion, then restored with the same ARNs) but needless:
-/// say how to keep them and only add what is missing.
-fn explain_taint(created: usize, diags: &mut Diagnostics) {
+/// replaces it on the next apply; say that the replacement costs nothing.
+fn explain_taint(recorded: usize, diags: &mut Diagnostics) {
     diags.warning(
         "Resource partly created",
         format!(
-            "{created} secret(s) were created and are recorded in state, but Terraform marks a \
-             resource whose creation reported errors as tainted. To keep them and only add the \
-             missing names on the next apply, run `terraform untaint <address>` first. Without \
-             it, Terraform replaces the resource: its secrets are scheduled for deletion and \
-             immediately restored with the same ARNs."
+            "{recorded} secret(s) exist and are recorded in state. Terraform marks a resource \
+             whose creation reported errors as tainted and plans to replace it; for this \
+             resource a replacement deletes nothing: the next apply (the same command) hands \
+             these secrets, with their ARNs, to the replacement and only adds the missing names, \
+             once the errors above are resolved."
         ),
     );
 }
@@ -136,6 +136,65 @@ pub async fn update(
     let Some(names) = planned_names(planned, diags) else {
         return prior.to_value();
     };
+    let added: Vec<(String, Action)> = names
+        .iter()
+        .filter(|n| !prior.arns.contains_key(*n))
+        .map(|n| (n.clone(), Action::Create))
+        .collect();
+    converge(client, stop, prior, &names, added, diags)
+        .await
+        .to_value()
+}
+
+/// The create half of a replacement: continues the object the destroy
+/// half handed over (see `handover`), keeping its id and ARNs. Names to
+/// add are all checked before anything is written; if any may not be
+/// taken, nothing is written and the old object is recorded as it was.
+pub async fn replace(
+    client: &Configured,
+    stop: &StopSignal,
+    handed_over: SecretsState,
+    planned: &Value,
+    diags: &mut Diagnostics,
+) -> Value {
+    let Some(names) = planned_names(planned, diags) else {
+        return handed_over.to_value();
+    };
+    let missing: Vec<String> = names
+        .iter()
+        .filter(|n| !handed_over.arns.contains_key(*n))
+        .cloned()
+        .collect();
+    let owner = handed_over.owner().for_adoption();
+    let default_tag_keys = default_tag_keys(client);
+    let tags = ownership_tags(&client.default_tags, &handed_over.id);
+    let claim = Claim {
+        owner: &owner,
+        default_tag_keys: &default_tag_keys,
+        tags: &tags,
+    };
+    let checked = check_names(client, stop, missing, &claim, diags).await;
+    let state = match checked {
+        Some(added) => converge(client, stop, handed_over, &names, added, diags).await,
+        None => handed_over,
+    };
+    if diags.has_errors() {
+        explain_taint(state.arns.len(), diags);
+    }
+    state.to_value()
+}
+
+/// Brings `state` to `names`: removes the names no longer listed, brings
+/// the tags in line, then carries out `added` (names judged already, or
+/// [`Action::Create`] to create-or-judge).
+async fn converge(
+    client: &Configured,
+    stop: &StopSignal,
+    prior: SecretsState,
+    names: &[String],
+    added: Vec<(String, Action)>,
+    diags: &mut Diagnostics,
+) -> SecretsState {
     let mut state = prior;
     let desired_tags = ownership_tags(&client.default_tags, &state.id);
     let owner = state.owner();
@@ -152,11 +211,6 @@ pub async fn update(
         retag(client, stop, &mut state, &desired_tags, diags).await;
     }
 
-    let added: Vec<(String, Action)> = names
-        .into_iter()
-        .filter(|n| !state.arns.contains_key(n))
-        .map(|n| (n, Action::Create))
-        .collect();
     let owner = owner.for_adoption();
     let default_tag_keys = default_tag_keys(client);
     let claim = Claim {
@@ -165,7 +219,7 @@ pub async fn update(
         tags: &desired_tags,
     };
     add_names(client, stop, &mut state, added, &claim, diags).await;
-    state.to_value()
+    state
 }
 
 /// Destroys every secret this resource owns; returns what could not be
@@ -245,6 +299,11 @@ enum Removal {
     OwnedBy(String),
 }
 
+/// What a release tags a secret with before it is scheduled.
+fn release_tags() -> BTreeMap<String, String> {
+    BTreeMap::from([(RELEASED.to_owned(), "true".to_owned())])
+}
+
 async fn remove_names(
     client: &Configured,
     stop: &StopSignal,
@@ -259,18 +318,26 @@ async fn remove_names(
         .into_iter()
         .filter_map(|n| state.arns.get(&n).map(|arn| (n, arn.clone())))
         .collect();
+    let release = &release_tags();
     let results = run_all(targets, stop, |(_, arn)| async move {
-        // Only what this resource owns at this moment is deleted.
+        // Only the recorded secret, and only while it is this resource's,
+        // is deleted; a different secret under the name is not it.
         let existing = api
             .describe(&arn)
             .await
             .map_err(|e| ("DescribeSecret", e))?;
         match existing {
             None => Ok(Removal::Deleted),
-            Some(info) if info.scheduled_for_deletion => Ok(Removal::Deleted),
+            Some(info) if info.arn != arn || info.scheduled_for_deletion => Ok(Removal::Deleted),
             Some(info) => match owner.foreign_owner(&info) {
                 Some(other) => Ok(Removal::OwnedBy(other.to_owned())),
                 None => {
+                    // Released first, so the next configuration that lists
+                    // the name may restore it (only the owner restores
+                    // what was scheduled without this tag).
+                    api.tag(&arn, release)
+                        .await
+                        .map_err(|e| ("TagResource", e))?;
                     api.delete(&arn, window)
                         .await
                         .map_err(|e| ("DeleteSecret", e))?;
@@ -307,8 +374,8 @@ async fn remove_names(
     report.finish(diags);
 }
 
-/// One warning for secrets that another resource instance took over
-/// (import elsewhere): this resource lets go of them instead of fighting.
+/// One warning for secrets that now carry another resource instance's id:
+/// this resource lets go of them instead of fighting over their tags.
 pub fn warn_owned_elsewhere(names: &[(String, String)], what: &str, diags: &mut Diagnostics) {
     if names.is_empty() {
         return;
@@ -322,10 +389,11 @@ pub fn warn_owned_elsewhere(names: &[(String, String)], what: &str, diags: &mut 
             names.len()
         ),
         format!(
-            "These secrets carry the planton.ai/resource-id of another resource ({}), which \
-             took them over (terraform import there), so they {what} and are no longer in this \
-             resource's state: {}. Remove them from secret_names here, or move them back \
-             deliberately (terraform state rm there, terraform import here).",
+            "These secrets now carry the planton.ai/resource-id of another resource ({}) \
+             instead of this one's (an import elsewhere, or a tag changed outside Terraform), so \
+             they {what} and are no longer in this resource's state: {}. Remove them from \
+             secret_names here, or move them back deliberately (terraform state rm there, \
+             terraform import here).",
             owners.into_iter().collect::<Vec<_>>().join(", "),
             brief_listing(&listed)
         ),
@@ -487,7 +555,7 @@ pub(super) mod tests {
             .iter()
             .find(|d| d.severity == Severity::Warning)
             .unwrap();
-        assert!(taint_hint.detail.contains("terraform untaint"));
+        assert!(taint_hint.detail.contains("hands these secrets"));
         assert!(errors[0].summary.contains("\"b\""));
         assert!(errors[0].detail.contains("AccessDeniedException"));
     }
@@ -622,9 +690,10 @@ pub(super) mod tests {
         let error = diags.iter().next().unwrap();
         assert_eq!(error.severity, Severity::Error);
         assert!(error.detail.contains(&first.id), "{}", error.detail);
+        assert!(error.detail.contains("terraform import <ADDRESS> 'a,b'"));
         assert!(error
             .detail
-            .contains("terraform import <ADDRESS> 'a,b,untagged'"));
+            .contains("\"untagged\" were not made by this provider"));
         assert_eq!(fake.get("a").unwrap().tags[OWNERSHIP_ID], first.id);
     }
 
@@ -689,5 +758,124 @@ pub(super) mod tests {
             .summary
             .starts_with("2 secrets were not created"));
         assert!(fake.calls().is_empty());
+    }
+
+    fn writes(fake: &FakeSecrets, since: usize) -> Vec<String> {
+        fake.calls()[since..]
+            .iter()
+            .filter(|c| !c.starts_with("DescribeSecret") && !c.starts_with("GetResourcePolicy"))
+            .cloned()
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_replacement_that_cannot_finish_writes_nothing_and_keeps_the_old_object() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let other = created(&client, &["shared"]).await;
+        let partial = created(&client, &["a", "b"]).await;
+        let before = fake.calls().len();
+        let mut diags = Diagnostics::new();
+        let value = replace(
+            &client,
+            &never(),
+            partial.clone(),
+            &planned(&["a", "b", "shared"]),
+            &mut diags,
+        )
+        .await;
+        assert_eq!(SecretsState::from_value(&value).unwrap(), partial);
+        assert!(writes(&fake, before).is_empty(), "{:?}", fake.calls());
+        let errors: Vec<_> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "{diags:?}");
+        assert!(errors[0].detail.contains(&other.id));
+        for name in ["a", "b"] {
+            let secret = fake.get(name).unwrap();
+            assert!(!secret.scheduled_for_deletion);
+            assert_eq!(secret.tags[OWNERSHIP_ID], partial.id);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replacement_keeps_id_and_arns_and_only_adds_and_removes_names() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let old = created(&client, &["a", "b", "gone"]).await;
+        let before = fake.calls().len();
+        let mut diags = Diagnostics::new();
+        let value = replace(
+            &client,
+            &never(),
+            old.clone(),
+            &planned(&["a", "b", "new"]),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.id, old.id);
+        assert_eq!(state.arns["a"], old.arns["a"]);
+        assert_eq!(state.arns["b"], old.arns["b"]);
+        let gone = &old.arns["gone"];
+        assert_eq!(
+            writes(&fake, before),
+            [
+                format!("TagResource {gone}"),
+                format!("DeleteSecret {gone}"),
+                "CreateSecret new".to_owned()
+            ]
+        );
+        assert_eq!(fake.get("gone").unwrap().tags[RELEASED], "true");
+    }
+
+    #[tokio::test]
+    async fn released_secrets_are_restored_by_the_next_resource_and_unreleased_ones_only_by_their_owner(
+    ) {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let destroyed = created(&client, &["released"]).await;
+        let mut diags = Diagnostics::new();
+        assert!(delete(&client, &never(), destroyed.clone(), &mut diags)
+            .await
+            .is_null());
+        let owner = created(&client, &["kept"]).await;
+        // Scheduled outside Terraform: still the owner's.
+        fake.alter("kept", |s| s.scheduled_for_deletion = true);
+
+        let mut diags = Diagnostics::new();
+        let value = create(
+            &client,
+            &never(),
+            &planned(&["released", "kept"]),
+            &mut diags,
+        )
+        .await;
+        assert!(value.is_null(), "nothing taken while one name is refused");
+        assert!(diags.iter().any(|d| d.detail.contains(&owner.id)));
+        assert!(fake.get("kept").unwrap().scheduled_for_deletion);
+
+        let next = created(&client, &["released"]).await;
+        assert_eq!(next.arns["released"], destroyed.arns["released"]);
+        assert!(!fake.get("released").unwrap().tags.contains_key(RELEASED));
+
+        // The owner's refresh dropped it; its apply brings it back.
+        let mut refreshed = owner.clone();
+        refreshed.arns.clear();
+        let mut diags = Diagnostics::new();
+        let value = update(
+            &client,
+            &never(),
+            refreshed,
+            &planned(&["kept"]),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns["kept"], owner.arns["kept"]);
+        assert!(!fake.get("kept").unwrap().scheduled_for_deletion);
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::provider::secrets::{ApiError, ErrorKind, SecretInfo, SecretsApi};
+use crate::provider::tags::RELEASED;
 
 use super::ownership::{decide, Decision, Owner, Refusal};
 
@@ -130,7 +131,8 @@ pub async fn carry_out(
         }
         Action::Adopt(info) => info,
     };
-    // Restored or adopted: make its tags this resource's.
+    // Restored or adopted: make its tags this resource's, and no longer
+    // released.
     if claim
         .tags
         .iter()
@@ -140,6 +142,11 @@ pub async fn carry_out(
             .await
             .map_err(api_error("TagResource"))?;
     }
+    if existing.tags.contains_key(RELEASED) {
+        api.untag(&existing.arn, &[RELEASED.to_owned()])
+            .await
+            .map_err(api_error("UntagResource"))?;
+    }
     Ok(existing.arn)
 }
 
@@ -147,7 +154,7 @@ pub async fn carry_out(
 mod tests {
     use super::*;
     use crate::provider::secrets::fake::FakeSecrets;
-    use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
+    use crate::provider::tags::ownership_tags;
 
     fn tags(id: &str) -> BTreeMap<String, String> {
         ownership_tags(&BTreeMap::new(), id)
@@ -176,15 +183,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn restores_a_clean_planton_secret_scheduled_for_deletion() {
+    async fn restores_a_clean_released_planton_secret_scheduled_for_deletion() {
         let api = FakeSecrets::new();
-        let arn = api.insert("a", tags("asm-old"), true);
+        let mut released = tags("asm-old");
+        released.insert(RELEASED.into(), "true".into());
+        let arn = api.insert("a", released, true);
         let got = ensure(&api, "a", "asm-1").await.unwrap();
         assert_eq!(got, arn, "restore keeps the ARN");
         let secret = api.get("a").unwrap();
         assert!(!secret.scheduled_for_deletion);
-        assert_eq!(secret.tags[OWNERSHIP_ID], "asm-1");
+        assert_eq!(secret.tags, tags("asm-1"), "ours, and no longer released");
         assert!(api.calls().contains(&format!("GetResourcePolicy {arn}")));
+    }
+
+    #[tokio::test]
+    async fn only_the_owner_restores_what_it_did_not_release() {
+        let api = FakeSecrets::new();
+        api.insert("a", tags("asm-owner"), true);
+        let error = ensure(&api, "a", "asm-1").await.unwrap_err();
+        assert!(matches!(
+            error,
+            EnsureError::Refused(Refusal::ScheduledOwnedByAnother { .. })
+        ));
+        assert!(api.get("a").unwrap().scheduled_for_deletion);
+        ensure(&api, "a", "asm-owner").await.unwrap();
+        assert!(!api.get("a").unwrap().scheduled_for_deletion);
     }
 
     #[tokio::test]

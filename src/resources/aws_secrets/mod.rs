@@ -6,6 +6,7 @@ mod advice;
 mod apply;
 mod claims;
 mod ensure;
+mod handover;
 mod id;
 mod model;
 mod ownership;
@@ -28,6 +29,7 @@ use crate::tf::schema::Schema;
 use crate::tf::value::{AttributePath, Value};
 
 use claims::NameClaims;
+use handover::{CreatePlan, Handovers};
 use model::{known_names, SecretsState};
 use schema::SECRET_NAMES;
 
@@ -38,6 +40,19 @@ pub const TYPE_NAME: &str = "planton_aws_secrets";
 #[derive(Default)]
 pub struct AwsSecrets {
     claims: NameClaims,
+    /// Objects being replaced, waiting for their replacement's create.
+    handovers: Handovers,
+}
+
+impl Drop for AwsSecrets {
+    fn drop(&mut self) {
+        for id in self.handovers.unclaimed() {
+            tracing::warn!(
+                resource_id = %id,
+                "a replaced planton_aws_secrets object was handed over but no create took it; its secrets stay live and tagged with its id"
+            );
+        }
+    }
 }
 
 impl AwsSecrets {
@@ -124,7 +139,11 @@ impl Resource<Configured> for AwsSecrets {
         let default_tags = client.map(|c| &c.default_tags);
         self.claim_names(&request, diags);
         match plan::plan(request.prior, request.config, default_tags) {
-            Ok(planned) => {
+            Ok(mut planned) => {
+                if request.prior.is_null() {
+                    let names = known_names(request.config.get_attribute(SECRET_NAMES));
+                    planned.private = CreatePlan::for_names(names.as_deref()).into_private();
+                }
                 let removed = plan::removed_names(request.prior, &planned.state);
                 plan::warn_deletions(&removed, client.map(|c| c.recovery_window_in_days), diags);
                 advice::warn(&planned.state, diags);
@@ -166,7 +185,12 @@ impl Resource<Configured> for AwsSecrets {
         let Some(client) = ctx.client(diags) else {
             return Value::Null;
         };
-        apply::create(client, &ctx.stop, planned, diags).await
+        let handed_over = known_names(planned.get_attribute(SECRET_NAMES))
+            .and_then(|names| self.handovers.take(&names));
+        match handed_over {
+            Some(old) => apply::replace(client, &ctx.stop, old, planned, diags).await,
+            None => apply::create(client, &ctx.stop, planned, diags).await,
+        }
     }
 
     async fn update(
@@ -190,6 +214,7 @@ impl Resource<Configured> for AwsSecrets {
         &self,
         ctx: &Context<'_, Configured>,
         prior: &Value,
+        planned_private: &[u8],
         diags: &mut Diagnostics,
     ) -> Value {
         let (Some(client), Some(recorded)) = (ctx.client(diags), recorded(prior, diags)) else {
@@ -197,6 +222,12 @@ impl Resource<Configured> for AwsSecrets {
         };
         if !in_place(client, &recorded, diags) {
             return prior.clone();
+        }
+        // The destroy half of a replacement: the create half continues this
+        // object, so nothing is deleted (see `handover`).
+        if let Some(plan) = CreatePlan::from_private(planned_private) {
+            self.handovers.offer(plan, recorded);
+            return Value::Null;
         }
         apply::delete(client, &ctx.stop, recorded, diags).await
     }
@@ -236,5 +267,66 @@ impl Resource<Configured> for AwsSecrets {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         upgrade::upgrade(version, stored, diags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::provider::secrets::fake::FakeSecrets;
+    use crate::tf::stop::StopSignal;
+    use apply::tests::{configured, planned};
+
+    fn plan_private(resource: &AwsSecrets, client: &Configured, names: &[&str]) -> Vec<u8> {
+        let config = planned(names);
+        let request = PlanRequest {
+            prior: &Value::Null,
+            proposed: &config,
+            config: &config,
+        };
+        let ctx = Context::new(Some(client), StopSignal::never());
+        let mut diags = Diagnostics::new();
+        let planned = futures::executor::block_on(resource.plan(&ctx, request, &mut diags));
+        planned.expect("a create plan").private
+    }
+
+    #[tokio::test]
+    async fn the_destroy_half_of_a_replacement_hands_over_and_a_plain_destroy_deletes() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let resource = AwsSecrets::default();
+        let ctx = Context::new(Some(&client), StopSignal::never());
+        let mut diags = Diagnostics::new();
+        let names = ["a", "b"];
+        let first = resource
+            .create(&ctx, &planned(&names), &planned(&names), &mut diags)
+            .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+
+        // Replacement: the destroy half carries the create plan's private
+        // data and writes nothing; the create half continues the object.
+        let private = plan_private(&resource, &client, &names);
+        let calls = fake.calls().len();
+        let gone = resource.delete(&ctx, &first, &private, &mut diags).await;
+        assert!(gone.is_null());
+        assert_eq!(fake.calls().len(), calls, "no AWS call: {:?}", fake.calls());
+        let second = resource
+            .create(&ctx, &planned(&names), &planned(&names), &mut diags)
+            .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(second, first, "same id, same ARNs");
+        assert!(fake.calls()[calls..]
+            .iter()
+            .all(|c| c.starts_with("Describe")));
+
+        // A plain destroy carries the object's own (empty) private data.
+        assert!(resource
+            .delete(&ctx, &second, &[], &mut diags)
+            .await
+            .is_null());
+        assert!(fake.get("a").unwrap().scheduled_for_deletion);
+        assert!(resource.handovers.unclaimed().is_empty());
     }
 }

@@ -13,12 +13,15 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::provider::secrets::SecretInfo;
-use crate::provider::tags::{is_planton_owned, OWNERSHIP_ID};
+use crate::provider::tags::{
+    is_planton_owned, is_released, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,
+};
 
 /// The AWS-managed key every secret of this provider uses.
 const AWS_MANAGED_KEY_ALIAS: &str = "alias/aws/secretsmanager";
-/// Tag keys this provider writes itself.
-const PLANTON_TAG_PREFIX: &str = "planton.ai/";
+/// Tag keys this provider writes itself: a clean secret has no others
+/// but the provider's `default_tags` keys.
+const PLANTON_TAG_KEYS: [&str; 4] = [OWNERSHIP_RESOURCE, OWNERSHIP_KIND, OWNERSHIP_ID, RELEASED];
 
 /// Who "we" are: this instance's id, plus the id recorded in its state's
 /// `tags_all` when that differs (state upgraded from a release with derived
@@ -104,28 +107,20 @@ pub enum Refusal {
     },
     /// Scheduled for deletion and not made by this provider.
     ScheduledNotPlanton,
+    /// Scheduled for deletion, yet its owner never released it (scheduled
+    /// outside Terraform): only that owner restores it.
+    ScheduledOwnedByAnother { owner: String },
 }
 
 impl Refusal {
-    /// The planton owner id a refused live secret carries, if any.
+    /// The planton owner id a refused secret carries, if any.
     pub fn owner(&self) -> Option<&str> {
         match self {
-            Refusal::OwnedByAnother { owner } => Some(owner),
+            Refusal::OwnedByAnother { owner } | Refusal::ScheduledOwnedByAnother { owner } => {
+                Some(owner)
+            }
             _ => None,
         }
-    }
-
-    /// Whether `terraform import` could take the secret as it is.
-    pub fn importable(&self) -> bool {
-        matches!(
-            self,
-            Refusal::OwnedByAnother { .. }
-                | Refusal::NotPlanton
-                | Refusal::Altered {
-                    scheduled_for_deletion: false,
-                    ..
-                }
-        )
     }
 }
 
@@ -153,6 +148,11 @@ impl fmt::Display for Refusal {
             Refusal::ScheduledNotPlanton => write!(
                 f,
                 "it is scheduled for deletion and carries no planton ownership tags"
+            ),
+            Refusal::ScheduledOwnedByAnother { owner } => write!(
+                f,
+                "it is scheduled for deletion but still belongs to planton_aws_secrets resource \
+                 {owner}, which did not release it (it was scheduled outside Terraform)"
             ),
         }
     }
@@ -185,6 +185,14 @@ pub fn decide(
         }
         if !info.tags.contains_key(OWNERSHIP_ID) {
             return Decision::Refuse(Refusal::NotPlanton);
+        }
+    } else if let Some(other) = owner.foreign_owner(info) {
+        // Only the owner comes back for what it did not let go of. Ids of
+        // 0.1.0 were derived from names, so anyone could claim them anyway.
+        if !is_released(&info.tags) && !is_legacy_id(other) {
+            return Decision::Refuse(Refusal::ScheduledOwnedByAnother {
+                owner: other.to_owned(),
+            });
         }
     }
     let mut differences = differences(info, default_tag_keys);
@@ -225,7 +233,7 @@ fn differences(info: &SecretInfo, default_tag_keys: &BTreeSet<String>) -> Vec<St
     let extra: Vec<&str> = info
         .tags
         .keys()
-        .filter(|k| !k.starts_with(PLANTON_TAG_PREFIX) && !default_tag_keys.contains(*k))
+        .filter(|k| !PLANTON_TAG_KEYS.contains(&k.as_str()) && !default_tag_keys.contains(*k))
         .map(String::as_str)
         .collect();
     if !extra.is_empty() {
@@ -312,15 +320,57 @@ mod tests {
         assert_eq!(decide_with(Some(&info), Some(false)), Decision::Restore);
     }
 
+    fn released(id: &str) -> BTreeMap<String, String> {
+        let mut tags = planton(id);
+        tags.insert(RELEASED.into(), "true".into());
+        tags
+    }
+
     #[test]
-    fn scheduled_and_clean_of_any_planton_owner_is_restored() {
-        let info = secret(true, planton(THEIRS));
+    fn scheduled_and_released_by_any_planton_owner_is_restored() {
+        let info = secret(true, released(THEIRS));
+        assert_eq!(decide_with(Some(&info), None), Decision::CheckPolicy);
         assert_eq!(decide_with(Some(&info), Some(false)), Decision::Restore);
+        let ours = secret(true, released(OURS));
+        assert_eq!(decide_with(Some(&ours), Some(false)), Decision::Restore);
+    }
+
+    #[test]
+    fn scheduled_and_not_released_is_restored_by_its_owner_only() {
+        let info = secret(true, planton(THEIRS));
+        let refused = Decision::Refuse(Refusal::ScheduledOwnedByAnother {
+            owner: THEIRS.into(),
+        });
+        assert_eq!(decide_with(Some(&info), None), refused);
+        assert_eq!(decide_with(Some(&info), Some(false)), refused);
+        let Decision::Refuse(refusal) = refused else {
+            unreachable!()
+        };
+        assert_eq!(refusal.owner(), Some(THEIRS));
+        assert!(refusal.to_string().contains(THEIRS));
+        let owner = Owner::new(THEIRS);
+        assert_eq!(
+            decide(Some(&info), &owner, &keys(), Some(false)),
+            Decision::Restore
+        );
+        // 0.1.0's ids were derived from names: anyone could compute them.
+        let legacy = secret(true, planton("asm-0011223344556677"));
+        assert_eq!(decide_with(Some(&legacy), Some(false)), Decision::Restore);
+    }
+
+    #[test]
+    fn unknown_planton_keys_are_differences() {
+        let mut tags = released(THEIRS);
+        tags.insert("planton.ai/anything".into(), "x".into());
+        let Decision::Refuse(refusal) = decide_with(Some(&secret(true, tags)), None) else {
+            panic!("a planton.ai/ key this provider never writes is refused");
+        };
+        assert!(refusal.to_string().contains("planton.ai/anything"));
     }
 
     #[test]
     fn scheduled_and_altered_says_what_differs() {
-        let mut tags = planton(THEIRS);
+        let mut tags = released(THEIRS);
         tags.insert("planted".into(), "yes".into());
         let mut info = secret(true, tags);
         info.kms_key_id = Some("arn:aws:kms:us-east-1:1:key/abc".into());
@@ -334,12 +384,11 @@ mod tests {
         for expected in ["KMS key", "replicated", "rotation", "planted"] {
             assert!(text.contains(expected), "{expected} missing from {text}");
         }
-        let policy_only = secret(true, planton(THEIRS));
+        let policy_only = secret(true, released(THEIRS));
         let Decision::Refuse(refusal) = decide_with(Some(&policy_only), Some(true)) else {
             panic!("a secret with a policy is refused");
         };
         assert!(refusal.to_string().contains("resource policy"));
-        assert!(!refusal.importable());
     }
 
     #[test]

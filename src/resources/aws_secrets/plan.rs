@@ -84,6 +84,7 @@ pub fn plan(
     Ok(Planned {
         state,
         requires_replace: Vec::new(),
+        private: Vec::new(),
     })
 }
 

@@ -11,12 +11,15 @@ use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
 use crate::provider::Configured;
 use crate::tf::diag::Diagnostics;
 use crate::tf::stop::StopSignal;
+use crate::tf::value::AttributePath;
 use crate::tf::value::Value;
 
 use super::apply::warn_owned_elsewhere;
 use super::id::new_id;
 use super::model::SecretsState;
+use super::ownership::Owner;
 use super::report::{brief_listing, unverified};
+use super::schema::SECRET_NAMES;
 use crate::provider::names::name_problem;
 
 /// Refreshes state: a secret deleted or scheduled for deletion outside
@@ -54,6 +57,8 @@ pub async fn read(
             let seen = match api.describe(&arn).await? {
                 None => Seen::Gone,
                 Some(info) if info.scheduled_for_deletion => Seen::Gone,
+                // Not the secret this resource made, though it has the name.
+                Some(info) if info.arn != arn => Seen::Replaced,
                 Some(info) => match owner.foreign_owner(&info) {
                     Some(other) => Seen::OwnedBy(other.to_owned()),
                     None => {
@@ -61,7 +66,11 @@ pub async fn read(
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
                             .add(&info.tags);
-                        Seen::Live(info.arn)
+                        if has_ownership_tags(&info.tags, owner) {
+                            Seen::Live(info.arn)
+                        } else {
+                            Seen::Untagged(info.arn)
+                        }
                     }
                 },
             };
@@ -71,6 +80,8 @@ pub async fn read(
     .await;
     let mut state = SecretsState::new(prior.id.clone(), BTreeMap::new());
     let mut owned_elsewhere = Vec::new();
+    let mut untagged: Vec<String> = Vec::new();
+    let mut replaced: Vec<String> = Vec::new();
     let mut unchecked: Vec<String> = Vec::new();
     let mut first_error: Option<ApiError> = None;
     for ((name, arn), outcome) in results {
@@ -78,7 +89,12 @@ pub async fn read(
             Outcome::Done(Seen::Live(live_arn)) => {
                 state.arns.insert(name, live_arn);
             }
+            Outcome::Done(Seen::Untagged(live_arn)) => {
+                untagged.push(name.clone());
+                state.arns.insert(name, live_arn);
+            }
             Outcome::Done(Seen::Gone) => {}
+            Outcome::Done(Seen::Replaced) => replaced.push(name),
             Outcome::Done(Seen::OwnedBy(other)) => owned_elsewhere.push((name, other)),
             Outcome::Failed(error) => {
                 first_error.get_or_insert(error);
@@ -92,6 +108,8 @@ pub async fn read(
     }
     owned_elsewhere.sort();
     warn_owned_elsewhere(&owned_elsewhere, "dropped out of state", diags);
+    warn_untagged(&mut untagged, diags);
+    warn_replaced(&mut replaced, diags);
     if let Some(error) = first_error {
         unchecked.sort();
         unverified(&unchecked, &error, diags);
@@ -104,10 +122,73 @@ pub async fn read(
 /// What a refresh learns about one recorded secret.
 enum Seen {
     Live(String),
+    /// The recorded secret, live, but its ownership tags were removed or
+    /// changed outside Terraform (and name no other owner).
+    Untagged(String),
     /// Deleted, or scheduled for deletion.
     Gone,
+    /// Another secret (another ARN) answers to the recorded one's name.
+    Replaced,
     /// Live, but another resource instance's now.
     OwnedBy(String),
+}
+
+/// Whether the secret still carries every ownership tag with this
+/// resource's values.
+fn has_ownership_tags(tags: &BTreeMap<String, String>, owner: &Owner) -> bool {
+    ownership_tags(&BTreeMap::new(), "")
+        .into_iter()
+        .all(|(key, value)| match (key.as_str(), tags.get(&key)) {
+            (OWNERSHIP_ID, Some(id)) => owner.owns(id),
+            (_, Some(actual)) => *actual == value,
+            (_, None) => false,
+        })
+}
+
+/// Tag repair is never silent: the secrets are the ones this resource
+/// made (same ARN as recorded), so the next apply tags them again.
+fn warn_untagged(names: &mut [String], diags: &mut Diagnostics) {
+    if names.is_empty() {
+        return;
+    }
+    names.sort();
+    diags.warning_at(
+        AttributePath::root(SECRET_NAMES),
+        format!(
+            "{} secret(s) lost their ownership tags outside Terraform",
+            names.len()
+        ),
+        format!(
+            "The planton.ai/* ownership tags of these secrets were removed or changed outside \
+             Terraform: {}. They are still the secrets this resource created (the same ARNs it \
+             recorded), so the next apply tags them again; only a secret with a recorded ARN is \
+             ever re-tagged.",
+            brief_listing(names)
+        ),
+    );
+}
+
+/// A different secret took a recorded name: it is not this resource's, so
+/// it leaves state untouched.
+fn warn_replaced(names: &mut [String], diags: &mut Diagnostics) {
+    if names.is_empty() {
+        return;
+    }
+    names.sort();
+    diags.warning_at(
+        AttributePath::root(SECRET_NAMES),
+        format!(
+            "{} secret(s) were replaced by other secrets of the same name",
+            names.len()
+        ),
+        format!(
+            "The secrets this resource recorded under these names are gone, and another secret \
+             (another ARN) now has each name: {}. Those are not this resource's; they leave its \
+             state untouched, and the next apply refuses to take them over unless they are \
+             clean planton secrets released by their owner.",
+            brief_listing(names)
+        ),
+    );
 }
 
 /// Builds state for `terraform import ADDRESS 'name1,name2'`. Every name

@@ -1,4 +1,11 @@
 //! Saying why names were not taken, and what the user can do about it.
+//! Hints tell the truth: an import is offered as the fix only for planton
+//! secrets that an interrupted apply could have made, and only on the
+//! condition that no state records their id; a secret made outside this
+//! provider, or scheduled by someone other than its owner, is said to be
+//! exactly that.
+
+use std::collections::BTreeSet;
 
 use crate::tf::diag::Diagnostics;
 use crate::tf::value::AttributePath;
@@ -10,57 +17,101 @@ use super::schema::SECRET_NAMES;
 /// Refusals explained one per line before the rest are counted.
 const EXPLAINED: usize = 10;
 
-/// What to do about one refused name.
-fn remedy(name: &str, refusal: &Refusal) -> String {
-    match refusal {
-        Refusal::OwnedByAnother { .. } => format!(
-            "A secret has one owner, so it was left untouched. Remove the name from one of the \
-             two resources, or move it deliberately: remove it from the other resource's state \
-             (terraform state rm, or drop the name there), then import it here (terraform import \
-             <address> '{name},...')."
-        ),
-        Refusal::NotPlanton
-        | Refusal::Altered {
-            scheduled_for_deletion: false,
-            ..
-        } => format!(
-            "This provider never takes over a secret it did not make, so it was left untouched. \
-             To manage it here, import it (terraform import <address> '{name},...'); otherwise \
-             remove the name from secret_names."
-        ),
-        Refusal::Altered {
-            scheduled_for_deletion: true,
-            ..
+/// The kinds of refusal that share one remedy.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Remedy {
+    /// Live with another planton id: another resource's, or the orphan of
+    /// an apply killed before it saved state.
+    OtherOwner,
+    /// Live, and not made by this provider (or changed since).
+    NotMadeHere,
+    /// Scheduled outside Terraform while still owned: its owner restores it.
+    OwnerRestores,
+    /// Scheduled and not a clean planton secret.
+    RestoreByHand,
+}
+
+impl Remedy {
+    fn of(refusal: &Refusal) -> Self {
+        match refusal {
+            Refusal::OwnedByAnother { .. } => Remedy::OtherOwner,
+            Refusal::NotPlanton
+            | Refusal::Altered {
+                scheduled_for_deletion: false,
+                ..
+            } => Remedy::NotMadeHere,
+            Refusal::ScheduledOwnedByAnother { .. } => Remedy::OwnerRestores,
+            Refusal::Altered {
+                scheduled_for_deletion: true,
+                ..
+            }
+            | Refusal::ScheduledNotPlanton => Remedy::RestoreByHand,
         }
-        | Refusal::ScheduledNotPlanton => format!(
-            "This provider will not restore it. Inspect it, then restore it yourself (aws \
-             secretsmanager restore-secret --secret-id '{name}') and import it (terraform import \
-             <address> '{name},...'), wait for its deletion to complete, or choose another name."
-        ),
     }
+
+    /// What to do about `names` (quoted for reading) refused this way;
+    /// `ids` are the owners they carry, `id_list` the names for an import ID.
+    fn advice(self, names: &str, ids: &str, id_list: &str) -> String {
+        match self {
+            Remedy::OtherOwner => format!(
+                "{names} belong to another planton_aws_secrets resource ({ids}). If that \
+                 resource is in another configuration or workspace, remove the names from one of \
+                 the two: a secret has one owner. Only if no state records {ids} (an apply of this \
+                 configuration was killed before it saved state; the random id that proved the \
+                 secrets were its own died with that run), take them over here and let the next \
+                 apply add the rest (<ADDRESS> is the resource address shown above):\n\n  \
+                 terraform import <ADDRESS> '{id_list}'\n  terraform apply\n\nor, with \
+                 Terraform 1.5 or later, add this block and apply:\n\n  import {{\n    to = \
+                 <ADDRESS>\n    id = \"{id_list}\"\n  }}\n\nWith Terraform 1.14 or later, \
+                 `terraform query` with the planton_aws_secrets list resource shows every group \
+                 of secrets by id, and -generate-config-out writes the import blocks."
+            ),
+            Remedy::NotMadeHere => format!(
+                "{names} were not made by this provider, or were changed since it made them, so \
+                 no interrupted apply explains them and this resource will not take them. Choose \
+                 other names, or, to manage a secret made elsewhere on purpose, import it \
+                 deliberately after reviewing it (see the resource's Import documentation)."
+            ),
+            Remedy::OwnerRestores => format!(
+                "{names} were scheduled for deletion outside Terraform while resource {ids} still \
+                 owns them, and only that resource restores them: apply its configuration (its \
+                 refresh drops them and its apply restores them with the same ARNs), or remove \
+                 the names here."
+            ),
+            Remedy::RestoreByHand => format!(
+                "{names} are scheduled for deletion and are not clean planton secrets, so this \
+                 provider will not restore them. Inspect each, then restore it yourself (aws \
+                 secretsmanager restore-secret --secret-id NAME) and import it deliberately, wait \
+                 for its deletion to complete, or choose another name."
+            ),
+        }
+    }
+}
+
+fn quoted(names: &[&str]) -> String {
+    brief_listing(names)
 }
 
 /// The detail of one refused name's error.
 pub fn refused_detail(name: &str, refusal: &Refusal) -> String {
+    let owner = refusal.owner().unwrap_or_default();
     format!(
         "A secret named {name:?} cannot be taken: {refusal}. {}",
-        remedy(name, refusal)
+        Remedy::of(refusal).advice(&quoted(&[name]), owner, name)
     )
 }
 
 /// One error for a create that found names it may not take: which, why,
-/// and (when planton secrets of an unknown id are among them, as after
-/// Terraform was killed mid-create) the import that takes them over and
-/// lets the next apply add the rest.
+/// and for each kind of refusal what to do.
 pub fn explain_refusals(mut refused: Vec<(String, Refusal)>, diags: &mut Diagnostics) {
     if refused.is_empty() {
         return;
     }
     refused.sort_by(|a, b| a.0.cmp(&b.0));
     let mut detail = String::from(
-        "Nothing was created or changed. A secret has one owner, and a new \
-         planton_aws_secrets resource only creates secrets, or restores clean planton secrets \
-         scheduled for deletion; it never takes over an existing one.\n",
+        "Nothing was created or changed. A secret has one owner: this resource creates new \
+         secrets and restores ones their owner released, and never takes over a secret that \
+         belongs to another resource or was made outside this provider.\n",
     );
     for (name, refusal) in refused.iter().take(EXPLAINED) {
         detail.push_str(&format!("\n- {name:?}: {refusal}"));
@@ -77,42 +128,28 @@ pub fn explain_refusals(mut refused: Vec<(String, Refusal)>, diags: &mut Diagnos
             brief_listing(&rest)
         ));
     }
-    let importable: Vec<&str> = refused
-        .iter()
-        .filter(|(_, r)| r.importable())
-        .map(|(n, _)| n.as_str())
-        .collect();
-    let id = importable.join(",");
-    if refused.iter().any(|(_, r)| r.owner().is_some()) {
-        detail.push_str(&format!(
-            "\n\nIf an earlier apply of this configuration was interrupted (Terraform killed \
-             before it saved state), these are its secrets; the random id that proved it died \
-             with that run. Take over the {} existing secret(s) and create the missing ones in \
-             one step (<ADDRESS> is the resource address shown above):\n\n  \
-             terraform import <ADDRESS> '{id}'\n  terraform apply\n\nor, with Terraform 1.5 or \
-             later, add this block to the configuration and apply:\n\n  import {{\n    to = \
-             <ADDRESS>\n    id = \"{id}\"\n  }}\n\nIf they belong to another configuration, \
-             remove the names from one of the two instead. If this is a replacement with \
-             lifecycle create_before_destroy: a planton_aws_secrets cannot be replaced with \
-             create_before_destroy, because a secret has one owner and the new object cannot \
-             take the old one's secrets; remove create_before_destroy (a plain replacement \
-             keeps the ARNs by restoring them).",
-            importable.len()
-        ));
-    } else if !importable.is_empty() {
-        detail.push_str(&format!(
-            "\n\nTo manage the existing secret(s) here, import them (<ADDRESS> is the resource \
-             address shown above): terraform import <ADDRESS> '{id}'. Otherwise remove the names \
-             from secret_names."
-        ));
+    let remedies: BTreeSet<Remedy> = refused.iter().map(|(_, r)| Remedy::of(r)).collect();
+    for remedy in remedies {
+        let of_kind: Vec<&(String, Refusal)> = refused
+            .iter()
+            .filter(|(_, r)| Remedy::of(r) == remedy)
+            .collect();
+        let names: Vec<&str> = of_kind.iter().map(|(n, _)| n.as_str()).collect();
+        let ids: BTreeSet<&str> = of_kind.iter().filter_map(|(_, r)| r.owner()).collect();
+        let ids: Vec<&str> = ids.into_iter().collect();
+        detail.push_str("\n\n");
+        detail.push_str(&remedy.advice(&quoted(&names), &ids.join(", "), &names.join(",")));
     }
-    if let Some((name, _)) = refused.iter().find(|(_, r)| !r.importable()) {
-        detail.push_str(&format!(
-            "\n\nA secret scheduled for deletion is restored only when it is a clean planton \
-             secret. Inspect the others, then restore each yourself (aws secretsmanager \
-             restore-secret --secret-id '{name}') and import it, wait for its deletion to \
-             complete, or choose another name."
-        ));
+    if refused
+        .iter()
+        .any(|(_, r)| Remedy::of(r) == Remedy::OtherOwner)
+    {
+        detail.push_str(
+            "\n\nA planton_aws_secrets cannot be replaced with lifecycle \
+             create_before_destroy: the new object would need the old one's secrets while the old \
+             one still owns them. Remove create_before_destroy; a plain replacement hands the \
+             secrets over and keeps every ARN.",
+        );
     }
     diags.error_at(
         AttributePath::root(SECRET_NAMES),
@@ -137,36 +174,71 @@ mod tests {
         )
     }
 
+    fn explained(refused: Vec<(String, Refusal)>) -> String {
+        let mut diags = Diagnostics::new();
+        explain_refusals(refused, &mut diags);
+        assert_eq!(diags.len(), 1);
+        let detail = diags.iter().next().unwrap().detail.clone();
+        detail
+    }
+
     #[test]
-    fn many_refusals_make_one_error_with_a_ready_import() {
-        let mut refused: Vec<_> = (0..12).map(owned).collect();
-        refused.push(("z".into(), Refusal::ScheduledNotPlanton));
+    fn many_refusals_make_one_error_in_name_order() {
+        let mut refused: Vec<_> = (0..12).rev().map(owned).collect();
+        refused.insert(3, ("z".into(), Refusal::ScheduledNotPlanton));
         let mut diags = Diagnostics::new();
         explain_refusals(refused, &mut diags);
         assert_eq!(diags.len(), 1);
         let error = diags.iter().next().unwrap();
         assert!(error.summary.starts_with("13 secret name(s)"));
-        assert!(error.detail.contains(
-            "\"n000\": it exists and belongs to another planton_aws_secrets resource (id asm-x)"
+        let detail = &error.detail;
+        assert!(detail.contains(
+            "- \"n000\": it exists and belongs to another planton_aws_secrets resource (id asm-x)"
         ));
-        assert!(error
-            .detail
-            .contains("and 3 more: \"n010\", \"n011\", \"z\""));
+        assert!(detail.find("\"n000\"").unwrap() < detail.find("\"n009\"").unwrap());
+        assert!(detail.contains("and 3 more: \"n010\", \"n011\", \"z\""));
         let all: Vec<String> = (0..12).map(|i| format!("n{i:03}")).collect();
         let id = all.join(",");
-        assert!(error
-            .detail
-            .contains(&format!("terraform import <ADDRESS> '{id}'")));
-        assert!(error.detail.contains(&format!("id = \"{id}\"")));
-        assert!(error.detail.contains("create_before_destroy"));
+        assert!(detail.contains(&format!("terraform import <ADDRESS> '{id}'")));
+        assert!(detail.contains(&format!("id = \"{id}\"")));
+        assert!(detail.contains("Only if no state records asm-x"));
+        assert!(detail.contains("create_before_destroy"));
     }
 
     #[test]
-    fn foreign_unowned_secrets_get_their_remedy_and_no_import_block() {
-        let mut diags = Diagnostics::new();
-        explain_refusals(vec![("a".into(), Refusal::ScheduledNotPlanton)], &mut diags);
-        let error = diags.iter().next().unwrap();
-        assert!(error.detail.contains("restore-secret --secret-id 'a'"));
-        assert!(!error.detail.contains("import {"));
+    fn secrets_made_elsewhere_get_no_ready_import() {
+        let detail = explained(vec![
+            ("a".into(), Refusal::ScheduledNotPlanton),
+            ("b".into(), Refusal::NotPlanton),
+        ]);
+        assert!(detail.contains("restore-secret --secret-id NAME"));
+        assert!(detail.contains("\"b\" were not made by this provider"));
+        assert!(!detail.contains("terraform import"), "{detail}");
+        assert!(!detail.contains("import {"));
+        assert!(!detail.contains("create_before_destroy"));
+    }
+
+    #[test]
+    fn a_scheduled_secret_of_a_live_owner_points_to_that_owner() {
+        let detail = explained(vec![(
+            "x".into(),
+            Refusal::ScheduledOwnedByAnother {
+                owner: "asm-a".into(),
+            },
+        )]);
+        assert!(detail.contains("while resource asm-a still owns them"));
+        assert!(!detail.contains("terraform import"), "{detail}");
+    }
+
+    #[test]
+    fn one_name_gets_its_own_remedy() {
+        let detail = refused_detail(
+            "n",
+            &Refusal::OwnedByAnother {
+                owner: "asm-o".into(),
+            },
+        );
+        assert!(detail.contains("terraform import <ADDRESS> 'n'"));
+        assert!(detail.contains("belong to another planton_aws_secrets resource (asm-o)"));
     }
 }

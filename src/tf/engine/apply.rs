@@ -15,6 +15,7 @@ impl<P: Provider> Engine<P> {
         prior: &Value,
         planned: &Value,
         config: &Value,
+        planned_private: &[u8],
     ) -> (Value, Diagnostics) {
         let mut diags = Diagnostics::new();
         let client = self.current_client();
@@ -23,7 +24,11 @@ impl<P: Provider> Engine<P> {
         let state = match (prior.is_null(), planned.is_null()) {
             (true, true) => Value::Null,
             (true, false) => resource.create(&ctx, planned, config, &mut diags).await,
-            (false, true) => resource.delete(&ctx, prior, &mut diags).await,
+            (false, true) => {
+                resource
+                    .delete(&ctx, prior, planned_private, &mut diags)
+                    .await
+            }
             (false, false) => {
                 resource
                     .update(&ctx, prior, planned, config, &mut diags)

@@ -9,6 +9,7 @@ use super::{Engine, ResourceEntry};
 pub struct PlanOutcome {
     pub planned_state: Value,
     pub requires_replace: Vec<AttributePath>,
+    pub private: Vec<u8>,
     pub diagnostics: Diagnostics,
 }
 
@@ -34,6 +35,7 @@ impl<P: Provider> Engine<P> {
             return PlanOutcome {
                 planned_state: Value::Null,
                 requires_replace: Vec::new(),
+                private: Vec::new(),
                 diagnostics,
             };
         }
@@ -46,6 +48,7 @@ impl<P: Provider> Engine<P> {
             Some(planned) => PlanOutcome {
                 planned_state: planned.state,
                 requires_replace: planned.requires_replace,
+                private: planned.private,
                 diagnostics,
             },
             None => {
@@ -62,6 +65,7 @@ impl<P: Provider> Engine<P> {
                 PlanOutcome {
                     planned_state: proposed.clone(),
                     requires_replace: Vec::new(),
+                    private: Vec::new(),
                     diagnostics,
                 }
             }

@@ -365,7 +365,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 .iter()
                 .map(diagnostics::path_to_proto)
                 .collect(),
-            planned_private: request.prior_private,
+            planned_private: outcome.private,
             diagnostics: diagnostics::to_proto(outcome.diagnostics),
             ..Default::default()
         }))
@@ -395,14 +395,18 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             dynamic::decode(request.config.take().as_ref(), ty, "resource configuration"),
             Resp
         );
-        let (new_state, mut diags) = self.engine.apply(entry, &prior, &planned, &config).await;
+        let (new_state, mut diags) = self
+            .engine
+            .apply(entry, &prior, &planned, &config, &request.planned_private)
+            .await;
         drop((prior, planned, config));
         // If the new state cannot be encoded, keep the prior state: it is
         // the last thing known to be true.
         let new_state = encode_state(&new_state, entry, &mut diags).or(request.prior_state);
         Ok(Response::new(Resp {
             new_state,
-            private: request.planned_private,
+            // Private data belongs to plans (see `Planned::private`).
+            private: Vec::new(),
             diagnostics: diagnostics::to_proto(diags),
             ..Default::default()
         }))
