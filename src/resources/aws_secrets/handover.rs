@@ -20,8 +20,9 @@
 //!   and adds missing ones after checking them all first. When it cannot
 //!   finish, it records what it holds, so the object stays in state.
 //!
-//! Only a kill of Terraform between the two halves leaves handed-over
-//! secrets unrecorded; they stay live, tagged with the old id.
+//! Only Terraform being killed or interrupted in the moment between the two
+//! halves leaves handed-over secrets unrecorded; they stay live, tagged
+//! with the old id, and the next apply offers their import.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
