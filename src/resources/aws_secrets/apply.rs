@@ -17,14 +17,17 @@ use crate::tf::value::{AttributePath, Value};
 use super::ensure::{carry_out, ensure_secret, judge, Action, Claim, EnsureError};
 use super::id::new_id;
 use super::model::{known_names, SecretsState};
-use super::ownership::Owner;
+use super::ownership::{Owner, Refusal};
 use super::refusal::{explain_refusals, refused_detail};
 use super::report::{brief_listing, NameReport};
 use super::schema::SECRET_NAMES;
 
-/// Creates every name, or nothing: each name is first described and
-/// judged, and if any is not this new resource's to take, the create fails
-/// before a single write.
+/// Creates every name: CreateSecret first (the fast path, nothing read
+/// before), and only a name that turns out to be taken is described and
+/// judged (adopted, restored or refused). What was made is recorded even
+/// when some names were refused; the replacement Terraform then plans for
+/// the tainted object hands it over (see `handover`), so a retry never
+/// deletes it.
 pub async fn create(
     client: &Configured,
     stop: &StopSignal,
@@ -52,11 +55,10 @@ pub async fn create(
         default_tag_keys: &default_tag_keys,
         tags: &tags,
     };
-    let Some(actions) = check_names(client, stop, names, &claim, diags).await else {
-        return Value::Null;
-    };
     let mut state = SecretsState::new(id, tags.clone());
-    add_names(client, stop, &mut state, actions, &claim, diags).await;
+    let actions = names.into_iter().map(|n| (n, Action::Create)).collect();
+    let refused = add_names(client, stop, &mut state, actions, &claim, diags).await;
+    explain_refusals(refused, &state.arns, diags);
     if diags.has_errors() {
         if state.arns.is_empty() {
             // Nothing exists, so there is nothing to record.
@@ -67,17 +69,17 @@ pub async fn create(
     state.to_value()
 }
 
-/// Describes and judges every name before anything is written. `None`
-/// (with the reasons in `diags`) when any name may not be taken; a name
-/// that could not be checked (an API error, a stop) is reported and left
-/// out, as a failed create of it would be.
+/// Describes and judges every name before anything is written: the
+/// actions to carry out, or every name that may not be taken. A name that
+/// could not be checked (an API error, a stop) is reported and left out, as
+/// a failed create of it would be.
 async fn check_names(
     client: &Configured,
     stop: &StopSignal,
     names: Vec<String>,
     claim: &Claim<'_>,
     diags: &mut Diagnostics,
-) -> Option<Vec<(String, Action)>> {
+) -> Result<Vec<(String, Action)>, Vec<(String, Refusal)>> {
     let api = client.secrets.as_ref();
     let results = run_all(names, stop, |name| async move {
         let existing = api
@@ -105,10 +107,12 @@ async fn check_names(
             Outcome::Skipped => report.stopped(&name),
         }
     }
-    let allowed = refused.is_empty();
-    explain_refusals(refused, diags);
     report.finish(diags);
-    allowed.then_some(actions)
+    if refused.is_empty() {
+        Ok(actions)
+    } else {
+        Err(refused)
+    }
 }
 
 /// Terraform marks a resource whose create reported errors as tainted and
@@ -173,10 +177,12 @@ pub async fn replace(
         default_tag_keys: &default_tag_keys,
         tags: &tags,
     };
-    let checked = check_names(client, stop, missing, &claim, diags).await;
-    let state = match checked {
-        Some(added) => converge(client, stop, handed_over, &names, added, diags).await,
-        None => handed_over,
+    let state = match check_names(client, stop, missing, &claim, diags).await {
+        Ok(added) => converge(client, stop, handed_over, &names, added, diags).await,
+        Err(refused) => {
+            explain_refusals(refused, &handed_over.arns, diags);
+            handed_over
+        }
     };
     if diags.has_errors() {
         explain_taint(state.arns.len(), diags);
@@ -218,7 +224,8 @@ async fn converge(
         default_tag_keys: &default_tag_keys,
         tags: &desired_tags,
     };
-    add_names(client, stop, &mut state, added, &claim, diags).await;
+    let refused = add_names(client, stop, &mut state, added, &claim, diags).await;
+    explain_refusals(refused, &state.arns, diags);
     state
 }
 
@@ -257,6 +264,8 @@ fn planned_names(planned: &Value, diags: &mut Diagnostics) -> Option<Vec<String>
     names
 }
 
+/// Makes each name exist and records it; returns the names that may not be
+/// taken, for one explanation (see `refusal`).
 async fn add_names(
     client: &Configured,
     stop: &StopSignal,
@@ -264,7 +273,7 @@ async fn add_names(
     actions: Vec<(String, Action)>,
     claim: &Claim<'_>,
     diags: &mut Diagnostics,
-) {
+) -> Vec<(String, Refusal)> {
     let api = client.secrets.as_ref();
     let results = run_all(actions, stop, |(name, action)| async move {
         match action {
@@ -275,11 +284,13 @@ async fn add_names(
     })
     .await;
     let mut report = NameReport::new("created");
+    let mut refused = Vec::new();
     for ((name, _), outcome) in results {
         match outcome {
             Outcome::Done(arn) => {
                 state.arns.insert(name, arn);
             }
+            Outcome::Failed(EnsureError::Refused(refusal)) => refused.push((name, refusal)),
             Outcome::Failed(error) if report.shared_cause(&name, error.api_error()) => {}
             Outcome::Failed(error) => {
                 let (summary, detail) = describe_ensure_error(&name, error);
@@ -289,6 +300,7 @@ async fn add_names(
         }
     }
     report.finish(diags);
+    refused
 }
 
 /// What became of a secret that was to be deleted.
@@ -663,13 +675,15 @@ pub(super) mod tests {
     }
 
     #[tokio::test]
-    async fn create_that_finds_another_owner_refuses_before_any_write() {
+    async fn create_makes_what_is_free_and_explains_what_is_taken_in_one_error() {
         let fake = Arc::new(FakeSecrets::new());
         let client = configured(&fake, &[]);
         let first = created(&client, &["a", "b"]).await;
         // The state of the first create was lost (kill -9), or another
         // configuration lists the same names: create again.
         fake.insert("untagged", BTreeMap::new(), false);
+        let taken = ["a", "b", "untagged"];
+        let untouched: Vec<_> = taken.iter().map(|n| fake.get(n).unwrap()).collect();
         let calls_before = fake.calls().len();
         let mut diags = Diagnostics::new();
         let value = create(
@@ -679,22 +693,30 @@ pub(super) mod tests {
             &mut diags,
         )
         .await;
-        assert!(value.is_null());
-        let new_calls = &fake.calls()[calls_before..];
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["c"]);
+        assert_eq!(fake.get("c").unwrap().tags[OWNERSHIP_ID], state.id);
+        let changes = writes(&fake, calls_before);
         assert!(
-            new_calls.iter().all(|c| c.starts_with("DescribeSecret")),
-            "only reads before the refusal: {new_calls:?}"
+            changes.iter().all(|c| c.starts_with("CreateSecret")),
+            "only creates, and only c's succeeded: {changes:?}"
         );
-        assert!(fake.get("c").is_none());
-        assert_eq!(diags.len(), 1, "{diags:?}");
-        let error = diags.iter().next().unwrap();
-        assert_eq!(error.severity, Severity::Error);
-        assert!(error.detail.contains(&first.id), "{}", error.detail);
-        assert!(error.detail.contains("terraform import <ADDRESS> 'a,b'"));
-        assert!(error
-            .detail
-            .contains("\"untagged\" were not made by this provider"));
-        assert_eq!(fake.get("a").unwrap().tags[OWNERSHIP_ID], first.id);
+        let after: Vec<_> = taken.iter().map(|n| fake.get(n).unwrap()).collect();
+        assert_eq!(after, untouched);
+        let errors: Vec<_> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "{diags:?}");
+        let detail = &errors[0].detail;
+        assert!(detail.contains(&first.id), "{detail}");
+        assert!(detail.starts_with("They were left untouched"), "{detail}");
+        assert!(detail.contains("terraform state rm <ADDRESS>"), "{detail}");
+        assert!(
+            detail.contains("terraform import <ADDRESS> 'a,b,c'"),
+            "{detail}"
+        );
+        assert!(detail.contains("\"untagged\" were not made by this provider"));
     }
 
     #[tokio::test]
@@ -853,13 +875,13 @@ pub(super) mod tests {
             &mut diags,
         )
         .await;
-        assert!(value.is_null(), "nothing taken while one name is refused");
-        assert!(diags.iter().any(|d| d.detail.contains(&owner.id)));
-        assert!(fake.get("kept").unwrap().scheduled_for_deletion);
-
-        let next = created(&client, &["released"]).await;
+        let next = SecretsState::from_value(&value).unwrap();
+        assert_eq!(next.arns.keys().collect::<Vec<_>>(), ["released"]);
         assert_eq!(next.arns["released"], destroyed.arns["released"]);
         assert!(!fake.get("released").unwrap().tags.contains_key(RELEASED));
+        assert!(diags.iter().any(|d| d.detail.contains(&owner.id)));
+        assert!(fake.get("kept").unwrap().scheduled_for_deletion);
+        assert_eq!(fake.get("kept").unwrap().tags[OWNERSHIP_ID], owner.id);
 
         // The owner's refresh dropped it; its apply brings it back.
         let mut refreshed = owner.clone();

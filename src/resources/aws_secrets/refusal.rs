@@ -5,7 +5,7 @@
 //! provider, or scheduled by someone other than its owner, is said to be
 //! exactly that.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::tf::diag::Diagnostics;
 use crate::tf::value::AttributePath;
@@ -50,8 +50,9 @@ impl Remedy {
     }
 
     /// What to do about `names` (quoted for reading) refused this way;
-    /// `ids` are the owners they carry, `id_list` the names for an import ID.
-    fn advice(self, names: &str, ids: &str, id_list: &str) -> String {
+    /// `ids` are the owners they carry, `import` how to take them over.
+    fn advice(self, names: &str, ids: &str, import: &Import) -> String {
+        let Import { commands, id_list } = import;
         match self {
             Remedy::OtherOwner => format!(
                 "{names} belong to another planton_aws_secrets resource ({ids}). If that \
@@ -59,12 +60,17 @@ impl Remedy {
                  the two: a secret has one owner. Only if no state records {ids} (an apply of this \
                  configuration was killed before it saved state; the random id that proved the \
                  secrets were its own died with that run), take them over here and let the next \
-                 apply add the rest (<ADDRESS> is the resource address shown above):\n\n  \
-                 terraform import <ADDRESS> '{id_list}'\n  terraform apply\n\nor, with \
-                 Terraform 1.5 or later, add this block and apply:\n\n  import {{\n    to = \
-                 <ADDRESS>\n    id = \"{id_list}\"\n  }}\n\nWith Terraform 1.14 or later, \
+                 apply add the rest (<ADDRESS> is the resource address shown above):\n\n\
+                 {commands}  terraform apply\n\nor, with Terraform 1.5 or later, {}add this \
+                 block and apply:\n\n  import {{\n    to = <ADDRESS>\n    id = \
+                 \"{id_list}\"\n  }}\n\nWith Terraform 1.14 or later, \
                  `terraform query` with the planton_aws_secrets list resource shows every group \
-                 of secrets by id, and -generate-config-out writes the import blocks."
+                 of secrets by id, and -generate-config-out writes the import blocks.",
+                if commands.contains("state rm") {
+                    "after the state rm, "
+                } else {
+                    ""
+                }
             ),
             Remedy::NotMadeHere => format!(
                 "{names} were not made by this provider, or were changed since it made them, so \
@@ -92,26 +98,69 @@ fn quoted(names: &[&str]) -> String {
     brief_listing(names)
 }
 
+/// How refused secrets are taken over: an import of every name, after
+/// removing the resource from state when it is there (an import needs a
+/// free address; the import takes the recorded secrets again too).
+struct Import {
+    /// Shell lines, each indented and ending in a newline.
+    commands: String,
+    /// The import ID: the names, comma-separated.
+    id_list: String,
+}
+
+impl Import {
+    fn of<'a>(
+        names: impl IntoIterator<Item = &'a str>,
+        recorded: &'a BTreeMap<String, String>,
+    ) -> Self {
+        let all: BTreeSet<&str> = names
+            .into_iter()
+            .chain(recorded.keys().map(String::as_str))
+            .collect();
+        let id_list = all.into_iter().collect::<Vec<_>>().join(",");
+        let state_rm = if recorded.is_empty() {
+            ""
+        } else {
+            "  terraform state rm <ADDRESS>\n"
+        };
+        Self {
+            commands: format!("{state_rm}  terraform import <ADDRESS> '{id_list}'\n"),
+            id_list,
+        }
+    }
+}
+
 /// The detail of one refused name's error.
 pub fn refused_detail(name: &str, refusal: &Refusal) -> String {
     let owner = refusal.owner().unwrap_or_default();
+    let import = Import::of([name], &BTreeMap::new());
     format!(
         "A secret named {name:?} cannot be taken: {refusal}. {}",
-        Remedy::of(refusal).advice(&quoted(&[name]), owner, name)
+        Remedy::of(refusal).advice(&quoted(&[name]), owner, &import)
     )
 }
 
-/// One error for a create that found names it may not take: which, why,
-/// and for each kind of refusal what to do.
-pub fn explain_refusals(mut refused: Vec<(String, Refusal)>, diags: &mut Diagnostics) {
+/// One error for the names an apply found it may not take: which, why, and
+/// for each kind of refusal what to do. `recorded` is what the resource
+/// holds in state after this apply.
+pub fn explain_refusals(
+    mut refused: Vec<(String, Refusal)>,
+    recorded: &BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) {
     if refused.is_empty() {
         return;
     }
     refused.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut detail = String::from(
-        "Nothing was created or changed. A secret has one owner: this resource creates new \
-         secrets and restores ones their owner released, and never takes over a secret that \
-         belongs to another resource or was made outside this provider.\n",
+    let outcome = if recorded.is_empty() {
+        "Nothing was created or changed."
+    } else {
+        "They were left untouched; the resource's other names are in place and recorded in state."
+    };
+    let mut detail = format!(
+        "{outcome} A secret has one owner: this resource creates new secrets and restores ones \
+         their owner released, and never takes over a secret that belongs to another resource \
+         or was made outside this provider.\n",
     );
     for (name, refusal) in refused.iter().take(EXPLAINED) {
         detail.push_str(&format!("\n- {name:?}: {refusal}"));
@@ -138,7 +187,8 @@ pub fn explain_refusals(mut refused: Vec<(String, Refusal)>, diags: &mut Diagnos
         let ids: BTreeSet<&str> = of_kind.iter().filter_map(|(_, r)| r.owner()).collect();
         let ids: Vec<&str> = ids.into_iter().collect();
         detail.push_str("\n\n");
-        detail.push_str(&remedy.advice(&quoted(&names), &ids.join(", "), &names.join(",")));
+        let import = Import::of(names.iter().copied(), recorded);
+        detail.push_str(&remedy.advice(&quoted(&names), &ids.join(", "), &import));
     }
     if refused
         .iter()
@@ -176,7 +226,7 @@ mod tests {
 
     fn explained(refused: Vec<(String, Refusal)>) -> String {
         let mut diags = Diagnostics::new();
-        explain_refusals(refused, &mut diags);
+        explain_refusals(refused, &BTreeMap::new(), &mut diags);
         assert_eq!(diags.len(), 1);
         let detail = diags.iter().next().unwrap().detail.clone();
         detail
@@ -187,7 +237,7 @@ mod tests {
         let mut refused: Vec<_> = (0..12).rev().map(owned).collect();
         refused.insert(3, ("z".into(), Refusal::ScheduledNotPlanton));
         let mut diags = Diagnostics::new();
-        explain_refusals(refused, &mut diags);
+        explain_refusals(refused, &BTreeMap::new(), &mut diags);
         assert_eq!(diags.len(), 1);
         let error = diags.iter().next().unwrap();
         assert!(error.summary.starts_with("13 secret name(s)"));
@@ -203,6 +253,19 @@ mod tests {
         assert!(detail.contains(&format!("id = \"{id}\"")));
         assert!(detail.contains("Only if no state records asm-x"));
         assert!(detail.contains("create_before_destroy"));
+    }
+
+    #[test]
+    fn a_resource_already_in_state_is_removed_before_the_import_of_all_its_names() {
+        let recorded = BTreeMap::from([("mine".to_owned(), "arn:mine".to_owned())]);
+        let mut diags = Diagnostics::new();
+        explain_refusals(vec![owned(1)], &recorded, &mut diags);
+        let detail = &diags.iter().next().unwrap().detail;
+        assert!(detail.starts_with("They were left untouched"), "{detail}");
+        assert!(detail.contains(
+            "  terraform state rm <ADDRESS>\n  terraform import <ADDRESS> 'mine,n001'\n"
+        ));
+        assert!(detail.contains("after the state rm, add this block"));
     }
 
     #[test]
