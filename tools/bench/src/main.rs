@@ -17,6 +17,7 @@ mod handshake;
 mod raw;
 mod report;
 mod terraform;
+mod throttled;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -129,6 +130,9 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Names in the throttled case: enough for a steady rate (6 s at 50/s).
+const THROTTLED_NAMES: usize = 300;
+
 async fn run(options: &Options) -> Result<(), String> {
     let mut report = report::Report::new(options.n);
     eprintln!("bench: N = {}, run id {}", options.n, options.run_id);
@@ -168,6 +172,21 @@ async fn run(options: &Options) -> Result<(), String> {
         options.n
     );
     report.for_each = Some(tf.for_each(&format!("{}/each", options.run_id), options.n)?);
+
+    let throttled_n = options.n.min(THROTTLED_NAMES);
+    eprintln!(
+        "bench: {throttled_n} names through a {}/s write quota, the provider beside a raw loop",
+        throttled::QUOTA
+    );
+    report.throttled = Some(
+        throttled::run(
+            &tf,
+            &options.endpoint,
+            &format!("{}/quota", options.run_id),
+            throttled_n,
+        )
+        .await?,
+    );
 
     if options.big_n > 0 {
         eprintln!("bench: memory with {} names in one resource", options.big_n);

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::handshake::Comparison;
 use crate::raw::RawTimes;
 use crate::terraform::{ForEach, OneResource};
+use crate::throttled::{Throttled, QUOTA};
 
 pub struct Report {
     pub n: usize,
@@ -18,6 +19,7 @@ pub struct Report {
     pub one_resource: Option<OneResource>,
     pub for_each: Option<ForEach>,
     pub big: Option<OneResource>,
+    pub throttled: Option<Throttled>,
 }
 
 /// (name, measured ratio, target, whether lower is better)
@@ -40,6 +42,7 @@ impl Report {
             one_resource: None,
             for_each: None,
             big: None,
+            throttled: None,
         }
     }
 
@@ -76,6 +79,20 @@ impl Report {
                 "for_each apply / one-resource apply (speed-up)",
                 secs(each.apply) / secs(one.apply),
                 5.0,
+                false,
+            ));
+        }
+        if let Some(t) = &self.throttled {
+            ratios.push((
+                "throttled: provider creates/s / quota",
+                t.provider_rate / QUOTA,
+                0.95,
+                false,
+            ));
+            ratios.push((
+                "throttled: provider creates/s / raw loop",
+                t.provider_rate / t.raw_rate,
+                0.95,
                 false,
             ));
         }
@@ -135,6 +152,14 @@ impl Report {
                 secs(raw.create),
                 secs(raw.describe),
                 secs(raw.delete)
+            );
+        }
+        if let Some(t) = &self.throttled {
+            let _ = writeln!(
+                out,
+                "throttled ({QUOTA}/s write quota, {} names): provider {:.1} creates/s \
+                 ({} throttled answers), raw loop {:.1} creates/s",
+                t.names, t.provider_rate, t.provider_throttled, t.raw_rate
             );
         }
         for one in [&self.one_resource, &self.big].into_iter().flatten() {
@@ -224,6 +249,13 @@ impl Report {
             "one_resource": self.one_resource.as_ref().map(one),
             "for_each": self.for_each.as_ref().map(|e| json!({ "apply_s": secs(e.apply), "destroy_s": secs(e.destroy) })),
             "big": self.big.as_ref().map(one),
+            "throttled": self.throttled.as_ref().map(|t| json!({
+                "names": t.names,
+                "quota_per_s": QUOTA,
+                "provider_creates_per_s": t.provider_rate,
+                "provider_throttled": t.provider_throttled,
+                "raw_creates_per_s": t.raw_rate,
+            })),
             "ratios": ratios,
         })
     }

@@ -11,6 +11,11 @@ use std::time::{Duration, Instant};
 
 use crate::Options;
 
+const ONE_RESOURCE: &str = r#"resource "planton_aws_secrets" "bench" {
+  secret_names = var.names
+}
+"#;
+
 pub struct Bench {
     terraform: PathBuf,
     provider_dir: PathBuf,
@@ -58,12 +63,26 @@ impl Bench {
         })
     }
 
+    /// The same runs against another endpoint (the throttling proxy).
+    pub fn through(&self, endpoint: &str) -> Self {
+        Self {
+            terraform: self.terraform.clone(),
+            provider_dir: self.provider_dir.clone(),
+            endpoint: endpoint.to_owned(),
+            work: self.work.clone(),
+        }
+    }
+
+    /// One apply of one resource with `n` names, nothing else; its wall time.
+    pub fn apply_only(&self, prefix: &str, n: usize) -> Result<Duration, String> {
+        let dir = self.workdir(&format!("apply-{n}"))?;
+        self.write_config(&dir, prefix, n, None, ONE_RESOURCE)?;
+        let (apply, _) = self.run(&dir, &["apply", "-auto-approve", "-input=false"], "apply")?;
+        Ok(apply)
+    }
+
     pub fn one_resource(&self, prefix: &str, n: usize) -> Result<OneResource, String> {
-        let body = r#"resource "planton_aws_secrets" "bench" {
-  secret_names = var.names
-}
-"#;
-        self.lifecycle(&format!("one-{n}"), prefix, n, None, body)
+        self.lifecycle(&format!("one-{n}"), prefix, n, None, ONE_RESOURCE)
     }
 
     /// The same N names as [`one_resource`](Self::one_resource), in groups
