@@ -18,6 +18,7 @@ use super::ensure::{carry_out, ensure_secret, judge, Action, Claim, EnsureError}
 use super::id::new_id;
 use super::model::{known_names, SecretsState};
 use super::ownership::{Owner, Refusal};
+use super::plan::warn_deletions;
 use super::refusal::{explain_refusals, refused_detail};
 use super::report::{brief_listing, NameReport};
 use super::schema::SECRET_NAMES;
@@ -178,7 +179,17 @@ pub async fn replace(
         tags: &tags,
     };
     let state = match check_names(client, stop, missing, &claim, diags).await {
-        Ok(added) => converge(client, stop, handed_over, &names, added, diags).await,
+        Ok(added) => {
+            // A plan for a replacement never saw the old object's names.
+            let dropped: Vec<String> = handed_over
+                .arns
+                .keys()
+                .filter(|n| !names.contains(n))
+                .cloned()
+                .collect();
+            warn_deletions(&dropped, Some(client.recovery_window_in_days), diags);
+            converge(client, stop, handed_over, &names, added, diags).await
+        }
         Err(refused) => {
             explain_refusals(refused, &handed_over.arns, diags);
             handed_over
@@ -841,6 +852,11 @@ pub(super) mod tests {
         assert_eq!(state.id, old.id);
         assert_eq!(state.arns["a"], old.arns["a"]);
         assert_eq!(state.arns["b"], old.arns["b"]);
+        let warning = diags.iter().next().expect("the deletion is announced");
+        assert!(warning
+            .summary
+            .contains("1 secret(s) will be scheduled for deletion"));
+        assert!(warning.detail.contains("\"gone\""));
         let gone = &old.arns["gone"];
         assert_eq!(
             writes(&fake, before),

@@ -43,7 +43,12 @@ pub fn proxy(upstream: &str) -> Result<ProxyHandle, String> {
     start_blocking(config).map_err(|e| format!("starting the fault proxy: {e}"))
 }
 
-pub async fn run(bench: &Bench, upstream: &str, prefix: &str, n: usize) -> Result<Throttled, String> {
+pub async fn run(
+    bench: &Bench,
+    upstream: &str,
+    prefix: &str,
+    n: usize,
+) -> Result<Throttled, String> {
     let proxy = proxy(upstream)?;
     bench
         .through(&proxy.endpoint())
