@@ -23,21 +23,28 @@ const AWS_MANAGED_KEY_ALIAS: &str = "alias/aws/secretsmanager";
 /// but the provider's `default_tags` keys.
 const PLANTON_TAG_KEYS: [&str; 4] = [OWNERSHIP_RESOURCE, OWNERSHIP_KIND, OWNERSHIP_ID, RELEASED];
 
-/// Who "we" are: this instance's id, plus the id recorded in its state's
-/// `tags_all` when that differs (state upgraded from a release with derived
-/// ids, or just imported from another owner): secrets still tagged with
-/// that one are ours until the next apply re-tags them.
+/// Who "we" are: this instance's id, plus the ids recorded in its state's
+/// `tags_all` when they differ (state upgraded from a release with derived
+/// ids, or just imported from other owners): secrets still tagged with
+/// those are ours until the next apply re-tags them.
 #[derive(Clone, Debug)]
 pub struct Owner {
     pub id: String,
-    pub recorded: Option<String>,
+    pub recorded: BTreeSet<String>,
+}
+
+/// How `tags_all` records the previous owners of secrets imported from
+/// several: their ids, sorted, comma-separated (ids never hold a comma).
+pub fn recorded_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
+    let ids: BTreeSet<&str> = ids.into_iter().collect();
+    ids.into_iter().collect::<Vec<_>>().join(",")
 }
 
 impl Owner {
     pub fn new(id: &str) -> Self {
         Self {
             id: id.to_owned(),
-            recorded: None,
+            recorded: BTreeSet::new(),
         }
     }
 
@@ -45,7 +52,13 @@ impl Owner {
     pub fn with_recorded(id: &str, recorded: Option<&String>) -> Self {
         Self {
             id: id.to_owned(),
-            recorded: recorded.filter(|r| *r != id).cloned(),
+            recorded: recorded
+                .into_iter()
+                .flat_map(|ids| ids.split(','))
+                .map(str::trim)
+                .filter(|r| !r.is_empty() && *r != id)
+                .map(str::to_owned)
+                .collect(),
         }
     }
 
@@ -55,12 +68,17 @@ impl Owner {
     pub fn for_adoption(&self) -> Self {
         Self {
             id: self.id.clone(),
-            recorded: self.recorded.clone().filter(|r| is_legacy_id(r)),
+            recorded: self
+                .recorded
+                .iter()
+                .filter(|r| is_legacy_id(r))
+                .cloned()
+                .collect(),
         }
     }
 
     pub fn owns(&self, tag: &str) -> bool {
-        tag == self.id || self.recorded.as_deref() == Some(tag)
+        tag == self.id || self.recorded.contains(tag)
     }
 
     /// The owner id on a secret when it is another instance's.

@@ -17,7 +17,7 @@ use crate::tf::value::Value;
 use super::apply::warn_owned_elsewhere;
 use super::id::new_id;
 use super::model::SecretsState;
-use super::ownership::Owner;
+use super::ownership::{recorded_ids, Owner};
 use super::report::{brief_listing, unverified};
 use super::schema::SECRET_NAMES;
 use crate::provider::names::name_problem;
@@ -51,11 +51,15 @@ pub async fn read(
     // hold ten thousand tag maps at once.
     let common = Mutex::new(CommonTags::new(&managed_keys));
     let owner = prior.owner();
-    let results = run_all(targets, stop, |(_, arn)| {
+    let results = run_all(targets, stop, |(name, arn)| {
         let (common, owner) = (&common, &owner);
         async move {
             let seen = match api.describe(&arn).await? {
-                None => Seen::Gone,
+                // Gone; but say so if another secret took the name.
+                None => match api.describe(&name).await? {
+                    Some(other) if !other.scheduled_for_deletion => Seen::Replaced,
+                    _ => Seen::Gone,
+                },
                 Some(info) if info.scheduled_for_deletion => Seen::Gone,
                 // Not the secret this resource made, though it has the name.
                 Some(info) if info.arn != arn => Seen::Replaced,
@@ -67,7 +71,8 @@ pub async fn read(
                             .unwrap_or_else(|e| e.into_inner())
                             .add(&info.tags);
                         if has_ownership_tags(&info.tags, owner) {
-                            Seen::Live(info.arn)
+                            let id = info.tags.get(OWNERSHIP_ID).cloned().unwrap_or_default();
+                            Seen::Live(info.arn, id)
                         } else {
                             Seen::Untagged(info.arn)
                         }
@@ -80,13 +85,15 @@ pub async fn read(
     .await;
     let mut state = SecretsState::new(prior.id.clone(), BTreeMap::new());
     let mut owned_elsewhere = Vec::new();
+    let mut live_ids = BTreeSet::new();
     let mut untagged: Vec<String> = Vec::new();
     let mut replaced: Vec<String> = Vec::new();
     let mut unchecked: Vec<String> = Vec::new();
     let mut first_error: Option<ApiError> = None;
     for ((name, arn), outcome) in results {
         match outcome {
-            Outcome::Done(Seen::Live(live_arn)) => {
+            Outcome::Done(Seen::Live(live_arn, id)) => {
+                live_ids.insert(id);
                 state.arns.insert(name, live_arn);
             }
             Outcome::Done(Seen::Untagged(live_arn)) => {
@@ -116,12 +123,20 @@ pub async fn read(
     }
     let common = common.into_inner().unwrap_or_else(|e| e.into_inner());
     state.tags_all = common.into_tags().unwrap_or(prior.tags_all);
+    if untagged.is_empty() {
+        record_previous_owners(
+            &mut state.tags_all,
+            live_ids.iter().map(|id| Some(id.as_str())),
+        );
+    }
     state.to_value()
 }
 
 /// What a refresh learns about one recorded secret.
 enum Seen {
-    Live(String),
+    /// Live and this resource's, with the owner id it carries (its own, or
+    /// one its state records).
+    Live(String, String),
     /// The recorded secret, live, but its ownership tags were removed or
     /// changed outside Terraform (and name no other owner).
     Untagged(String),
@@ -237,12 +252,41 @@ pub async fn import(
     for info in &found {
         common.add(&info.tags);
     }
-    let mut state = SecretsState::new(id, common.into_tags().unwrap_or_default());
+    let mut tags_all = common.into_tags().unwrap_or_default();
+    let ids = found
+        .iter()
+        .map(|i| i.tags.get(OWNERSHIP_ID).map(String::as_str));
+    record_previous_owners(&mut tags_all, ids);
+    let mut state = SecretsState::new(id, tags_all);
     state.arns = found
         .into_iter()
         .map(|info| (info.name, info.arn))
         .collect();
     state.to_value()
+}
+
+/// Secrets from several previous owners share no id, so `tags_all` would
+/// record none and the next refresh would take them for another resource's:
+/// record all of them (see `ownership::recorded_ids`) until the next apply
+/// re-tags the secrets. Untagged secrets leave it as it is, so the plan
+/// shows the tags they lack.
+fn record_previous_owners<'a>(
+    tags_all: &mut BTreeMap<String, String>,
+    owner_ids: impl Iterator<Item = Option<&'a str>>,
+) {
+    if tags_all.contains_key(OWNERSHIP_ID) {
+        return;
+    }
+    let mut ids = BTreeSet::new();
+    for id in owner_ids {
+        match id {
+            Some(id) => ids.insert(id),
+            None => return,
+        };
+    }
+    if !ids.is_empty() {
+        tags_all.insert(OWNERSHIP_ID.to_owned(), recorded_ids(ids));
+    }
 }
 
 /// Import is the deliberate way to move ownership: say whose secrets are
@@ -345,8 +389,8 @@ mod tests {
     use super::*;
     use crate::provider::secrets::fake::FakeSecrets;
     use crate::provider::secrets::SecretsApi;
-    use crate::resources::aws_secrets::apply::create;
     use crate::resources::aws_secrets::apply::tests::{configured, planned};
+    use crate::resources::aws_secrets::apply::{self, create};
     use std::sync::Arc;
 
     async fn setup(names: &[&str]) -> (Arc<FakeSecrets>, Configured, SecretsState) {
@@ -424,6 +468,93 @@ mod tests {
         assert!(warning.detail.contains("asm-new-owner"));
         assert!(warning.detail.contains("\"a\", \"b\""));
         assert!(!fake.calls().iter().any(|c| c.starts_with("Tag")));
+    }
+
+    #[tokio::test]
+    async fn refresh_warns_about_lost_ownership_tags_and_the_apply_re_tags_the_same_arn() {
+        let (fake, client, prior) = setup(&["a", "b"]).await;
+        fake.untag(
+            &prior.arns["a"],
+            &[OWNERSHIP_ID.to_owned(), "planton.ai/resource".into()],
+        )
+        .await
+        .unwrap();
+        let mut diags = Diagnostics::new();
+        let value = read(&client, &StopSignal::never(), prior.clone(), &mut diags).await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns, prior.arns, "still the recorded secrets");
+        assert!(!state.tags_all.contains_key(OWNERSHIP_ID));
+        let warning = diags.iter().next().expect("a warning");
+        assert!(warning.summary.contains("lost their ownership tags"));
+        assert!(warning.detail.contains("\"a\""));
+        let mut diags = Diagnostics::new();
+        let value = apply::update(
+            &client,
+            &StopSignal::never(),
+            state,
+            &planned(&["a", "b"]),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(
+            SecretsState::from_value(&value).unwrap().tags_all,
+            prior.tags_all
+        );
+        assert_eq!(fake.get("a").unwrap().tags[OWNERSHIP_ID], prior.id);
+    }
+
+    #[tokio::test]
+    async fn refresh_drops_a_different_secret_under_a_recorded_name_untouched() {
+        let (fake, client, prior) = setup(&["a", "b"]).await;
+        fake.alter("a", |s| s.arn.push_str("-other"));
+        let calls = fake.calls().len();
+        let mut diags = Diagnostics::new();
+        let value = read(&client, &StopSignal::never(), prior.clone(), &mut diags).await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["b"]);
+        let warning = diags.iter().next().expect("a warning");
+        assert!(warning.summary.contains("replaced by other secrets"));
+        assert!(fake.calls()[calls..]
+            .iter()
+            .all(|c| c.starts_with("Describe")));
+    }
+
+    #[tokio::test]
+    async fn secrets_imported_from_several_owners_stay_until_the_apply_re_tags_them() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let mut diags = Diagnostics::new();
+        for (names, _) in [(["a"], 0), (["b"], 1)] {
+            create(&client, &StopSignal::never(), &planned(&names), &mut diags).await;
+        }
+        let owners =
+            [fake.get("a").unwrap(), fake.get("b").unwrap()].map(|s| s.tags[OWNERSHIP_ID].clone());
+        let value = import(&client, &StopSignal::never(), "a,b", &mut diags).await;
+        let imported = SecretsState::from_value(&value).unwrap();
+        let recorded = &imported.tags_all[OWNERSHIP_ID];
+        assert!(
+            owners.iter().all(|o| recorded.contains(o.as_str())),
+            "{recorded}"
+        );
+        let mut diags = Diagnostics::new();
+        let value = read(&client, &StopSignal::never(), imported.clone(), &mut diags).await;
+        let refreshed = SecretsState::from_value(&value).unwrap();
+        assert_eq!(refreshed, imported, "nothing dropped: {diags:?}");
+        let value = apply::update(
+            &client,
+            &StopSignal::never(),
+            refreshed,
+            &planned(&["a", "b"]),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let applied = SecretsState::from_value(&value).unwrap();
+        assert_eq!(applied.tags_all[OWNERSHIP_ID], imported.id);
+        for name in ["a", "b"] {
+            assert_eq!(fake.get(name).unwrap().tags[OWNERSHIP_ID], imported.id);
+        }
     }
 
     #[tokio::test]
