@@ -80,10 +80,9 @@ fn startup(binary: &Path, cert: &str) -> Result<Startup, String> {
         .map_err(|e| format!("reading the handshake of {}: {e}", binary.display()))?;
     let handshake = started.elapsed();
     let rss_kb = rss_kb(child.id());
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
+    // The provider ignores SIGTERM (Terraform's own shutdown path ends it),
+    // so a measured start-up is ended with SIGKILL.
+    let _ = child.kill();
     let _ = child.wait();
     if !line.starts_with("1|") {
         return Err(format!(
