@@ -114,25 +114,15 @@ mod tests {
         account: Some("123456789012"),
     };
 
+    /// A plan where every name already has its ARN.
     fn planned(arns: &[String]) -> Value {
-        let names = arns
+        let known: Vec<(String, String)> = arns
             .iter()
             .enumerate()
-            .map(|(i, _)| Value::String(format!("n{i}")))
+            .map(|(i, a)| (format!("n{i}"), a.clone()))
             .collect();
-        let map = arns
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (format!("n{i}"), Value::String(a.clone())))
-            .collect();
-        Value::Object(
-            [
-                (SECRET_NAMES.to_owned(), Value::Set(names)),
-                (SECRET_ARN_MAP.to_owned(), Value::Map(map)),
-            ]
-            .into_iter()
-            .collect(),
-        )
+        let names: Vec<String> = known.iter().map(|(n, _)| n.clone()).collect();
+        adding(&names, &known)
     }
 
     #[test]
@@ -170,7 +160,8 @@ mod tests {
             .any(|d| d.summary.starts_with("1001 names") && d.detail.contains("for_each")));
     }
 
-    /// A plan adding names: the names are known, their ARNs are not.
+    /// A plan with these names, of which `known` have their ARNs (the
+    /// others are being added).
     fn adding(names: &[String], known: &[(String, String)]) -> Value {
         let set = names.iter().map(|n| Value::String(n.clone())).collect();
         let map = known
