@@ -2,10 +2,13 @@
 //! secrets, for workspaces that consume secrets another workspace manages.
 //! DescribeSecret only: it never writes and never reads a value.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 
+use crate::provider::arn::{secret_arn_problem, secret_name};
 use crate::provider::lookup::{describe_names, Lookup};
-use crate::provider::names::name_problem;
+use crate::provider::names::report_invalid_names;
 use crate::provider::policy::{
     policy_values, READ_POLICY_DOCUMENTS_DESCRIPTION, READ_POLICY_JSON_DESCRIPTION,
 };
@@ -37,7 +40,7 @@ impl DataSource<Configured> for AwsSecretsData {
             "Looks up existing Secrets Manager secrets by name, for workspaces that read secrets another workspace manages: their ARNs and the least-privilege read policies for them. It only calls DescribeSecret: it never changes a secret and never reads a value.",
         )
         .attribute(Attribute::required(SECRET_NAMES, Type::set(Type::String)).description(
-            "Names of existing secrets. Every one must exist and not be scheduled for deletion, or reading the data source fails naming it.",
+            "Names of existing secrets. Every one must exist and not be scheduled for deletion, or reading the data source fails naming it. An empty set reads nothing (no AWS call): an empty `secret_arn_map`, a null `read_policy_json` and no `read_policy_documents`.",
         ))
         .attribute(Attribute::computed(SECRET_ARN_MAP, Type::map(Type::String)).description(
             "Map from each secret name to its ARN.",
@@ -54,23 +57,11 @@ impl DataSource<Configured> for AwsSecretsData {
         else {
             return; // null (Terraform reports it) or not known yet
         };
-        let path = AttributePath::root(SECRET_NAMES);
-        if names.is_empty() {
-            diags.error_at(
-                path.clone(),
-                "No secret names",
-                "secret_names is empty. List at least one secret name to look up.",
-            );
-        }
-        for name in names.iter().filter_map(Value::as_str) {
-            if let Some(problem) = name_problem(name) {
-                diags.error_at(
-                    path.clone(),
-                    format!("Invalid secret name {name:?}"),
-                    format!("The secret name {name:?} in secret_names is invalid: {problem}."),
-                );
-            }
-        }
+        report_invalid_names(
+            names.iter().filter_map(Value::as_str),
+            &AttributePath::root(SECRET_NAMES),
+            diags,
+        );
     }
 
     async fn read(
@@ -79,48 +70,88 @@ impl DataSource<Configured> for AwsSecretsData {
         config: &Value,
         diags: &mut Diagnostics,
     ) -> Value {
-        let Some(client) = ctx.client(diags) else {
-            return Value::Null;
-        };
         let Some(names) = names_of(config, diags) else {
             return Value::Null;
         };
-        let mut arns = std::collections::BTreeMap::new();
-        for (name, lookup) in describe_names(client.secrets.as_ref(), &ctx.stop, names).await {
-            match lookup.problem(&name, "remove it from secret_names") {
-                None => {
-                    if let Lookup::Live(info) = lookup {
+        if names.is_empty() {
+            return state(BTreeMap::new());
+        }
+        let Some(client) = ctx.client(diags) else {
+            return Value::Null;
+        };
+        // Errors come in name order, whatever order the lookups finished in.
+        let mut found = describe_names(client.secrets.as_ref(), &ctx.stop, names).await;
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut arns = BTreeMap::new();
+        for (name, lookup) in found {
+            let problem = match lookup {
+                Lookup::Live(info) => match arn_problem(&name, &info.arn) {
+                    None => {
                         arns.insert(name, info.arn);
+                        continue;
                     }
-                }
-                Some(problem) => diags.error_at(
-                    AttributePath::root(SECRET_NAMES),
-                    format!("Cannot read secret {name:?}"),
-                    format!("The secret {name:?} cannot be looked up: {problem}."),
+                    Some(problem) => problem,
+                },
+                other => format!(
+                    "The secret {name:?} cannot be looked up: {}.",
+                    other
+                        .problem(&name, "remove it from secret_names")
+                        .unwrap_or_default()
                 ),
-            }
+            };
+            diags.error_at(
+                AttributePath::root(SECRET_NAMES),
+                format!("Cannot read secret {name:?}"),
+                problem,
+            );
         }
         if diags.has_errors() {
             return Value::Null;
         }
-        let (policy, documents) = policy_values(arns.values());
-        let names = arns.keys().map(|n| Value::String(n.clone())).collect();
-        let arn_map = arns
-            .into_iter()
-            .map(|(n, a)| (n, Value::String(a)))
-            .collect();
-        Value::Object(
-            [
-                (SECRET_NAMES, Value::Set(names)),
-                (SECRET_ARN_MAP, Value::Map(arn_map)),
-                (READ_POLICY_JSON, policy),
-                (READ_POLICY_DOCUMENTS, documents),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-        )
+        state(arns)
     }
+}
+
+/// Why the ARN DescribeSecret answered for `name` cannot go into a grant,
+/// as a diagnostic detail.
+fn arn_problem(name: &str, arn: &str) -> Option<String> {
+    if let Some(problem) = secret_arn_problem(arn) {
+        return Some(format!(
+            "DescribeSecret answered {arn:?} for the secret {name:?}, which is not a Secrets \
+             Manager secret ARN: {problem}. A policy on it would not grant this secret; check \
+             that endpoints.secretsmanager (or AWS_ENDPOINT_URL_SECRETS_MANAGER) points at \
+             Secrets Manager."
+        ));
+    }
+    let actual = secret_name(arn)?;
+    (actual != name).then(|| {
+        format!(
+            "DescribeSecret answered {arn:?} for {name:?}: the ARN of the secret {actual:?}, not \
+             of {name:?}. A name that ends in a dash and six letters or digits can be taken for \
+             part of another secret's ARN. Look up {actual:?} instead, or rename the secret."
+        )
+    })
+}
+
+/// The data source's state for these names and ARNs.
+fn state(arns: BTreeMap<String, String>) -> Value {
+    let (policy, documents) = policy_values(arns.values());
+    let names = arns.keys().map(|n| Value::String(n.clone())).collect();
+    let arn_map = arns
+        .into_iter()
+        .map(|(n, a)| (n, Value::String(a)))
+        .collect();
+    Value::Object(
+        [
+            (SECRET_NAMES, Value::Set(names)),
+            (SECRET_ARN_MAP, Value::Map(arn_map)),
+            (READ_POLICY_JSON, policy),
+            (READ_POLICY_DOCUMENTS, documents),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    )
 }
 
 /// The configured names (Terraform reads data sources only once their
@@ -221,14 +252,109 @@ mod tests {
     }
 
     #[test]
-    fn invalid_or_no_names_fail_validation() {
-        for names in [&[][..], &["bad name"][..]] {
+    fn invalid_names_fail_validation_in_name_order() {
+        let mut diags = Diagnostics::new();
+        AwsSecretsData.validate_config(&config(&["z z", "ok/name", "a a", "m!"]), &mut diags);
+        let summaries: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            [
+                "Invalid secret name \"a a\"",
+                "Invalid secret name \"m!\"",
+                "Invalid secret name \"z z\""
+            ]
+        );
+        for names in [&[][..], &["ok/name"][..]] {
             let mut diags = Diagnostics::new();
             AwsSecretsData.validate_config(&config(names), &mut diags);
-            assert!(diags.has_errors(), "{names:?}");
+            assert!(diags.is_empty(), "{names:?}: {diags:?}");
         }
+    }
+
+    /// As the attribute docs say: an empty set is an empty map, a null
+    /// policy and no documents, with no AWS call (and no client needed).
+    #[tokio::test]
+    async fn no_names_read_nothing() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = client(&fake);
+        for configured in [Some(&client), None] {
+            let ctx = Context::new(configured, StopSignal::never());
+            let mut diags = Diagnostics::new();
+            let state = AwsSecretsData.read(&ctx, &config(&[]), &mut diags).await;
+            assert!(diags.is_empty(), "{diags:?}");
+            assert_eq!(state.get_attribute(SECRET_NAMES), Some(&Value::Set(vec![])));
+            assert_eq!(
+                state.get_attribute(SECRET_ARN_MAP),
+                Some(&Value::Map(BTreeMap::new()))
+            );
+            assert_eq!(state.get_attribute(READ_POLICY_JSON), Some(&Value::Null));
+            assert_eq!(
+                state.get_attribute(READ_POLICY_DOCUMENTS),
+                Some(&Value::List(vec![]))
+            );
+        }
+        assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+    }
+
+    #[tokio::test]
+    async fn errors_come_in_name_order() {
+        let fake = Arc::new(FakeSecrets::new());
+        let names: Vec<String> = (0..40).rev().map(|i| format!("missing-{i:02}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let client = client(&fake);
+        let ctx = Context::new(Some(&client), StopSignal::never());
         let mut diags = Diagnostics::new();
-        AwsSecretsData.validate_config(&config(&["ok/name"]), &mut diags);
-        assert!(diags.is_empty());
+        AwsSecretsData.read(&ctx, &config(&refs), &mut diags).await;
+        let summaries: Vec<String> = diags.iter().map(|d| d.summary.clone()).collect();
+        let mut sorted = summaries.clone();
+        sorted.sort();
+        assert_eq!(summaries.len(), 40);
+        assert_eq!(summaries, sorted);
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_not_this_secrets_arn_is_refused() {
+        let fake = Arc::new(FakeSecrets::new());
+        fake.create("partial", &BTreeMap::new()).await.unwrap();
+        fake.alter("partial", |info| {
+            info.arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:partial".into();
+        });
+        fake.create("elsewhere", &BTreeMap::new()).await.unwrap();
+        fake.alter("elsewhere", |info| {
+            info.arn =
+                "arn:evil:secretsmanager:us-east-1:123456789012:secret:elsewhere-AbCdEf".into();
+        });
+        fake.create("db-a1B2c3", &BTreeMap::new()).await.unwrap();
+        fake.alter("db-a1B2c3", |info| {
+            info.arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-a1B2c3".into();
+        });
+        fake.create("good", &BTreeMap::new()).await.unwrap();
+        let client = client(&fake);
+        let ctx = Context::new(Some(&client), StopSignal::never());
+        let mut diags = Diagnostics::new();
+        let state = AwsSecretsData
+            .read(
+                &ctx,
+                &config(&["partial", "elsewhere", "db-a1B2c3", "good"]),
+                &mut diags,
+            )
+            .await;
+        assert!(state.is_null());
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(errors[0].summary, "Cannot read secret \"db-a1B2c3\"");
+        assert!(
+            errors[0]
+                .detail
+                .contains("the ARN of the secret \"db\", not of \"db-a1B2c3\""),
+            "{}",
+            errors[0].detail
+        );
+        assert!(errors[1]
+            .detail
+            .contains("its partition \"evil\" is not an AWS partition"));
+        assert!(errors[2]
+            .detail
+            .contains("its secret part \"partial\" lacks the suffix"));
     }
 }

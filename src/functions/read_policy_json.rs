@@ -28,7 +28,7 @@ impl Function for ReadPolicyJson {
             )],
             returns: Type::String,
             summary: "Least-privilege read policy for exactly these secret ARNs".to_owned(),
-            description: "Returns the IAM policy document allowing `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret` on exactly the given Secrets Manager secret ARNs (no wildcard, no condition): the same document the `planton_aws_secrets` resource and data source give as `read_policy_json` for the same ARNs. Order and duplicates do not matter; an empty list gives null. A value that is not a secret ARN is an error naming it and its position; a document over IAM's 6,144-character managed-policy limit is an error saying how many of the ARNs fit.".to_owned(),
+            description: "Returns the IAM policy document allowing `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret` on exactly the given Secrets Manager secret ARNs (no wildcard, no condition): the same document the `planton_aws_secrets` resource and data source give as `read_policy_json` for the same ARNs. Order and duplicates do not matter; an empty list gives null. Every element must be a complete secret ARN, `arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX`: a known partition (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, `aws-iso-e`, `aws-iso-f`, `aws-eusc`), a region of that partition, a 12-digit account, and the secret's name followed by the `-` and six characters Secrets Manager adds (a partial ARN without them matches no secret in IAM). Anything else is an error naming the element, its position and the part at fault; a document over IAM's 6,144-character managed-policy limit is an error saying how many of the ARNs fit.".to_owned(),
         }
     }
 
@@ -123,6 +123,41 @@ mod tests {
             .call(&[Value::List(vec![Value::String(A.into()), Value::Null])])
             .unwrap_err();
         assert!(null.text.contains("Element 1 of arns is null"));
+    }
+
+    #[test]
+    fn an_unknown_partition_or_a_missing_suffix_is_named_with_its_position() {
+        let evil = "arn:evil:secretsmanager:us-east-1:123456789012:secret:app/a-AbCdEf";
+        let error = call(&[A, B, evil]).unwrap_err();
+        assert_eq!(error.argument, Some(0));
+        assert_eq!(
+            error.text,
+            format!(
+                "Element 2 of arns, {evil:?}, is not a Secrets Manager secret ARN: its partition \
+                 \"evil\" is not an AWS partition (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, \
+                 aws-iso-e, aws-iso-f, aws-eusc)."
+            )
+        );
+        let partial = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/a";
+        let error = call(&[partial, A]).unwrap_err();
+        assert!(
+            error.text.starts_with(&format!(
+                "Element 0 of arns, {partial:?}, is not a Secrets Manager secret ARN: its secret \
+                 part \"app/a\" lacks the suffix Secrets Manager adds"
+            )),
+            "{}",
+            error.text
+        );
+        let other_region = "arn:aws-cn:secretsmanager:us-east-1:123456789012:secret:app/a-AbCdEf";
+        let error = call(&[A, other_region]).unwrap_err();
+        assert!(
+            error.text.contains("Element 1 of arns")
+                && error
+                    .text
+                    .contains("\"us-east-1\" is in partition \"aws\", not \"aws-cn\""),
+            "{}",
+            error.text
+        );
     }
 
     #[test]

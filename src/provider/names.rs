@@ -1,5 +1,8 @@
 //! Rules for secret names, checked before any AWS call.
 
+use crate::tf::diag::Diagnostics;
+use crate::tf::value::AttributePath;
+
 /// AWS appends `-` and six random characters to a secret's name in its
 /// ARN; a name that already ends that way confuses partial-ARN lookups.
 const ARN_SUFFIX_LEN: usize = 6;
@@ -26,6 +29,28 @@ pub fn name_problem(name: &str) -> Option<String> {
         ));
     }
     None
+}
+
+/// One error per invalid name, in name order, on the set attribute at
+/// `path` (the protocol cannot point inside a set, so each quotes its name).
+pub fn report_invalid_names<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
+    let mut names: Vec<&str> = names.into_iter().collect();
+    names.sort_unstable();
+    names.dedup();
+    let attribute = path.to_string();
+    for name in names {
+        if let Some(problem) = name_problem(name) {
+            diags.error_at(
+                path.clone(),
+                format!("Invalid secret name {name:?}"),
+                format!("The secret name {name:?} in {attribute} is invalid: {problem}."),
+            );
+        }
+    }
 }
 
 fn is_allowed(c: char) -> bool {

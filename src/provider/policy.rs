@@ -6,13 +6,9 @@
 //! condition. The JSON is compact (no whitespace), so its length is the
 //! size IAM counts.
 //!
-//! Splitting is by hash prefix (extendible hashing): all ARNs start in one
-//! bucket; a bucket whose document is too large splits in two by the next
-//! bit of each ARN's SHA-256. The split of a set therefore depends only on
-//! the set, and adding an ARN changes only the one document it lands in (or
-//! splits that document in two); the others keep their exact text. The
-//! price is fill: buckets hold about 70% of what fits, so a large set needs
-//! about 1.4 times the minimum number of documents.
+//! Splitting (see [`read_policy_documents`]) aims at two things at once:
+//! few documents, because a role attaches at most 20 managed policies, and
+//! stability, because every document that changes is a policy update.
 
 use sha2::{Digest, Sha256};
 
@@ -28,7 +24,7 @@ const ACTIONS: [&str; 2] = [
 /// offers (the resource and the data source).
 pub const READ_POLICY_JSON_DESCRIPTION: &str = "Least-privilege IAM policy document allowing `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret` on exactly these secrets (exact ARNs, no wildcard, no condition), for application roles. Null when there are no secrets. IAM refuses a managed policy over 6,144 characters, which 40 to 70 ARNs reach, depending on the names' length: above that, use `read_policy_documents` or per-application policies (`provider::planton::read_policy_json`).";
 
-pub const READ_POLICY_DOCUMENTS_DESCRIPTION: &str = "The grant of `read_policy_json` split into as few policy documents as the split allows, each within IAM's 6,144-character managed-policy limit, for attaching as several managed policies. Each ARN is in exactly one document; documents are assigned by a hash of the ARN, so the split depends only on the set of secrets and adding a secret changes only the document it lands in (or splits that one in two). When everything fits in one document, the list is `[read_policy_json]`; with no secrets it is empty.";
+pub const READ_POLICY_DOCUMENTS_DESCRIPTION: &str = "The grant of `read_policy_json` split into policy documents that each fit IAM's 6,144-character managed-policy limit, for attaching as several managed policies. Close to the fewest possible: within 1.25 times the minimum from a few hundred secrets on (1,000 typical names take 17 documents where at least 16 are needed). Each ARN is in exactly one document, and the split depends only on the set of secrets: ARNs are placed by a hash, so adding or removing a secret usually rewrites only the document it lands in, sometimes one or two beside it. When everything fits in one document, the list is `[read_policy_json]`; with no secrets it is empty.";
 
 /// IAM's limit for one customer managed policy, in characters not counting
 /// whitespace.
@@ -42,19 +38,33 @@ pub fn read_policy_json<'a>(arns: impl IntoIterator<Item = &'a str>) -> Option<S
     (!resources.is_empty()).then(|| document(&resources))
 }
 
-/// The same grant as [`read_policy_json`] in as few documents as the
-/// hash-prefix split allows, each within [`MANAGED_POLICY_LIMIT`]; empty for
-/// no ARNs. When everything fits in one document, that document is exactly
-/// [`read_policy_json`]'s.
+/// The same grant as [`read_policy_json`] in documents that each fit
+/// [`MANAGED_POLICY_LIMIT`]; empty for no ARNs. When everything fits in one
+/// document, that document is exactly [`read_policy_json`]'s.
+///
+/// The split depends only on the set of ARNs. They are ordered by a hash
+/// (so names that sort together spread out and a group of related names
+/// does not crowd one document), then grouped into *units*: the largest
+/// hash-prefix groups that hold at most [`UNIT_DOCUMENTS`] documents' worth
+/// of ARNs, as in extendible hashing. Each unit is cut into documents from
+/// both of its ends toward its middle (the next bit of the hash); a cut
+/// falls where a document is at least [`CUT_FROM_PERCENT`]% full, at the ARN
+/// with the lowest second hash among those that still fit, so a change
+/// before it rarely moves it; the two documents left at the middle become
+/// one when they fit together. A change therefore touches only its own
+/// unit, usually the document it lands in and at most the documents
+/// between it and its unit's middle; a unit that outgrows its size splits
+/// into its two halves, which rewrites that unit's documents.
 pub fn read_policy_documents<'a>(arns: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut hashed: Vec<Hashed> = sorted_unique(arns)
+    let entries = entries(arns);
+    split(&entries)
         .into_iter()
-        .map(|arn| (arn_hash(arn), arn, quoted_len(arn)))
-        .collect();
-    hashed.sort_unstable();
-    let mut documents = Vec::new();
-    split(&hashed, 0, &mut documents);
-    documents
+        .map(|group| {
+            let mut resources: Vec<&str> = group.iter().map(|e| e.arn).collect();
+            resources.sort_unstable();
+            document(&resources)
+        })
+        .collect()
 }
 
 /// `read_policy_json` (null for no ARNs) and `read_policy_documents` as the
@@ -96,34 +106,156 @@ pub fn arns_that_fit<'a>(arns: impl IntoIterator<Item = &'a str>) -> usize {
     fit
 }
 
-/// An ARN with its hash and its length as a JSON string.
-type Hashed<'a> = (u64, &'a str, usize);
+/// What one document may spend on ARNs: a document's length is
+/// [`EMPTY_DOCUMENT_SIZE`] plus, for each ARN, its quoted length and a
+/// comma, less the one comma the last ARN does not have.
+const BUDGET: usize = MANAGED_POLICY_LIMIT - EMPTY_DOCUMENT_SIZE + 1;
 
-/// `hashed` is sorted by hash and shares its first `depth` bits: one
-/// document if it fits, otherwise the two halves by the next bit, lower
-/// first.
-fn split(hashed: &[Hashed], depth: u32, documents: &mut Vec<String>) {
-    if hashed.is_empty() {
+/// A unit holds at most this many full documents' worth of ARNs. Larger
+/// units waste less (one partly filled document per unit) but a change
+/// moves more documents between it and the unit's middle.
+const UNIT_DOCUMENTS: usize = 6;
+
+/// A document is cut once it holds at least this share of [`BUDGET`].
+const CUT_FROM_PERCENT: usize = 90;
+
+/// An ARN placed by its hash: `order` sorts, `cut` picks cut points, `cost`
+/// is what it adds to a document.
+#[derive(Clone, Debug)]
+struct Entry<'a> {
+    order: u64,
+    cut: u64,
+    arn: &'a str,
+    cost: usize,
+}
+
+impl<'a> Entry<'a> {
+    fn new(arn: &'a str) -> Self {
+        let digest = Sha256::digest(arn.as_bytes());
+        let word = |at: usize| {
+            u64::from_be_bytes(digest[at..at + 8].try_into().expect("SHA-256 has 32 bytes"))
+        };
+        Self {
+            order: word(0),
+            cut: word(8),
+            arn,
+            cost: quoted_len(arn) + 1,
+        }
+    }
+}
+
+/// The distinct ARNs in hash order. SHA-256 is fixed across releases and
+/// platforms, so documents never move because the provider was upgraded.
+fn entries<'a>(arns: impl IntoIterator<Item = &'a str>) -> Vec<Entry<'a>> {
+    let mut entries: Vec<Entry> = sorted_unique(arns).into_iter().map(Entry::new).collect();
+    entries.sort_unstable_by(|a, b| (a.order, a.arn).cmp(&(b.order, b.arn)));
+    entries
+}
+
+/// The documents of `entries` (in hash order) as consecutive runs.
+fn split<'e, 'a>(entries: &'e [Entry<'a>]) -> Vec<&'e [Entry<'a>]> {
+    let mut documents = Vec::new();
+    split_units(entries, 0, &mut documents);
+    documents
+}
+
+fn cost(entries: &[Entry]) -> usize {
+    entries.iter().map(|e| e.cost).sum()
+}
+
+/// `entries` share their first `depth` hash bits: one unit if small
+/// enough, otherwise its two halves by the next bit, lower first.
+fn split_units<'e, 'a>(entries: &'e [Entry<'a>], depth: u32, documents: &mut Vec<&'e [Entry<'a>]>) {
+    if entries.is_empty() {
         return;
     }
-    let quoted: usize = hashed.iter().map(|(_, _, len)| len).sum();
-    let size = EMPTY_DOCUMENT_SIZE + quoted + hashed.len() - 1;
-    if size <= MANAGED_POLICY_LIMIT || hashed.len() == 1 {
-        let mut resources: Vec<&str> = hashed.iter().map(|(_, arn, _)| *arn).collect();
-        resources.sort_unstable();
-        documents.push(document(&resources));
+    let middle = middle(entries, depth);
+    if cost(entries) <= UNIT_DOCUMENTS * BUDGET || entries.len() == 1 {
+        lay_out_unit(entries, middle, documents);
         return;
     }
-    let (low, high) = if depth < u64::BITS {
+    let (low, high) = entries.split_at(middle);
+    split_units(low, depth + 1, documents);
+    split_units(high, depth + 1, documents);
+}
+
+/// Where the next hash bit turns to 1; equal 64-bit hashes (never seen in
+/// practice) split in halves.
+fn middle(entries: &[Entry], depth: u32) -> usize {
+    if depth < u64::BITS {
         let bit = 1u64 << (u64::BITS - 1 - depth);
-        let at = hashed.partition_point(|(hash, _, _)| hash & bit == 0);
-        hashed.split_at(at)
+        entries.partition_point(|e| e.order & bit == 0)
     } else {
-        // Equal 64-bit prefixes: split the (sorted) rest in halves.
-        hashed.split_at(hashed.len() / 2)
+        entries.len() / 2
+    }
+}
+
+/// Cuts one unit into documents from both ends toward `middle`.
+fn lay_out_unit<'e, 'a>(
+    entries: &'e [Entry<'a>],
+    middle: usize,
+    documents: &mut Vec<&'e [Entry<'a>]>,
+) {
+    let (low, high) = entries.split_at(middle);
+    let mut lows = cut_from_edge(low, false);
+    let mut highs = cut_from_edge(high, true);
+    highs.reverse();
+    // The partly filled documents on either side of the middle share one
+    // when they fit together.
+    if let (Some(&l), Some(&h)) = (lows.last(), highs.first()) {
+        if cost(&entries[middle - l..middle + h]) <= BUDGET {
+            lows.pop();
+            highs[0] = l + h;
+        }
+    }
+    let mut start = 0;
+    for length in lows.into_iter().chain(highs) {
+        documents.push(&entries[start..start + length]);
+        start += length;
+    }
+}
+
+/// The lengths of the documents cut from the start of `entries` (from its
+/// end when `backwards`), in the order they are cut: each ends at the entry
+/// with the lowest `cut` among those that bring it to [`CUT_FROM_PERCENT`]%
+/// of the budget without passing it; what is left at the far end is one
+/// document when it fits.
+fn cut_from_edge(entries: &[Entry], backwards: bool) -> Vec<usize> {
+    let count = entries.len();
+    let at = |i: usize| {
+        if backwards {
+            &entries[count - 1 - i]
+        } else {
+            &entries[i]
+        }
     };
-    split(low, depth + 1, documents);
-    split(high, depth + 1, documents);
+    let mut lengths = Vec::new();
+    let mut start = 0;
+    while start < count {
+        let mut size = 0;
+        let mut end = start;
+        let mut best: Option<(u64, usize)> = None;
+        // Always at least one entry, so even an ARN over the budget (which
+        // no secret name is long enough to make) ends up in a document.
+        while end < count && (end == start || size + at(end).cost <= BUDGET) {
+            size += at(end).cost;
+            end += 1;
+            let candidate = at(end - 1).cut;
+            if size * 100 >= CUT_FROM_PERCENT * BUDGET
+                && best.is_none_or(|(lowest, _)| candidate < lowest)
+            {
+                best = Some((candidate, end));
+            }
+        }
+        let stop = if end == count {
+            count
+        } else {
+            best.map_or(end, |(_, at)| at)
+        };
+        lengths.push(stop - start);
+        start = stop;
+    }
+    lengths
 }
 
 fn sorted_unique<'a>(arns: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
@@ -131,13 +263,6 @@ fn sorted_unique<'a>(arns: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     resources.sort_unstable();
     resources.dedup();
     resources
-}
-
-/// The first 64 bits of the ARN's SHA-256: fixed across releases and
-/// platforms, so documents never move because the provider was upgraded.
-fn arn_hash(arn: &str) -> u64 {
-    let digest = Sha256::digest(arn.as_bytes());
-    u64::from_be_bytes(digest[..8].try_into().expect("SHA-256 has 32 bytes"))
 }
 
 fn document(resources: &[&str]) -> String {
@@ -289,51 +414,171 @@ pub mod tests {
         assert_eq!(documents_for(&arns), documents_for(&reversed));
     }
 
+    /// Names as a platform team writes them (`app/prod/SERVICE_NAME_KEY`,
+    /// 15 to 45 characters) with the ARNs Secrets Manager gives them in
+    /// us-east-1 of a 12-digit account: `count` distinct ARNs, the same
+    /// ones for the same seed.
+    pub fn platform_arns(count: usize, seed: u64) -> Vec<String> {
+        const APPS: [&str; 8] = [
+            "app", "billing", "search", "checkout", "auth", "ml", "web", "api",
+        ];
+        const ENVS: [&str; 3] = ["prod", "stage", "dev"];
+        const SERVICES: [&str; 8] = [
+            "PAYMENTS",
+            "USERS",
+            "ORDERS",
+            "INVENTORY",
+            "MAILER",
+            "REPORTS",
+            "GATEWAY",
+            "DB",
+        ];
+        const KEYS: [&str; 6] = ["KEY", "PASSWORD", "TOKEN", "SECRET", "DSN", "API_KEY"];
+        const SUFFIX: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut names = BTreeSet::new();
+        while names.len() < count {
+            let name = format!(
+                "{}/{}/{}_{}{}",
+                APPS[rng.usize(..APPS.len())],
+                ENVS[rng.usize(..ENVS.len())],
+                SERVICES[rng.usize(..SERVICES.len())],
+                KEYS[rng.usize(..KEYS.len())],
+                rng.usize(..100_000)
+            );
+            if (15..=45).contains(&name.len()) {
+                names.insert(name);
+            }
+        }
+        names
+            .into_iter()
+            .map(|name| {
+                let suffix: String = (0..6)
+                    .map(|_| SUFFIX[rng.usize(..SUFFIX.len())] as char)
+                    .collect();
+                format!("arn:aws:secretsmanager:us-east-1:123456789012:secret:{name}-{suffix}")
+            })
+            .collect()
+    }
+
+    /// Fewer documents than this cannot hold the ARNs, however they are
+    /// packed.
+    fn minimum_documents(arns: &[String]) -> usize {
+        cost(&entries(arns.iter().map(String::as_str))).div_ceil(BUDGET)
+    }
+
     #[test]
-    fn adding_one_arn_changes_one_document_at_most_by_splitting_it() {
-        let arns = realistic_arns(1_000);
-        let before: BTreeSet<String> = documents_for(&arns).into_iter().collect();
-        for extra in realistic_arns(1_020).into_iter().skip(1_000) {
-            let mut more = arns.clone();
-            more.push(extra.clone());
-            let after: BTreeSet<String> = documents_for(&more).into_iter().collect();
-            let removed: Vec<_> = before.difference(&after).collect();
-            let added: Vec<_> = after.difference(&before).collect();
-            assert_eq!(removed.len(), 1, "exactly one document changes");
-            assert!((1..=2).contains(&added.len()));
-            assert!(added.iter().any(|d| d.contains(&extra)));
+    fn platform_names_are_shaped_as_promised() {
+        let arns = platform_arns(1_000, 1);
+        assert_eq!(arns.iter().collect::<BTreeSet<_>>().len(), 1_000);
+        for arn in &arns {
+            assert_eq!(crate::provider::arn::secret_arn_problem(arn), None, "{arn}");
+            let name =
+                &arn["arn:aws:secretsmanager:us-east-1:123456789012:secret:".len()..arn.len() - 7];
+            assert!((15..=45).contains(&name.len()), "{name}");
         }
     }
 
-    #[test]
-    fn fewer_documents_than_twice_the_minimum() {
-        let arns = realistic_arns(3_000);
-        let total = read_policy_size(arns.iter().map(String::as_str));
-        let minimum = total.div_ceil(MANAGED_POLICY_LIMIT - EMPTY_DOCUMENT_SIZE);
-        let count = documents_for(&arns).len();
-        assert!(
-            count >= minimum && count < 2 * minimum,
-            "{count} vs {minimum}"
-        );
-    }
-
-    /// The closing figures: document count and sizes at three scales
-    /// (`cargo test document_figures -- --nocapture`).
+    /// The closing figures, asserted: documents against the minimum at
+    /// 100, 1,000 and 10,000 names (`cargo test document_figures --
+    /// --nocapture` prints them).
     #[test]
     fn document_figures() {
-        for n in [100, 1_000, 10_000] {
-            let arns = realistic_arns(n);
+        for (count, seed) in [(100, 1), (1_000, 2), (10_000, 3)] {
+            let arns = platform_arns(count, seed);
             let documents = documents_for(&arns);
             let sizes: Vec<usize> = documents.iter().map(String::len).collect();
-            let single = read_policy_size(arns.iter().map(String::as_str));
+            let minimum = minimum_documents(&arns);
             println!(
-                "{n} names: read_policy_json {single} chars; {} documents, sizes {}..{} (mean {})",
+                "{count} names: {} documents, minimum {minimum} ({:.2}x), sizes {}..{} (mean {})",
                 documents.len(),
+                documents.len() as f64 / minimum as f64,
                 sizes.iter().min().unwrap(),
                 sizes.iter().max().unwrap(),
                 sizes.iter().sum::<usize>() / sizes.len()
             );
             assert!(sizes.iter().all(|s| *s <= MANAGED_POLICY_LIMIT));
+            assert!(
+                documents.len() * 4 <= minimum * 5,
+                "{count} names: {} documents for a minimum of {minimum}",
+                documents.len()
+            );
+        }
+    }
+
+    /// Not tuned to three sizes: from 250 names (a minimum of four
+    /// documents, where one more is 1.25x) to 20,000, never more than 1.25x
+    /// the minimum. Below that, a minimum of two or three documents leaves
+    /// no room for any slack: 190 names of this set, minimum 3, take 4.
+    #[test]
+    fn within_a_quarter_of_the_minimum_at_every_size() {
+        let mut arns = platform_arns(20_000, 77);
+        fastrand::Rng::with_seed(5).shuffle(&mut arns);
+        let mut sizes: Vec<usize> = (250..=3_000).step_by(50).collect();
+        sizes.extend([4_000, 6_000, 8_000, 12_000, 16_000, 20_000]);
+        for count in sizes {
+            let some = &arns[..count];
+            let documents = split(&entries(some.iter().map(String::as_str))).len();
+            let minimum = minimum_documents(some);
+            assert!(
+                documents * 4 <= minimum * 5,
+                "{count} names: {documents} documents for a minimum of {minimum}"
+            );
+        }
+    }
+
+    /// The documents of a hash-ordered entry list, each named by what it
+    /// holds (the sum and count of its entries' hashes), for comparing
+    /// splits quickly.
+    fn fingerprints(entries: &[Entry]) -> BTreeSet<(u128, usize)> {
+        split(entries)
+            .into_iter()
+            .map(|group| {
+                let sum = group.iter().map(|e| u128::from(e.order)).sum();
+                (sum, group.len())
+            })
+            .collect()
+    }
+
+    /// How many documents one change rewrites: those that are gone or new.
+    fn changed(before: &BTreeSet<(u128, usize)>, after: &BTreeSet<(u128, usize)>) -> usize {
+        before
+            .difference(after)
+            .count()
+            .max(after.difference(before).count())
+    }
+
+    /// The other closing figure: how many documents a single added or
+    /// removed name changes, over many random ones at each size.
+    #[test]
+    fn one_name_added_or_removed_changes_few_documents() {
+        for (count, seed, trials) in [(100, 11, 400), (1_000, 12, 1_000), (10_000, 13, 300)] {
+            let arns = platform_arns(count + trials, seed);
+            let (present, extra) = arns.split_at(count);
+            let base = entries(present.iter().map(String::as_str));
+            let before = fingerprints(&base);
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let mut histogram = std::collections::BTreeMap::new();
+            for added in extra {
+                let entry = Entry::new(added);
+                let mut more = base.clone();
+                let at = more.partition_point(|e| (e.order, e.arn) < (entry.order, entry.arn));
+                more.insert(at, entry);
+                *histogram
+                    .entry(changed(&before, &fingerprints(&more)))
+                    .or_insert(0) += 1;
+                let mut fewer = base.clone();
+                fewer.remove(rng.usize(..fewer.len()));
+                *histogram
+                    .entry(changed(&before, &fingerprints(&fewer)))
+                    .or_insert(0) += 1;
+            }
+            let total: usize = histogram.values().sum();
+            let at_most_two: usize = histogram.range(..=2).map(|(_, n)| n).sum();
+            println!(
+                "{count} names, {total} single changes: documents changed -> times {histogram:?}"
+            );
+            assert!(at_most_two * 10 >= total * 9, "{histogram:?}");
         }
     }
 }

@@ -17,7 +17,7 @@ pub fn provider_schema() -> Schema {
         );
     let default_tags = Block::new("Tags added to every secret this provider creates.").attribute(
         Attribute::optional("tags", Type::map(Type::String))
-            .description("Tags added to every secret this provider creates, beside its own `planton.ai/*` ownership tags. Changing them updates the secrets in place."),
+            .description("Tags added to every secret this provider creates, beside its own `planton.ai/*` ownership tags. The whole `planton.ai/` namespace is reserved: a key in it, compared without case and ignoring surrounding spaces, is refused. Changing them updates the secrets in place."),
     );
     let block = Block::new(
         "Manages AWS Secrets Manager secret containers (never secret values). Every argument is optional and follows the AWS provider's conventions.",

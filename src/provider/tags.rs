@@ -44,6 +44,30 @@ pub fn is_planton_owned(tags: &BTreeMap<String, String>) -> bool {
     tags.get(OWNERSHIP_RESOURCE).map(String::as_str) == Some("true")
 }
 
+/// The namespace of the ownership tags. All of it is reserved, not only
+/// the keys in use today: a default tag there could make a secret look
+/// owned, or released, by a resource that never touched it.
+const RESERVED_PREFIX: &str = "planton.ai/";
+
+/// Why `key` may not be a default tag because it is in (or, ignoring case
+/// and surrounding whitespace, reads as being in) the ownership namespace.
+fn reserved_key_problem(key: &str) -> Option<String> {
+    let read_as = key.trim().to_lowercase();
+    if !read_as.starts_with(RESERVED_PREFIX) {
+        return None;
+    }
+    let look_alike = if read_as == key {
+        String::new()
+    } else {
+        format!(" (it reads as {read_as:?} once case and surrounding spaces are ignored)")
+    };
+    Some(format!(
+        "Tag key {key:?} is in the {RESERVED_PREFIX:?} namespace{look_alike}, which the provider \
+         reserves for the ownership tags it sets and reads itself to tell which resource owns a \
+         secret. Remove it from default_tags, or choose a key outside that namespace."
+    ))
+}
+
 /// Checks `default_tags` against AWS's tag limits and the ownership keys.
 pub fn validate_default_tags(
     tags: &BTreeMap<String, String>,
@@ -77,12 +101,8 @@ pub fn validate_default_tags(
                 format!("Tag key {key:?} uses the reserved \"aws:\" prefix; choose another key."),
             );
         }
-        if OWNERSHIP_KEYS.contains(&key.as_str()) {
-            diags.error_at(
-                key_path.clone(),
-                "Reserved tag key",
-                format!("Tag key {key:?} is one of the provider's ownership tags, which it sets itself; remove it from default_tags."),
-            );
+        if let Some(reason) = reserved_key_problem(key) {
+            diags.error_at(key_path.clone(), "Reserved tag key", reason);
         }
         if value.chars().count() > 255 {
             diags.error_at(
@@ -124,6 +144,50 @@ mod tests {
                     .key("aws:owner")
             )
         );
+    }
+
+    #[test]
+    fn the_whole_ownership_namespace_and_its_look_alikes_are_reserved() {
+        let path = AttributePath::root("default_tags").attribute("tags");
+        for key in [
+            OWNERSHIP_RESOURCE,
+            OWNERSHIP_KIND,
+            OWNERSHIP_ID,
+            "planton.ai/anything",
+            "planton.ai/",
+            "Planton.AI/resource-id",
+            " planton.ai/x",
+            "planton.ai/x\t",
+            "PLANTON.AI/RELEASED",
+        ] {
+            let tags = BTreeMap::from([(key.to_owned(), "v".to_owned())]);
+            let mut diags = Diagnostics::new();
+            validate_default_tags(&tags, &path, &mut diags);
+            assert_eq!(diags.len(), 1, "{key:?}: {diags:?}");
+            let error = diags.iter().next().unwrap();
+            assert_eq!(error.path, Some(path.clone().key(key)));
+            assert_eq!(error.summary, "Reserved tag key");
+            assert!(
+                error.detail.starts_with(&format!(
+                    "Tag key {key:?} is in the \"planton.ai/\" namespace"
+                )),
+                "{}",
+                error.detail
+            );
+        }
+        let look_alike = reserved_key_problem("Planton.AI/resource-id").unwrap();
+        assert!(
+            look_alike.contains("(it reads as \"planton.ai/resource-id\" once case and surrounding spaces are ignored)"),
+            "{look_alike}"
+        );
+        for key in [
+            "planton.ai",
+            "planton-ai/x",
+            "team/planton.ai/x",
+            "planton.aix/y",
+        ] {
+            assert_eq!(reserved_key_problem(key), None, "{key}");
+        }
     }
 
     #[test]

@@ -30,6 +30,7 @@ impl Diagnostics {
     }
 
     pub fn push(&mut self, diagnostic: Diagnostic) {
+        check_sentence(&diagnostic.detail);
         self.0.push(diagnostic);
     }
 
@@ -68,10 +69,12 @@ impl Diagnostics {
         detail: impl Into<String>,
         path: Option<AttributePath>,
     ) {
+        let detail = detail.into();
+        check_sentence(&detail);
         self.0.push(Diagnostic {
             severity,
             summary: summary.into(),
-            detail: detail.into(),
+            detail,
             path,
         });
     }
@@ -97,6 +100,25 @@ impl Diagnostics {
     }
 }
 
+/// Whether `text` ends as a detail must: with exactly one period (after
+/// any trailing whitespace).
+pub fn ends_with_one_period(text: &str) -> bool {
+    let text = text.trim_end();
+    text.ends_with('.') && !text.ends_with("..")
+}
+
+/// In unit tests, every detail any code under test writes is checked, so a
+/// message without its period (or with two) fails the test that reaches it.
+pub(crate) fn check_sentence(text: &str) {
+    #[cfg(test)]
+    assert!(
+        ends_with_one_period(text),
+        "a diagnostic detail or function error must end with exactly one period: {text:?}"
+    );
+    #[cfg(not(test))]
+    let _ = text;
+}
+
 impl IntoIterator for Diagnostics {
     type Item = Diagnostic;
     type IntoIter = std::vec::IntoIter<Diagnostic>;
@@ -113,12 +135,22 @@ mod tests {
     #[test]
     fn warnings_alone_are_not_errors() {
         let mut diags = Diagnostics::new();
-        diags.warning("careful", "this may collide");
+        diags.warning("careful", "This may collide.");
         assert!(!diags.has_errors());
-        diags.error_at(AttributePath::root("region"), "bad", "fix it");
+        diags.error_at(AttributePath::root("region"), "bad", "Fix it.");
         assert!(diags.has_errors());
         assert_eq!(diags.len(), 2);
         let last = diags.iter().last().unwrap();
         assert_eq!(last.path, Some(AttributePath::root("region")));
+    }
+
+    #[test]
+    fn a_detail_ends_with_exactly_one_period() {
+        assert!(ends_with_one_period("Do this.\n"));
+        assert!(!ends_with_one_period("Do this"));
+        assert!(!ends_with_one_period("Do this.."));
+        assert!(!ends_with_one_period(""));
+        let unfinished = std::panic::catch_unwind(|| Diagnostics::new().error("s", "no period"));
+        assert!(unfinished.is_err());
     }
 }

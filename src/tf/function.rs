@@ -41,16 +41,22 @@ pub struct FunctionError {
 }
 
 impl FunctionError {
+    /// `text` is a sentence, ending with one period like a diagnostic's
+    /// detail (the protocol conversion leaves the period to the client).
     pub fn in_argument(argument: usize, text: impl Into<String>) -> Self {
+        let text = text.into();
+        crate::tf::diag::check_sentence(&text);
         Self {
-            text: text.into(),
+            text,
             argument: Some(argument),
         }
     }
 
     pub fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
+        crate::tf::diag::check_sentence(&text);
         Self {
-            text: text.into(),
+            text,
             argument: None,
         }
     }

@@ -146,7 +146,7 @@ impl Resource<Configured> for AwsSecrets {
                 }
                 let removed = plan::removed_names(request.prior, &planned.state);
                 plan::warn_deletions(&removed, client.map(|c| c.recovery_window_in_days), diags);
-                advice::warn(&planned.state, diags);
+                advice::warn(&planned.state, client.map(Configured::place), diags);
                 validate::warn_arn_like_suffixes(request.config, request.prior, diags);
                 Some(planned)
             }

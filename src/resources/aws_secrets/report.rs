@@ -181,7 +181,7 @@ impl NameReport {
 /// Names shown in full in a warning; the rest are counted.
 const BRIEF: usize = 10;
 
-/// The first ten names, then how many more.
+/// The first ten names in name order, then how many more.
 pub fn brief_listing<S: AsRef<str>>(names: &[S]) -> String {
     listing(names, BRIEF)
 }
@@ -203,11 +203,14 @@ pub fn unverified(names: &[String], first_error: &ApiError, diags: &mut Diagnost
     );
 }
 
+/// The first `limit` names in name order, quoted, then how many more.
 fn listing<S: AsRef<str>>(names: &[S], limit: usize) -> String {
-    let shown: Vec<String> = names
+    let mut sorted: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    sorted.sort_unstable();
+    let shown: Vec<String> = sorted
         .iter()
         .take(limit)
-        .map(|n| format!("{:?}", n.as_ref()))
+        .map(|n| format!("{n:?}"))
         .collect();
     match names.len().saturating_sub(limit) {
         0 => shown.join(", "),
@@ -226,7 +229,7 @@ mod tests {
             report.failed(
                 &format!("n{i:03}"),
                 format!("Failed n{i:03}"),
-                "AccessDenied".into(),
+                "AccessDenied.".into(),
             );
         }
         for i in 0..700 {
@@ -312,6 +315,22 @@ mod tests {
         assert!(text.contains("\"n09\" and 3 more"), "{text}");
         assert!(!text.contains("n10"));
         assert_eq!(brief_listing(&["a"]), "\"a\"");
+        let mut shuffled = names.clone();
+        shuffled.reverse();
+        assert_eq!(brief_listing(&shuffled), text);
+    }
+
+    #[test]
+    fn an_unverified_refresh_lists_names_in_order() {
+        let names: Vec<String> = ["c", "a", "b"].map(String::from).to_vec();
+        let error = api_error(ErrorKind::Other, "AccessDenied.");
+        let mut diags = Diagnostics::new();
+        unverified(&names, &error, &mut diags);
+        let detail = &diags.iter().next().unwrap().detail;
+        assert!(
+            detail.contains("3 secret(s): \"a\", \"b\", \"c\"."),
+            "{detail}"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::tf::diag::Diagnostics;
 use crate::tf::value::{AttributePath, Value};
 
 use super::schema::SECRET_NAMES;
-use crate::provider::names::{looks_like_arn_suffix, name_problem};
+use crate::provider::names::{looks_like_arn_suffix, report_invalid_names};
 
 /// Checks every known name; unknown ones are checked when they are known.
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
@@ -32,15 +32,7 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
              the null (for example with compact()) or give it a value.",
         );
     }
-    for name in elements.iter().filter_map(Value::as_str) {
-        if let Some(problem) = name_problem(name) {
-            diags.error_at(
-                path.clone(),
-                format!("Invalid secret name {name:?}"),
-                format!("The secret name {name:?} in secret_names is invalid: {problem}."),
-            );
-        }
-    }
+    report_invalid_names(elements.iter().filter_map(Value::as_str), &path, diags);
 }
 
 /// Warns about each name being added that ends like an ARN suffix. Called
@@ -57,11 +49,14 @@ pub fn warn_arn_like_suffixes(config: &Value, prior: &Value, diags: &mut Diagnos
     let recorded = prior
         .get_attribute(super::schema::SECRET_ARN_MAP)
         .and_then(Value::as_map);
-    let added = elements
+    let mut added: Vec<&str> = elements
         .iter()
         .filter_map(Value::as_str)
-        .filter(|name| recorded.is_none_or(|map| !map.contains_key(*name)));
-    for name in added.filter(|name| looks_like_arn_suffix(name)) {
+        .filter(|name| recorded.is_none_or(|map| !map.contains_key(*name)))
+        .filter(|name| looks_like_arn_suffix(name))
+        .collect();
+    added.sort_unstable();
+    for name in added {
         diags.warning_at(
             AttributePath::root(SECRET_NAMES),
             format!("Secret name {name:?} ends like an ARN suffix"),
@@ -127,6 +122,25 @@ mod tests {
         warn_arn_like_suffixes(&added, &prior, &mut diags);
         assert_eq!(diags.len(), 1);
         assert!(diags.iter().next().unwrap().summary.contains("db-xyz789"));
+    }
+
+    #[test]
+    fn errors_and_warnings_come_in_name_order() {
+        let names = strings(&["z z", "db-zzz999", "a!", "db-aaa111", "m m"]);
+        let mut diags = Diagnostics::new();
+        validate_config(&config(names.clone()), &mut diags);
+        warn_arn_like_suffixes(&config(names), &Value::Null, &mut diags);
+        let summaries: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            [
+                "Invalid secret name \"a!\"",
+                "Invalid secret name \"m m\"",
+                "Invalid secret name \"z z\"",
+                "Secret name \"db-aaa111\" ends like an ARN suffix",
+                "Secret name \"db-zzz999\" ends like an ARN suffix",
+            ]
+        );
     }
 
     #[test]

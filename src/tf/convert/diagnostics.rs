@@ -66,8 +66,8 @@ mod tests {
     #[test]
     fn severity_maps() {
         let mut diags = Diagnostics::new();
-        diags.warning("w", "");
-        diags.error("e", "");
+        diags.warning("w", "Careful.");
+        diags.error("e", "Wrong.");
         let proto = to_proto(diags);
         assert_eq!(proto[0].severity, pb::diagnostic::Severity::Warning as i32);
         assert_eq!(proto[1].severity, pb::diagnostic::Severity::Error as i32);

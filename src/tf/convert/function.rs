@@ -32,9 +32,14 @@ fn parameter_to_proto(parameter: &Parameter) -> pb::function::Parameter {
     }
 }
 
+/// Function errors are written as sentences, like every diagnostic, but
+/// Terraform and OpenTofu show one inside a sentence of their own that adds
+/// the final period ("Invalid value for \"arns\" parameter: TEXT." or "Call
+/// to function \"NAME\" failed: TEXT."), so the text goes without its own.
 pub fn error_to_proto(error: FunctionError) -> pb::FunctionError {
+    let text = error.text.trim_end();
     pb::FunctionError {
-        text: error.text,
+        text: text.strip_suffix('.').unwrap_or(text).to_owned(),
         function_argument: error.argument.map(|a| a as i64),
     }
 }
@@ -57,7 +62,14 @@ mod tests {
         assert_eq!(proto.parameters[0].r#type, br#"["list","string"]"#.to_vec());
         assert!(!proto.parameters[0].allow_null_value);
         assert_eq!(proto.r#return.unwrap().r#type, br#""string""#.to_vec());
-        let error = error_to_proto(FunctionError::in_argument(2, "bad"));
+        let error = error_to_proto(FunctionError::in_argument(2, "Bad."));
         assert_eq!(error.function_argument, Some(2));
+    }
+
+    #[test]
+    fn the_client_adds_the_final_period() {
+        let error = error_to_proto(FunctionError::new("It failed. Try again.\n"));
+        assert_eq!(error.text, "It failed. Try again");
+        assert_eq!(error.function_argument, None);
     }
 }
