@@ -2,7 +2,9 @@
 //! demo), examples/resources/planton_aws_secrets/resource.tf with
 //! examples/provider/provider.tf, and examples/modules/app-secrets used
 //! from a root module, and examples/multi-account (the same module in two
-//! accounts through two aliases that assume roles). The examples name their
+//! accounts through two aliases that assume roles), and the readiness gates
+//! of examples/readiness with every client that has their features (the
+//! others are shown to refuse them at init). The examples name their
 //! secrets literally, so each runs in a LocalStack account of its own.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,6 +13,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::harness::localstack::isolated_access_key;
+use crate::harness::terraform::{report, Client, Terraform};
 use crate::harness::{
     for_each_terraform, name_set, policy_grants, require_localstack, required_providers_block,
     Scenario, SecretsProbe,
@@ -231,4 +234,153 @@ impl Drop for PurgeAccount {
         crate::harness::sdk::Sdk::new(&self.endpoint, &self.account, "planton-acceptance-cleanup")
             .purge_prefix("billing/");
     }
+}
+
+/// The secrets examples/readiness gates on, as its variable's default.
+const SHOP_SECRETS: [&str; 2] = ["shop/prod/DB_PASSWORD", "shop/prod/STRIPE_KEY"];
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A readiness example in a fresh account whose secrets exist without
+/// values, as the platform workspace leaves them.
+fn readiness_scenario(tf: &Terraform, example: &str) -> Scenario {
+    let sc = Scenario::isolated(tf, &format!("example-{example}"));
+    sc.wd.copy_example(&format!("readiness/{example}"));
+    sc.write_provider_override();
+    for name in SHOP_SECRETS {
+        sc.oob.create(name, &BTreeMap::new());
+    }
+    sc
+}
+
+/// Unless `tf` has the feature: asserts that it refuses the example at init
+/// with `block` unsupported, reports the skip, and returns true.
+fn refused_without(sc: &Scenario, has_feature: bool, block: &str, feature: &str) -> bool {
+    if has_feature {
+        return false;
+    }
+    let out = sc.tf(&["init", "-input=false", "-no-color"]);
+    out.assert_failure();
+    let said = one_line(&out.combined());
+    assert!(
+        said.contains(&format!("Blocks of type \"{block}\" are not expected here")),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(sc.proxy.operations().len(), 0, "init called AWS");
+    report(&format!(
+        "acceptance: {} refuses the {block} example at init ({feature}), as the example says",
+        sc.wd.terraform().name()
+    ));
+    true
+}
+
+/// Asserts that the proxy saw reads only: DescribeSecret.
+fn assert_describe_only(sc: &Scenario) {
+    let seen = sc.proxy.operation_set();
+    assert!(seen.iter().all(|op| op == "DescribeSecret"), "{seen:?}");
+}
+
+#[test]
+fn readiness_check_warns_until_every_secret_has_a_value() {
+    for_each_terraform(
+        "readiness_check_warns_until_every_secret_has_a_value",
+        |tf| {
+            let sc = readiness_scenario(tf, "check");
+            // Check blocks: Terraform 1.5, OpenTofu 1.6 (its first release).
+            let has_checks = tf.client == Client::OpenTofu || tf.version_at_least((1, 5, 0));
+            if refused_without(&sc, has_checks, "check", "check blocks need Terraform 1.5+") {
+                return;
+            }
+            sc.init();
+            let warning = |names: &str| {
+                format!("These secrets have no value yet: {names}. Write them (aws secretsmanager put-secret-value) before the application starts.")
+            };
+            // A warning naming both, and the apply goes on.
+            let out = sc.apply();
+            let said = one_line(&out.combined());
+            assert!(
+                said.contains("Check block assertion failed"),
+                "{}",
+                out.describe()
+            );
+            assert!(
+                said.contains(&warning(&SHOP_SECRETS.join(", "))),
+                "{}",
+                out.describe()
+            );
+            sc.oob.plant_value(SHOP_SECRETS[0], "written-by-its-owner");
+            let out = sc.apply();
+            assert!(
+                one_line(&out.combined()).contains(&warning(SHOP_SECRETS[1])),
+                "{}",
+                out.describe()
+            );
+            sc.oob.plant_value(SHOP_SECRETS[1], "written-by-its-owner");
+            let out = sc.apply();
+            assert!(
+                !out.combined().contains("no value yet"),
+                "{}",
+                out.describe()
+            );
+            assert!(!out.combined().contains("Warning"), "{}", out.describe());
+            assert_describe_only(&sc);
+        },
+    );
+}
+
+#[test]
+fn deploy_gate_fails_the_plan_until_every_secret_has_a_value() {
+    for_each_terraform(
+        "deploy_gate_fails_the_plan_until_every_secret_has_a_value",
+        |tf| {
+            let sc = readiness_scenario(tf, "deploy-gate");
+            // Preconditions (Terraform 1.2) on terraform_data (1.4); every
+            // OpenTofu has both.
+            let has_gate = tf.client == Client::OpenTofu || tf.version_at_least((1, 4, 0));
+            if refused_without(
+                &sc,
+                has_gate,
+                "precondition",
+                "preconditions need Terraform 1.2+",
+            ) {
+                return;
+            }
+            sc.init();
+            let gate =
+                |names: &str| format!("Not deploying: these secrets have no value yet: {names}.");
+            let out = sc.tf(&["plan", "-input=false", "-no-color"]);
+            out.assert_failure();
+            let said = one_line(&out.combined());
+            assert!(
+                said.contains("Resource precondition failed"),
+                "{}",
+                out.describe()
+            );
+            assert!(
+                said.contains(&gate(&SHOP_SECRETS.join(", "))),
+                "{}",
+                out.describe()
+            );
+            sc.oob.plant_value(SHOP_SECRETS[1], "written-by-its-owner");
+            let out = sc.try_apply();
+            out.assert_failure();
+            assert!(
+                one_line(&out.combined()).contains(&gate(SHOP_SECRETS[0])),
+                "{}",
+                out.describe()
+            );
+            assert!(sc.state().addresses().is_empty(), "deployed past the gate");
+            sc.oob.plant_value(SHOP_SECRETS[0], "written-by-its-owner");
+            sc.apply();
+            let state = sc.state();
+            assert_eq!(state.addresses(), ["terraform_data.shop_deployment"]);
+            // Made and first read just now: nothing unused for 90 days.
+            assert_eq!(state.output("unused_secrets"), Some(&Value::Array(vec![])));
+            sc.assert_empty_plan();
+            assert_describe_only(&sc);
+        },
+    );
 }

@@ -77,6 +77,18 @@ impl TfState {
         out
     }
 
+    /// The attributes of the root module's data source `<ty>.<name>`
+    /// (its only instance), if recorded.
+    pub fn data_source(&self, ty: &str, name: &str) -> Option<&Value> {
+        self.raw["resources"]
+            .as_array()?
+            .iter()
+            .find(|r| {
+                r["mode"] == "data" && r["type"] == ty && r["name"] == name && r["module"].is_null()
+            })
+            .map(|r| &r["instances"][0]["attributes"])
+    }
+
     /// The `planton_aws_secrets` instance at `address`, if recorded.
     pub fn secrets(&self, address: &str) -> Option<SecretsResource> {
         let (_, instance) = self

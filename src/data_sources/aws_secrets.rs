@@ -1,8 +1,13 @@
-//! Data source `planton_aws_secrets`: ARNs and read policies of existing
-//! secrets, for workspaces that consume secrets another workspace manages.
-//! DescribeSecret only: it never writes and never reads a value.
+//! Data source `planton_aws_secrets`: ARNs, read policies and readiness
+//! metadata of existing secrets, for workspaces that consume secrets
+//! another workspace manages. DescribeSecret only: it never writes and
+//! never reads a value.
+
+mod metadata;
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
+
 
 use async_trait::async_trait;
 
@@ -12,6 +17,7 @@ use crate::provider::names::report_invalid_names;
 use crate::provider::policy::{
     policy_values, READ_POLICY_DOCUMENTS_DESCRIPTION, READ_POLICY_JSON_DESCRIPTION,
 };
+use crate::provider::secrets::SecretInfo;
 use crate::provider::Configured;
 use crate::tf::data_source::DataSource;
 use crate::tf::diag::Diagnostics;
@@ -20,13 +26,25 @@ use crate::tf::schema::{Attribute, Block, Schema};
 use crate::tf::typed::ObjectReader;
 use crate::tf::value::{AttributePath, Type, Value};
 
+use metadata::{names_unused, names_without_value, secret_type, secret_value, UNUSED_AFTER_DAYS};
+
 pub const TYPE_NAME: &str = "planton_aws_secrets";
 
 const SECRET_NAMES: &str = "secret_names";
+const UNUSED_AFTER: &str = "unused_after_days";
 const SECRET_ARN_MAP: &str = "secret_arn_map";
 const READ_POLICY_JSON: &str = "read_policy_json";
 const READ_POLICY_DOCUMENTS: &str = "read_policy_documents";
+const SECRETS: &str = "secrets";
+const NAMES_WITHOUT_VALUE: &str = "names_without_value";
+const NAMES_UNUSED: &str = "names_unused";
 
+const SECRETS_DESCRIPTION: &str = "Map from each secret name to what DescribeSecret tells about it (never its value): \
+`arn`; `has_value`, true when a version labelled AWSCURRENT exists, that is when someone has written a value; \
+`created_date` and `last_changed_date` (any change, a new value included); \
+`last_accessed_date`, the day of the last read (AWS keeps only the day, at midnight UTC, and may record it late), null when it was never read; \
+`rotation_enabled`; `owner_id`, the `id` of the `planton_aws_secrets` resource that made it, null when it does not carry this provider's ownership tags; \
+`kms_key_id`, the customer managed KMS key, null for the AWS-managed key. Dates are RFC 3339 in UTC.";
 pub struct AwsSecretsData;
 
 #[async_trait]
@@ -37,20 +55,32 @@ impl DataSource<Configured> for AwsSecretsData {
 
     fn schema(&self) -> Schema {
         let block = Block::new(
-            "Looks up existing Secrets Manager secrets by name, for workspaces that read secrets another workspace manages: their ARNs and the least-privilege read policies for them. It only calls DescribeSecret: it never changes a secret and never reads a value.",
+            "Looks up existing Secrets Manager secrets by name, for workspaces that read secrets another workspace manages: their ARNs, the least-privilege read policies for them, and whether each holds a value, when it was last read, who made it and how it is encrypted. It only calls DescribeSecret: it never changes a secret and never reads a value.",
         )
         .attribute(Attribute::required(SECRET_NAMES, Type::set(Type::String)).description(
             "Names of existing secrets. Every one must exist and not be scheduled for deletion, or reading the data source fails naming it. An empty set reads nothing (no AWS call): an empty `secret_arn_map`, a null `read_policy_json` and no `read_policy_documents`.",
+        ))
+        .attribute(Attribute::optional(UNUSED_AFTER, Type::Number).description(
+            "A number of days, 1 to 3650. When set, `names_unused` lists the secrets not read for that many days, or never read and created longer ago than that.",
         ))
         .attribute(Attribute::computed(SECRET_ARN_MAP, Type::map(Type::String)).description(
             "Map from each secret name to its ARN.",
         ))
         .attribute(Attribute::computed(READ_POLICY_JSON, Type::String).description(READ_POLICY_JSON_DESCRIPTION))
-        .attribute(Attribute::computed(READ_POLICY_DOCUMENTS, Type::list(Type::String)).description(READ_POLICY_DOCUMENTS_DESCRIPTION));
+        .attribute(Attribute::computed(READ_POLICY_DOCUMENTS, Type::list(Type::String)).description(READ_POLICY_DOCUMENTS_DESCRIPTION))
+        .attribute(Attribute::computed(SECRETS, Type::map(secret_type())).description(SECRETS_DESCRIPTION))
+        .attribute(Attribute::computed(NAMES_WITHOUT_VALUE, Type::list(Type::String)).description(
+            "Sorted names of the secrets that hold no value yet (`has_value` false): what a deploy gate checks.",
+        ))
+        .attribute(Attribute::computed(NAMES_UNUSED, Type::list(Type::String)).description(
+            "Sorted names of the secrets not read for `unused_after_days` days (a read counts until the end of its day), or never read and created at least that long ago. Null when `unused_after_days` is not set.",
+        ));
         Schema::new(0, block)
     }
 
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
+        let saw_unknown = std::cell::Cell::new(false);
+        ObjectReader::new(config, &saw_unknown).integer(UNUSED_AFTER, UNUSED_AFTER_DAYS, diags);
         let Some(names) = config
             .get_attribute(SECRET_NAMES)
             .and_then(Value::as_elements)
@@ -70,24 +100,24 @@ impl DataSource<Configured> for AwsSecretsData {
         config: &Value,
         diags: &mut Diagnostics,
     ) -> Value {
-        let Some(names) = names_of(config, diags) else {
+        let Some(query) = Query::read(config, diags) else {
             return Value::Null;
         };
-        if names.is_empty() {
-            return state(BTreeMap::new());
+        if query.names.is_empty() {
+            return state(&BTreeMap::new(), query.unused_after_days, SystemTime::now());
         }
         let Some(client) = ctx.client(diags) else {
             return Value::Null;
         };
         // Errors come in name order, whatever order the lookups finished in.
-        let mut found = describe_names(client.secrets.as_ref(), &ctx.stop, names).await;
+        let mut found = describe_names(client.secrets.as_ref(), &ctx.stop, query.names).await;
         found.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut arns = BTreeMap::new();
+        let mut secrets = BTreeMap::new();
         for (name, lookup) in found {
             let problem = match lookup {
                 Lookup::Live(info) => match arn_problem(&name, &info.arn) {
                     None => {
-                        arns.insert(name, info.arn);
+                        secrets.insert(name, info);
                         continue;
                     }
                     Some(problem) => problem,
@@ -108,7 +138,7 @@ impl DataSource<Configured> for AwsSecretsData {
         if diags.has_errors() {
             return Value::Null;
         }
-        state(arns)
+        state(&secrets, query.unused_after_days, SystemTime::now())
     }
 }
 
@@ -133,32 +163,69 @@ fn arn_problem(name: &str, arn: &str) -> Option<String> {
     })
 }
 
-/// The data source's state for these names and ARNs.
-fn state(arns: BTreeMap<String, String>) -> Value {
-    let (policy, documents) = policy_values(arns.values());
-    let names = arns.keys().map(|n| Value::String(n.clone())).collect();
-    let arn_map = arns
-        .into_iter()
-        .map(|(n, a)| (n, Value::String(a)))
+/// What the configuration asks for (Terraform reads data sources only
+/// once their configuration is wholly known).
+struct Query {
+    names: Vec<String>,
+    unused_after_days: Option<u32>,
+}
+
+impl Query {
+    fn read(config: &Value, diags: &mut Diagnostics) -> Option<Query> {
+        let saw_unknown = std::cell::Cell::new(false);
+        let reader = ObjectReader::new(config, &saw_unknown);
+        let unused_after_days = reader.integer(UNUSED_AFTER, UNUSED_AFTER_DAYS, diags);
+        let names = reader.strings(SECRET_NAMES, diags)?;
+        if diags.has_errors() {
+            return None;
+        }
+        Some(Query {
+            names,
+            unused_after_days: unused_after_days.and_then(|days| u32::try_from(days).ok()),
+        })
+    }
+}
+
+/// The data source's state for the secrets found, at `now`.
+fn state(
+    secrets: &BTreeMap<String, SecretInfo>,
+    unused_after_days: Option<u32>,
+    now: SystemTime,
+) -> Value {
+    let strings = |names: Vec<String>| Value::List(names.into_iter().map(Value::String).collect());
+    let (policy, documents) = policy_values(secrets.values().map(|info| &info.arn));
+    let names = secrets.keys().map(|n| Value::String(n.clone())).collect();
+    let arn_map = secrets
+        .iter()
+        .map(|(n, info)| (n.clone(), Value::String(info.arn.clone())))
+        .collect();
+    let metadata = secrets
+        .iter()
+        .map(|(n, info)| (n.clone(), secret_value(info)))
         .collect();
     Value::Object(
         [
             (SECRET_NAMES, Value::Set(names)),
+            (
+                UNUSED_AFTER,
+                unused_after_days.map_or(Value::Null, |days| Value::number(i64::from(days))),
+            ),
             (SECRET_ARN_MAP, Value::Map(arn_map)),
             (READ_POLICY_JSON, policy),
             (READ_POLICY_DOCUMENTS, documents),
+            (SECRETS, Value::Map(metadata)),
+            (NAMES_WITHOUT_VALUE, strings(names_without_value(secrets))),
+            (
+                NAMES_UNUSED,
+                unused_after_days.map_or(Value::Null, |days| {
+                    strings(names_unused(secrets, days, now))
+                }),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect(),
     )
-}
-
-/// The configured names (Terraform reads data sources only once their
-/// configuration is wholly known).
-fn names_of(config: &Value, diags: &mut Diagnostics) -> Option<Vec<String>> {
-    let saw_unknown = std::cell::Cell::new(false);
-    ObjectReader::new(config, &saw_unknown).strings(SECRET_NAMES, diags)
 }
 
 #[cfg(test)]
@@ -168,7 +235,6 @@ mod tests {
     use crate::provider::secrets::fake::FakeSecrets;
     use crate::provider::secrets::SecretsApi;
     use crate::tf::stop::StopSignal;
-    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     fn config(names: &[&str]) -> Value {
@@ -181,6 +247,14 @@ mod tests {
                 .into_iter()
                 .collect(),
         )
+    }
+
+    fn config_with_days(names: &[&str], days: Value) -> Value {
+        let mut config = config(names);
+        if let Value::Object(attributes) = &mut config {
+            attributes.insert(UNUSED_AFTER.to_owned(), days);
+        }
+        config
     }
 
     fn client(fake: &Arc<FakeSecrets>) -> Configured {
@@ -356,5 +430,97 @@ mod tests {
         assert!(errors[2]
             .detail
             .contains("its secret part \"partial\" lacks the suffix"));
+    }
+
+    fn strings(value: Option<&Value>) -> Vec<String> {
+        value
+            .and_then(Value::as_elements)
+            .unwrap_or_else(|| panic!("not a list: {value:?}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn tells_which_secrets_hold_a_value_and_which_are_unused() {
+        let fake = Arc::new(FakeSecrets::new());
+        for name in ["empty", "filled", "old"] {
+            fake.create(name, &BTreeMap::new()).await.unwrap();
+        }
+        fake.alter("filled", |s| s.has_current_version = true);
+        let long_ago = SystemTime::now() - std::time::Duration::from_secs(40 * 86_400);
+        fake.alter("old", |s| s.created = Some(long_ago));
+        let client = client(&fake);
+        let ctx = Context::new(Some(&client), StopSignal::never());
+        let read = |config: Value| {
+            let ctx = &ctx;
+            async move {
+                let mut diags = Diagnostics::new();
+                let state = AwsSecretsData.read(ctx, &config, &mut diags).await;
+                assert!(diags.is_empty(), "{diags:?}");
+                crate::tf::value::msgpack::encode(&state, &AwsSecretsData.schema().value_type())
+                    .expect("the state has the schema's type");
+                state
+            }
+        };
+
+        let state = read(config(&["old", "filled", "empty"])).await;
+        assert_eq!(
+            strings(state.get_attribute(NAMES_WITHOUT_VALUE)),
+            ["empty", "old"]
+        );
+        assert_eq!(state.get_attribute(NAMES_UNUSED), Some(&Value::Null));
+        let secrets = state.get_attribute(SECRETS).unwrap().as_map().unwrap();
+        assert_eq!(secrets.len(), 3);
+        assert_eq!(
+            secrets["filled"].get_attribute(metadata::HAS_VALUE),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(
+            secrets["filled"].get_attribute(metadata::ARN),
+            Some(&Value::String(fake.get("filled").unwrap().arn))
+        );
+
+        let state = read(config_with_days(
+            &["old", "filled", "empty"],
+            Value::number(30),
+        ))
+        .await;
+        assert_eq!(state.get_attribute(UNUSED_AFTER), Some(&Value::number(30)));
+        assert_eq!(strings(state.get_attribute(NAMES_UNUSED)), ["old"]);
+        assert!(fake
+            .calls()
+            .iter()
+            .all(|c| c.starts_with("CreateSecret ") || c.starts_with("DescribeSecret ")));
+    }
+
+    #[test]
+    fn unused_after_days_out_of_range_is_an_error_on_it() {
+        for bad in [
+            Value::number(0),
+            Value::number(3651),
+            Value::number(-5),
+            Value::Number("1.5".parse().unwrap()),
+        ] {
+            let mut diags = Diagnostics::new();
+            AwsSecretsData.validate_config(&config_with_days(&["a"], bad.clone()), &mut diags);
+            let errors: Vec<_> = diags.iter().collect();
+            assert_eq!(errors.len(), 1, "{bad:?}: {errors:?}");
+            assert_eq!(errors[0].path, Some(AttributePath::root(UNUSED_AFTER)));
+            assert!(
+                errors[0].detail.contains("from 1 to 3650") && errors[0].detail.ends_with('.'),
+                "{errors:?}"
+            );
+        }
+        for good in [
+            Value::number(1),
+            Value::number(3650),
+            Value::Null,
+            Value::unknown(),
+        ] {
+            let mut diags = Diagnostics::new();
+            AwsSecretsData.validate_config(&config_with_days(&["a"], good.clone()), &mut diags);
+            assert!(diags.is_empty(), "{good:?}: {diags:?}");
+        }
     }
 }

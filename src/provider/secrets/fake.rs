@@ -35,6 +35,21 @@ fn error(kind: ErrorKind, code: &str, message: String) -> ApiError {
     }
 }
 
+/// A secret as the service describes it right after CreateSecret.
+fn made_now(
+    name: &str,
+    arn: &str,
+    scheduled_for_deletion: bool,
+    tags: BTreeMap<String, String>,
+) -> SecretInfo {
+    let now = Some(std::time::SystemTime::now());
+    SecretInfo {
+        created: now,
+        last_changed: now,
+        ..SecretInfo::plain(name, arn, scheduled_for_deletion, tags)
+    }
+}
+
 impl FakeSecrets {
     pub fn new() -> Self {
         Self::default()
@@ -51,7 +66,7 @@ impl FakeSecrets {
         let arn = state.arn_for(name);
         state.secrets.insert(
             name.to_owned(),
-            SecretInfo::plain(name, &arn, scheduled_for_deletion, tags),
+            made_now(name, &arn, scheduled_for_deletion, tags),
         );
         arn
     }
@@ -156,7 +171,7 @@ impl SecretsApi for FakeSecrets {
             });
         }
         let arn = state.arn_for(name);
-        let info = SecretInfo::plain(name, &arn, false, tags.clone());
+        let info = made_now(name, &arn, false, tags.clone());
         state.secrets.insert(name.to_owned(), info);
         Ok(arn)
     }

@@ -9,10 +9,14 @@ mod sdk;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 
 pub use sdk::SdkSecrets;
+
+/// The alias of the key Secrets Manager uses when none is chosen.
+pub const AWS_MANAGED_KEY_ALIAS: &str = "alias/aws/secretsmanager";
 
 /// What DescribeSecret tells about a secret (never its value).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +32,13 @@ pub struct SecretInfo {
     /// True when the secret is replicated to other regions.
     pub replicated: bool,
     pub rotation_enabled: bool,
+    /// A version carries the AWSCURRENT label: someone wrote a value
+    /// (VersionIdsToStages lists version ids and labels, never contents).
+    pub has_current_version: bool,
+    pub created: Option<SystemTime>,
+    pub last_changed: Option<SystemTime>,
+    /// AWS keeps only the day (midnight UTC); `None` when never read.
+    pub last_accessed: Option<SystemTime>,
 }
 
 impl SecretInfo {
@@ -47,7 +58,20 @@ impl SecretInfo {
             kms_key_id: None,
             replicated: false,
             rotation_enabled: false,
+            has_current_version: false,
+            created: None,
+            last_changed: None,
+            last_accessed: None,
         }
+    }
+
+    /// The KMS key when it is one the customer chose: `None` for the
+    /// AWS-managed key, whether DescribeSecret omits the key or names its
+    /// alias.
+    pub fn customer_kms_key(&self) -> Option<&str> {
+        self.kms_key_id
+            .as_deref()
+            .filter(|key| !key.ends_with(AWS_MANAGED_KEY_ALIAS))
     }
 }
 

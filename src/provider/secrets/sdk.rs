@@ -4,11 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
+use aws_sdk_secretsmanager::primitives::DateTime;
 use aws_sdk_secretsmanager::types::Tag;
 use aws_sdk_secretsmanager::Client;
 use tracing::debug;
@@ -207,6 +209,39 @@ fn is_about_scheduled_deletion(message: &str) -> bool {
     .any(|phrase| message.contains(phrase))
 }
 
+/// The stage label of the version a reader gets by default.
+const CURRENT_STAGE: &str = "AWSCURRENT";
+
+/// What the provider keeps of a DescribeSecret answer (which never carries
+/// a value; version ids and their labels only say whether one exists).
+fn secret_info(output: DescribeSecretOutput, name_or_arn: &str) -> SecretInfo {
+    let tags = output
+        .tags
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+        .collect();
+    let has_current_version = output.version_ids_to_stages.is_some_and(|versions| {
+        versions
+            .values()
+            .any(|stages| stages.iter().any(|stage| stage == CURRENT_STAGE))
+    });
+    let time = |date: Option<DateTime>| date.and_then(|d| SystemTime::try_from(d).ok());
+    SecretInfo {
+        name: output.name.unwrap_or_else(|| name_or_arn.to_owned()),
+        arn: output.arn.unwrap_or_default(),
+        scheduled_for_deletion: output.deleted_date.is_some(),
+        tags,
+        kms_key_id: output.kms_key_id,
+        replicated: !output.replication_status.unwrap_or_default().is_empty(),
+        rotation_enabled: output.rotation_enabled.unwrap_or(false),
+        has_current_version,
+        created: time(output.created_date),
+        last_changed: time(output.last_changed_date),
+        last_accessed: time(output.last_accessed_date),
+    }
+}
+
 fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
@@ -294,23 +329,7 @@ impl SecretsApi for SdkSecrets {
             })
             .await;
         match result {
-            Ok(output) => {
-                let tags = output
-                    .tags
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
-                    .collect();
-                Ok(Some(SecretInfo {
-                    name: output.name.unwrap_or_else(|| name_or_arn.to_owned()),
-                    arn: output.arn.unwrap_or_default(),
-                    scheduled_for_deletion: output.deleted_date.is_some(),
-                    tags,
-                    kms_key_id: output.kms_key_id,
-                    replicated: !output.replication_status.unwrap_or_default().is_empty(),
-                    rotation_enabled: output.rotation_enabled.unwrap_or(false),
-                }))
-            }
+            Ok(output) => Ok(Some(secret_info(output, name_or_arn))),
             Err(error) if error.kind == ErrorKind::NotFound => Ok(None),
             Err(error) => Err(error),
         }
@@ -526,6 +545,69 @@ mod tests {
             elapsed < STOP_GRACE + Duration::from_secs(2),
             "took {elapsed:?}"
         );
+    }
+
+    /// A DescribeSecret answer in AWS's wire format for a rotated secret
+    /// on a customer key that has been read: the fields and spellings the
+    /// service sends (dates as epoch seconds, LastAccessedDate at midnight
+    /// UTC, a version per label), with made-up ids. LocalStack cannot
+    /// rotate without a Lambda service, so this is where the mapping of
+    /// rotation is checked.
+    const ROTATED_AND_READ: &str = r#"{"ARN":"arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/prod/STRIPE_KEY-Ab12Cd","Name":"payments/prod/STRIPE_KEY","KmsKeyId":"arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b","RotationEnabled":true,"RotationLambdaARN":"arn:aws:lambda:eu-west-1:123456789012:function:rotate-stripe","RotationRules":{"AutomaticallyAfterDays":30},"LastRotatedDate":1.717459200E9,"LastChangedDate":1.717459321442E9,"LastAccessedDate":1.7179776E9,"NextRotationDate":1.720051199E9,"Tags":[{"Key":"team","Value":"payments"}],"VersionIdsToStages":{"3b5c9e2a-1111-4c1e-9a55-0d6f7e8a9b01":["AWSPREVIOUS"],"7c1d2e3f-2222-4a5b-8c9d-0e1f2a3b4c5d":["AWSCURRENT"]},"CreatedDate":1.700000000123E9}"#;
+
+    /// A container made without a value and never read: no versions, no
+    /// LastAccessedDate, no KmsKeyId, no RotationEnabled.
+    const EMPTY_NEVER_READ: &str = r#"{"ARN":"arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/prod/DB_PASSWORD-Zz99Yy","Name":"app/prod/DB_PASSWORD","LastChangedDate":1.7000001E9,"Tags":[],"CreatedDate":1.7000001E9}"#;
+
+    /// A rotation started on a secret that never had a value: a pending
+    /// version, none current.
+    const ONLY_PENDING: &str = r#"{"ARN":"arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-Aa11Bb","Name":"x","RotationEnabled":true,"VersionIdsToStages":{"9d8c7b6a-3333-4f2e-8d1c-0b9a8f7e6d5c":["AWSPENDING"]},"CreatedDate":1.7E9,"LastChangedDate":1.7E9}"#;
+
+    async fn describe_answer(body: &'static str) -> SecretInfo {
+        let (url, count, _) = answering("200 OK", "application/x-amz-json-1.1", body).await;
+        let api = secrets(&url, Duration::from_secs(5), StopSignal::never());
+        let info = api.describe("n").await.unwrap().expect("described");
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        info
+    }
+
+    fn at(secs: f64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs_f64(secs)
+    }
+
+    fn close(got: Option<SystemTime>, want: f64) {
+        let got = got
+            .expect("a date")
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap();
+        assert!((got.as_secs_f64() - want).abs() < 1e-3, "{got:?} vs {want}");
+    }
+
+    #[tokio::test]
+    async fn describe_keeps_versions_dates_rotation_and_key_of_an_aws_answer() {
+        let info = describe_answer(ROTATED_AND_READ).await;
+        assert_eq!(info.name, "payments/prod/STRIPE_KEY");
+        assert!(info.has_current_version);
+        assert!(info.rotation_enabled);
+        assert_eq!(
+            info.customer_kms_key(),
+            Some("arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b")
+        );
+        close(info.created, 1_700_000_000.123);
+        close(info.last_changed, 1_717_459_321.442);
+        assert_eq!(info.last_accessed, Some(at(1_717_977_600.0)));
+        assert!(!info.scheduled_for_deletion);
+
+        let empty = describe_answer(EMPTY_NEVER_READ).await;
+        assert!(!empty.has_current_version);
+        assert!(!empty.rotation_enabled);
+        assert_eq!(empty.last_accessed, None);
+        assert_eq!(empty.kms_key_id, None);
+        close(empty.created, 1_700_000_100.0);
+
+        let pending = describe_answer(ONLY_PENDING).await;
+        assert!(!pending.has_current_version);
+        assert!(pending.rotation_enabled);
     }
 
     #[test]

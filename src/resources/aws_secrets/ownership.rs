@@ -17,8 +17,6 @@ use crate::provider::tags::{
     is_planton_owned, is_released, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,
 };
 
-/// The AWS-managed key every secret of this provider uses.
-const AWS_MANAGED_KEY_ALIAS: &str = "alias/aws/secretsmanager";
 /// Tag keys this provider writes itself: a clean secret has no others
 /// but the provider's `default_tags` keys.
 const PLANTON_TAG_KEYS: [&str; 4] = [OWNERSHIP_RESOURCE, OWNERSHIP_KIND, OWNERSHIP_ID, RELEASED];
@@ -235,12 +233,10 @@ pub fn decide(
 /// How a secret differs from one this provider made (policy aside).
 fn differences(info: &SecretInfo, default_tag_keys: &BTreeSet<String>) -> Vec<String> {
     let mut found = Vec::new();
-    if let Some(key) = info.kms_key_id.as_deref() {
-        if !key.ends_with(AWS_MANAGED_KEY_ALIAS) {
-            found.push(format!(
-                "it is encrypted with KMS key {key:?} instead of the AWS-managed key"
-            ));
-        }
+    if let Some(key) = info.customer_kms_key() {
+        found.push(format!(
+            "it is encrypted with KMS key {key:?} instead of the AWS-managed key"
+        ));
     }
     if info.replicated {
         found.push("it is replicated to other regions".to_owned());

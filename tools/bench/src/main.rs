@@ -1,7 +1,10 @@
 //! `planton-bench`: measures, in one run on one LocalStack, the raw SDK
 //! ceiling, real Terraform with one `planton_aws_secrets` of N names, the
-//! `for_each` alternative, and the provider's start-up beside a Go
-//! provider. Prints a table and writes the figures as JSON.
+//! `for_each` alternative, the data source read of N names beside a
+//! baseline binary (`--baseline-provider`: the data source before its
+//! readiness metadata), and the provider's start-up beside a Go provider.
+//! Prints a table and writes the figures as JSON. `--data-source-only`
+//! measures only the data source read.
 //!
 //! With `--scale 1000,3000,10000` it measures only the scale comparison:
 //! at each size, one resource with every name beside the same names in
@@ -13,6 +16,7 @@
 //!
 //! Run it through `scripts/bench`, which installs and starts what it needs.
 
+mod data_source;
 mod handshake;
 mod raw;
 mod report;
@@ -29,6 +33,11 @@ pub struct Options {
     pub endpoint: String,
     pub provider: PathBuf,
     pub go_provider: Option<PathBuf>,
+    /// The provider as it was before the data source gave metadata, to
+    /// read the same names with beside it.
+    pub baseline_provider: Option<PathBuf>,
+    /// Only the data source comparison.
+    pub data_source_only: bool,
     pub terraform: PathBuf,
     pub work: PathBuf,
     pub out: PathBuf,
@@ -47,6 +56,7 @@ pub struct Options {
 fn usage() -> &'static str {
     "usage: planton-bench --provider PATH --terraform PATH --work DIR --out FILE \
      [--n 1000] [--big-n 10000|0] [--endpoint http://127.0.0.1:4566] [--go-provider PATH] \
+     [--baseline-provider PATH] [--data-source-only] \
      [--scale 1000,3000,10000 [--group-size 500] [--fresh-store CMD]]"
 }
 
@@ -59,6 +69,8 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
     let mut fresh_store = None;
     let (mut provider, mut terraform, mut work, mut out, mut go_provider) =
         (None, None, None, None, None);
+    let mut baseline_provider = None;
+    let mut data_source_only = false;
     let mut it = args.into_iter();
     while let Some(flag) = it.next() {
         let mut value = || {
@@ -81,6 +93,8 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--fresh-store" => fresh_store = Some(value()?),
             "--provider" => provider = Some(PathBuf::from(value()?)),
             "--go-provider" => go_provider = Some(PathBuf::from(value()?)),
+            "--baseline-provider" => baseline_provider = Some(PathBuf::from(value()?)),
+            "--data-source-only" => data_source_only = true,
             "--terraform" => terraform = Some(PathBuf::from(value()?)),
             "--work" => work = Some(PathBuf::from(value()?)),
             "--out" => out = Some(PathBuf::from(value()?)),
@@ -97,6 +111,8 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         endpoint,
         provider: provider.ok_or(usage())?,
         go_provider,
+        baseline_provider,
+        data_source_only,
         terraform: terraform.ok_or(usage())?,
         work: work.ok_or(usage())?,
         out: out.ok_or(usage())?,
@@ -136,6 +152,12 @@ const THROTTLED_NAMES: usize = 300;
 async fn run(options: &Options) -> Result<(), String> {
     let mut report = report::Report::new(options.n);
     eprintln!("bench: N = {}, run id {}", options.n, options.run_id);
+    let tf = terraform::Bench::new(options)?;
+    if options.data_source_only {
+        report.data_source = Some(data_source_read(options, &tf).await?);
+        print!("{}", report.table());
+        return write_json(&options.out, &report.json());
+    }
 
     eprintln!("bench: start-up and memory at rest, beside the Go provider");
     report.handshake = Some(handshake::compare(
@@ -155,7 +177,6 @@ async fn run(options: &Options) -> Result<(), String> {
     .await?;
 
     eprintln!("bench: terraform, one resource with {} names", options.n);
-    let tf = terraform::Bench::new(options)?;
     report.one_resource = Some(tf.one_resource(&format!("{}/one", options.run_id), options.n)?);
 
     eprintln!("bench: raw SDK loop (the ceiling), after");
@@ -172,6 +193,8 @@ async fn run(options: &Options) -> Result<(), String> {
         options.n
     );
     report.for_each = Some(tf.for_each(&format!("{}/each", options.run_id), options.n)?);
+
+    report.data_source = Some(data_source_read(options, &tf).await?);
 
     let throttled_n = options.n.min(THROTTLED_NAMES);
     eprintln!(
@@ -195,6 +218,31 @@ async fn run(options: &Options) -> Result<(), String> {
 
     print!("{}", report.table());
     write_json(&options.out, &report.json())
+}
+
+async fn data_source_read(
+    options: &Options,
+    tf: &terraform::Bench,
+) -> Result<data_source::DataSourceFigures, String> {
+    eprintln!(
+        "bench: data source read of {} names, {} rounds{}",
+        options.n,
+        data_source::ROUNDS,
+        if options.baseline_provider.is_some() {
+            " beside the baseline binary"
+        } else {
+            " (no --baseline-provider: nothing to compare with)"
+        }
+    );
+    data_source::compare(
+        tf,
+        &options.endpoint,
+        &options.provider,
+        options.baseline_provider.as_deref(),
+        &format!("{}/data", options.run_id),
+        options.n,
+    )
+    .await
 }
 
 /// One resource vs. groups at each size of `--scale`.

@@ -86,7 +86,7 @@ pub async fn run(endpoint: &str, prefix: &str, n: usize) -> Result<RawTimes, Str
 
 /// Runs `call` for every item with [`MAX_IN_FLIGHT`] calls at a time, as the
 /// provider does, and returns how long that took with the results.
-async fn timed_concurrently<'a, T, F, Fut>(
+pub async fn timed_concurrently<'a, T, F, Fut>(
     items: &'a [String],
     call: F,
 ) -> Result<(Duration, Vec<T>), String>

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::data_source::{DataSourceFigures, Reads};
 use crate::handshake::Comparison;
 use crate::raw::RawTimes;
 use crate::terraform::{ForEach, OneResource};
@@ -20,6 +21,7 @@ pub struct Report {
     pub for_each: Option<ForEach>,
     pub big: Option<OneResource>,
     pub throttled: Option<Throttled>,
+    pub data_source: Option<DataSourceFigures>,
 }
 
 /// (name, measured ratio, target, whether lower is better)
@@ -43,6 +45,7 @@ impl Report {
             for_each: None,
             big: None,
             throttled: None,
+            data_source: None,
         }
     }
 
@@ -94,6 +97,25 @@ impl Report {
                 t.provider_rate / t.raw_rate,
                 0.95,
                 false,
+            ));
+        }
+        if let Some(DataSourceFigures {
+            current,
+            baseline: Some(baseline),
+            ..
+        }) = &self.data_source
+        {
+            ratios.push((
+                "data source ReadDataSource / baseline binary",
+                secs(current.provider_median()) / secs(baseline.provider_median()),
+                1.2,
+                true,
+            ));
+            ratios.push((
+                "data source terraform plan (wall) / baseline",
+                secs(current.plan_median()) / secs(baseline.plan_median()),
+                1.2,
+                true,
             ));
         }
         if let Some(Comparison {
@@ -185,6 +207,24 @@ impl Report {
                 secs(each.destroy)
             );
         }
+        if let Some(data) = &self.data_source {
+            for (label, reads) in [
+                ("provider", Some(&data.current)),
+                ("baseline", data.baseline.as_ref()),
+            ] {
+                let Some(reads) = reads else { continue };
+                let _ = writeln!(
+                    out,
+                    "data source, {} names ({} with a value), {label} binary: plan {:.2} s, ReadDataSource {:.2} s (medians of {}); calls per read: {}",
+                    data.names,
+                    data.with_value,
+                    secs(reads.plan_median()),
+                    secs(reads.provider_median()),
+                    reads.plan.len(),
+                    calls_text(reads)
+                );
+            }
+        }
         let _ = writeln!(
             out,
             "\n{:<50} {:>8}  {:>8}  met",
@@ -236,8 +276,23 @@ impl Report {
                 (name.to_owned(), json!({ "measured": value, "target": if target.is_nan() { Value::Null } else { json!(target) } }))
             })
             .collect();
+        let reads = |r: &Reads| {
+            json!({
+                "plan_s": r.plan.iter().map(|d| secs(*d)).collect::<Vec<_>>(),
+                "read_data_source_s": r.provider.iter().map(|d| secs(*d)).collect::<Vec<_>>(),
+                "plan_median_s": secs(r.plan_median()),
+                "read_data_source_median_s": secs(r.provider_median()),
+                "calls": r.calls,
+            })
+        };
         json!({
             "n": self.n,
+            "data_source": self.data_source.as_ref().map(|d| json!({
+                "names": d.names,
+                "with_value": d.with_value,
+                "provider": reads(&d.current),
+                "baseline": d.baseline.as_ref().map(reads),
+            })),
             "startup": self.handshake.as_ref().map(|h| json!({
                 "planton_handshake_ms": secs(h.planton.handshake) * 1e3,
                 "planton_rss_mb": mb(h.planton.rss_kb),
@@ -258,6 +313,20 @@ impl Report {
             })),
             "ratios": ratios,
         })
+    }
+}
+
+/// `1000 DescribeSecret` (and any other operation, by count).
+fn calls_text(reads: &Reads) -> String {
+    let text: Vec<String> = reads
+        .calls
+        .iter()
+        .map(|(op, count)| format!("{count} {op}"))
+        .collect();
+    if text.is_empty() {
+        "none".to_owned()
+    } else {
+        text.join(", ")
     }
 }
 

@@ -1,8 +1,9 @@
 //! Real Terraform runs: one resource with N names (apply, no-change plan,
 //! destroy), the same names split into groups (one resource per group
 //! through `for_each` over a map of name lists) and N single-name resources
-//! through `for_each`. The provider's
-//! own share of each run is read from its "rpc completed" log lines.
+//! through `for_each`, and a plan that reads the data source. The
+//! provider's own share of each run is read from its "rpc completed" log
+//! lines.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ const ONE_RESOURCE: &str = r#"resource "planton_aws_secrets" "bench" {
 }
 "#;
 
+#[derive(Clone)]
 pub struct Bench {
     terraform: PathBuf,
     provider_dir: PathBuf,
@@ -63,14 +65,48 @@ impl Bench {
         })
     }
 
+    /// The same runs with the provider binary in `provider_dir`, against
+    /// `endpoint`.
+    pub fn with(&self, provider_dir: &Path, endpoint: &str) -> Self {
+        Self {
+            provider_dir: provider_dir.to_path_buf(),
+            endpoint: endpoint.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// `terraform plan` of a configuration whose only work is reading the
+    /// data source over the names `<prefix>/s0..n` (which must exist): the
+    /// wall time and the provider's ReadDataSource figures. The
+    /// configuration uses only attributes every release of the data source
+    /// has, so a baseline binary reads it too.
+    pub fn read_data_source(
+        &self,
+        dir_name: &str,
+        prefix: &str,
+        n: usize,
+    ) -> Result<(Duration, RpcFigures), String> {
+        let body = r#"data "planton_aws_secrets" "bench" {
+  secret_names = var.names
+}
+
+output "found" {
+  value = length(data.planton_aws_secrets.bench.secret_arn_map)
+}
+"#;
+        let dir = self.workdir(dir_name)?;
+        self.write_config(&dir, prefix, n, None, body)?;
+        let (plan, log) = self.run(&dir, &["plan", "-input=false"], "plan")?;
+        let read = rpc_figures(&log)
+            .get("ReadDataSource")
+            .copied()
+            .ok_or_else(|| format!("no ReadDataSource in {}", dir.join("plan.log").display()))?;
+        Ok((plan, read))
+    }
+
     /// The same runs against another endpoint (the throttling proxy).
     pub fn through(&self, endpoint: &str) -> Self {
-        Self {
-            terraform: self.terraform.clone(),
-            provider_dir: self.provider_dir.clone(),
-            endpoint: endpoint.to_owned(),
-            work: self.work.clone(),
-        }
+        self.with(&self.provider_dir, endpoint)
     }
 
     /// One apply of one resource with `n` names, nothing else; its wall time.
