@@ -26,6 +26,11 @@ pub const WRITES: [&str; 6] = [
     "PutResourcePolicy",
 ];
 
+/// The tag a resource puts on a secret right before it schedules it for
+/// deletion (destroy, a removed name): the secret is released, and the next
+/// configuration naming it may restore it.
+pub const RELEASED_TAG: &str = "planton.ai/released";
+
 /// The ownership tags every secret of resource `id` carries.
 pub fn ownership_tags(id: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
