@@ -51,11 +51,16 @@ pub async fn read(
     // hold ten thousand tag maps at once.
     let common = Mutex::new(CommonTags::new(&managed_keys));
     let owner = prior.owner();
-    let results = run_all(targets, stop, |(_, arn)| {
+    let results = run_all(targets, stop, |(name, arn)| {
         let (common, owner) = (&common, &owner);
         async move {
             let seen = match api.describe(&arn).await? {
-                None => Seen::Gone,
+                // The recorded secret is gone for good (an ARN never names
+                // another secret); another may have taken its name since.
+                None => match api.describe(&name).await? {
+                    Some(other) if other.arn != arn => Seen::Replaced,
+                    _ => Seen::Gone,
+                },
                 Some(info) if info.scheduled_for_deletion => Seen::Gone,
                 // Not the secret this resource made, though it has the name.
                 Some(info) if info.arn != arn => Seen::Replaced,
@@ -391,6 +396,34 @@ mod tests {
         let state = SecretsState::from_value(&value).unwrap();
         assert!(!state.arns.contains_key("n39"));
         assert_eq!(state.arns.len(), 39);
+    }
+
+    #[tokio::test]
+    async fn refresh_warns_when_another_secret_took_a_recorded_name() {
+        let (fake, client, prior) = setup(&["a", "b", "c"]).await;
+        // a deleted for good and made again by someone else: a new ARN,
+        // and DescribeSecret of the recorded ARN finds nothing, as on AWS.
+        let new_a = fake.insert("a", BTreeMap::new(), false);
+        assert_ne!(new_a, prior.arns["a"]);
+        fake.delete(&prior.arns["c"], 30).await.unwrap();
+        let calls = fake.calls().len();
+        let mut diags = Diagnostics::new();
+        let value = read(&client, &StopSignal::never(), prior.clone(), &mut diags).await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let warning = diags.iter().next().unwrap();
+        assert_eq!(
+            warning.summary,
+            "1 secret(s) were replaced by other secrets of the same name"
+        );
+        assert!(warning.detail.contains("\"a\""), "{warning:?}");
+        let new_calls = &fake.calls()[calls..];
+        assert!(
+            new_calls.iter().all(|c| c.starts_with("DescribeSecret")),
+            "{new_calls:?}"
+        );
+        assert_eq!(fake.get("a").unwrap().arn, new_a, "left untouched");
     }
 
     #[tokio::test]
