@@ -19,7 +19,7 @@ use aws_fault_proxy::{DenyRule, Faults, Operation};
 use crate::harness::resilience::{
     assert_state_is_true, count, error_blocks, json_strings, numbered_names, planned_change,
     recorded_secrets, secrets_config, secrets_of, server_secrets, summarize, FaultProxy,
-    PurgeOnDrop,
+    PurgeOnDrop, WRITE_OPERATIONS,
 };
 use crate::harness::{for_each_terraform, require_localstack, unique_prefix, TfOutput, Workdir};
 
@@ -230,13 +230,7 @@ fn a_denied_name_in_a_first_apply_records_what_exists_and_a_plain_retry_keeps_it
         let retried = apply(&wd);
         let ops = proxy.operations();
         assert_fails_on_denied_only(&retried, &denied, &prefix);
-        for op in [
-            "CreateSecret",
-            "DeleteSecret",
-            "RestoreSecret",
-            "TagResource",
-            "UntagResource",
-        ] {
+        for op in WRITE_OPERATIONS {
             assert_eq!(
                 count(&ops, op),
                 0,
