@@ -31,16 +31,26 @@ fn foreign_secrets_are_reported_and_left_untouched() {
         out.assert_failure();
         let stderr = out.stderr.replace('\n', " ");
         let stderr: String = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
-        // Each foreign secret is named, with what to do about it.
+        // Each foreign secret is named, with what to do about it; no
+        // interrupted apply of this provider could have made them, so no
+        // ready import command is offered.
         for expected in [
             format!("\"{live}\": it exists and was not created by this provider"),
-            format!("terraform import <ADDRESS> '{live}'"),
+            format!("\"{live}\" were not made by this provider, or were changed since it made them, so no interrupted apply explains them and this resource will not take them"),
             format!(
                 "\"{gone}\": it is scheduled for deletion and carries no planton ownership tags"
             ),
-            format!("restore-secret --secret-id '{gone}'"),
+            format!("\"{gone}\" are scheduled for deletion and are not clean planton secrets, so this provider will not restore them"),
+            "restore-secret --secret-id NAME".to_string(),
         ] {
             assert!(stderr.contains(&expected), "{expected}: {}", out.describe());
+        }
+        for offered in [
+            "terraform import <ADDRESS>",
+            "import {",
+            "create_before_destroy",
+        ] {
+            assert!(!stderr.contains(offered), "{offered}: {}", out.describe());
         }
         // Untouched: same ARN, same tags, same deletion schedule.
         assert_eq!(sc.describe(&live), live_before);

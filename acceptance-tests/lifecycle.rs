@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
+use crate::harness::scenario::RELEASED_TAG;
 use crate::harness::{
     for_each_terraform, name_set, ownership_tags, policy_grants, secrets_resource, Scenario,
 };
@@ -120,11 +121,21 @@ fn create_update_reorder_destroy_and_restore() {
         let out = sc.destroy();
         out.assert_stdout_contains("Resources: 1 destroyed.");
         assert!(sc.state().addresses().is_empty(), "{}", sc.state().raw);
+        // Each was released (tagged planton.ai/released) before it was
+        // scheduled, so the next configuration naming it may restore it.
         for name in [&a, &c, &d, &e] {
             let info = sc.assert_scheduled(name, 30.0, destroyed_at);
             assert_eq!(info.arn, updated.arns[name]);
+            assert_eq!(
+                info.tags.get(RELEASED_TAG).map(String::as_str),
+                Some("true")
+            );
         }
-        sc.assert_scheduled(&b, 30.0, removed_at);
+        let b_removed = sc.assert_scheduled(&b, 30.0, removed_at);
+        assert_eq!(
+            b_removed.tags.get(RELEASED_TAG).map(String::as_str),
+            Some("true")
+        );
 
         // Applying the same configuration at once restores them all, with
         // their ARNs, instead of failing on "scheduled for deletion".
@@ -133,7 +144,13 @@ fn create_update_reorder_destroy_and_restore() {
         let restored = sc.secrets("planton_aws_secrets.x");
         assert_eq!(restored.arns, updated.arns, "restored with the same ARNs");
         sc.assert_server_matches(&restored, &BTreeMap::new());
-        assert!(sc.proxy.count("RestoreSecret") >= 4);
+        assert_eq!(sc.proxy.count("RestoreSecret"), 4, "a, c, d and e");
+        for name in [&a, &c, &d, &e] {
+            assert!(
+                !sc.describe(name).tags.contains_key(RELEASED_TAG),
+                "{name}: a restore takes the release back"
+            );
+        }
         // b stays where its removal put it.
         sc.assert_scheduled(&b, 30.0, removed_at);
         sc.assert_empty_plan();

@@ -56,6 +56,7 @@ mod resilience_interrupt;
 mod resilience_kill9;
 mod resilience_quota;
 mod resilience_retries_exhausted;
+mod retry;
 mod schema;
 mod unknown_names;
 mod validation;

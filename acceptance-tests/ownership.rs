@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::harness::registry::one_line;
+use crate::harness::scenario::RELEASED_TAG;
 use crate::harness::{
     for_each_terraform, name_set, ownership_tags, secrets_resource, Scenario, SecretsResource,
 };
@@ -68,7 +69,9 @@ fn identical_names_in_one_configuration_fail_at_plan_and_replace_still_plans() {
         assert_eq!(sc.probe.describe(&b), None);
 
         // One resource: a plain -replace plans (the double plan of a
-        // replacement is one resource) and keeps every ARN by restoring.
+        // replacement is one resource) and hands the secrets over: the new
+        // object continues the old one (same id, same ARNs) and AWS sees
+        // no write at all.
         sc.write_main("", &secrets_resource("x", &[&a, &b]));
         sc.apply();
         let created = sc.secrets(X);
@@ -92,9 +95,18 @@ fn identical_names_in_one_configuration_fail_at_plan_and_replace_still_plans() {
         .assert_success();
         let replaced = sc.secrets(X);
         assert_eq!(replaced.arns, created.arns, "a replacement keeps the ARNs");
-        assert_ne!(replaced.id, created.id, "the new object has its own id");
-        assert_eq!(sc.proxy.count("DeleteSecret"), 2);
-        assert_eq!(sc.proxy.count("RestoreSecret"), 2);
+        assert_eq!(
+            replaced.id, created.id,
+            "the replacement continues the old id"
+        );
+        assert!(!replaced.tainted);
+        sc.assert_no_writes("-replace");
+        for name in [&a, &b] {
+            assert!(
+                !sc.describe(name).tags.contains_key(RELEASED_TAG),
+                "{name} was never released"
+            );
+        }
         sc.assert_server_matches(&replaced, &no_extra_tags());
         sc.assert_empty_plan();
     });
@@ -218,8 +230,9 @@ fn create_before_destroy_replacement_fails_before_deleting_anything() {
         assert_mentions(
             &one_line(&out.stderr),
             &[
-                "cannot be replaced with create_before_destroy",
-                "remove create_before_destroy",
+                "A planton_aws_secrets cannot be replaced with lifecycle create_before_destroy",
+                "Remove create_before_destroy; a plain replacement hands the secrets over and keeps every ARN",
+                &format!("Only if no state records {}", before.id),
                 &before.id,
             ],
             "create_before_destroy",
@@ -236,46 +249,87 @@ fn create_before_destroy_replacement_fails_before_deleting_anything() {
 fn planted_secrets_are_neither_adopted_nor_restored() {
     for_each_terraform("ownership_planted", |tf| {
         let sc = Scenario::new(tf, "own-plant");
-        let [live, scheduled, fresh] = ["LIVE", "SCHEDULED", "FRESH"].map(|s| sc.name(s));
+        let [live, scheduled, released, fresh] =
+            ["LIVE", "SCHEDULED", "RELEASED", "FRESH"].map(|s| sc.name(s));
         // Someone who may create and tag secrets guesses an id and plants a
-        // value and a policy; the scheduled one even looks like a deleted
-        // planton secret.
-        let guessed = ownership_tags("asm-00000000000000000000000000000000");
+        // value and a policy; the scheduled ones even look like deleted
+        // planton secrets, one of them released by its owner.
+        let guessed_id = "asm-00000000000000000000000000000000";
+        let guessed = ownership_tags(guessed_id);
+        let mut guessed_released = guessed.clone();
+        guessed_released.insert(RELEASED_TAG.into(), "true".into());
         sc.oob.create(&live, &guessed);
         let live_version = sc.oob.plant_value(&live, "planted-by-someone-else");
         sc.oob.create(&scheduled, &guessed);
-        let scheduled_version = sc.oob.plant_value(&scheduled, "planted-by-someone-else");
+        sc.oob.create(&released, &guessed_released);
         let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#;
-        sc.oob.put_policy(&scheduled, policy);
-        sc.oob.schedule_deletion(&scheduled, 7);
-        let (live_before, scheduled_before) = (sc.describe(&live), sc.describe(&scheduled));
-        let (live_versions, scheduled_versions) =
-            (sc.oob.versions(&live), sc.oob.versions(&scheduled));
+        let mut planted_versions = BTreeMap::new();
+        for name in [&scheduled, &released] {
+            let version = sc.oob.plant_value(name, "planted-by-someone-else");
+            sc.oob.put_policy(name, policy);
+            sc.oob.schedule_deletion(name, 7);
+            let versions = sc.oob.versions(name);
+            assert!(versions.contains_key(&version));
+            planted_versions.insert(name.clone(), versions);
+        }
+        let before: BTreeMap<&String, _> = [&live, &scheduled, &released]
+            .into_iter()
+            .map(|n| (n, sc.describe(n)))
+            .collect();
+        let live_versions = sc.oob.versions(&live);
         assert!(live_versions.contains_key(&live_version));
-        assert!(scheduled_versions.contains_key(&scheduled_version));
 
-        sc.write_main("", &secrets_resource("x", &[&live, &scheduled, &fresh]));
+        sc.write_main(
+            "",
+            &secrets_resource("x", &[&live, &scheduled, &released, &fresh]),
+        );
         sc.init();
         sc.proxy.clear();
         let out = sc.try_apply();
         out.assert_failure();
+        let text = one_line(&out.stderr);
         assert_mentions(
-            &one_line(&out.stderr),
+            &text,
             &[
-                &format!("\"{live}\": it exists and belongs to another planton_aws_secrets resource (id asm-00000000000000000000000000000000)"),
-                &format!("\"{scheduled}\": it is scheduled for deletion and carries planton tags, but it differs from what this provider makes: it has a resource policy"),
+                "3 secret name(s) already exist and are not this resource's",
+                &format!("\"{live}\": it exists and belongs to another planton_aws_secrets resource (id {guessed_id})"),
+                // Not released by the id it carries: only that id restores it.
+                &format!("\"{scheduled}\": it is scheduled for deletion but still belongs to planton_aws_secrets resource {guessed_id}, which did not release it (it was scheduled outside Terraform)"),
+                &format!("\"{scheduled}\" were scheduled for deletion outside Terraform while resource {guessed_id} still owns them, and only that resource restores them"),
+                // Released, but not what this provider makes.
+                &format!("\"{released}\": it is scheduled for deletion and carries planton tags, but it differs from what this provider makes: it has a resource policy"),
+                &format!("\"{released}\" are scheduled for deletion and are not clean planton secrets, so this provider will not restore them"),
             ],
             "planted",
+        );
+        // The import is offered for the live one only, and only on the
+        // condition that no state records the id it carries.
+        assert_mentions(
+            &text,
+            &[
+                &format!("Only if no state records {guessed_id}"),
+                &format!("terraform import <ADDRESS> '{live}'"),
+            ],
+            "planted",
+        );
+        assert_eq!(
+            text.matches("terraform import <ADDRESS>").count(),
+            1,
+            "{text}"
         );
         sc.assert_no_writes("planted");
         assert!(sc.state().addresses().is_empty());
         assert_eq!(sc.probe.describe(&fresh), None);
-        assert_eq!(sc.describe(&live), live_before);
-        assert_eq!(sc.describe(&scheduled), scheduled_before);
+        for (name, info) in &before {
+            assert_eq!(&sc.describe(name), info, "{name} must be untouched");
+        }
         assert!(sc.describe(&scheduled).scheduled_for_deletion);
+        assert!(sc.describe(&released).scheduled_for_deletion);
         assert_eq!(sc.oob.versions(&live), live_versions);
-        assert_eq!(sc.oob.versions(&scheduled), scheduled_versions);
-        assert_eq!(sc.oob.policy(&scheduled).as_deref(), Some(policy));
+        for (name, versions) in &planted_versions {
+            assert_eq!(&sc.oob.versions(name), versions);
+            assert_eq!(sc.oob.policy(name).as_deref(), Some(policy));
+        }
     });
 }
 

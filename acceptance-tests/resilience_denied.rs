@@ -6,12 +6,11 @@
 //! Two paths: names added to a resource that exists (the refusal meets an
 //! update) and a resource's first apply (the refusal meets a create).
 //! Terraform marks an object *tainted* when a create returns an error
-//! together with a state, and a tainted object is replaced (destroyed, then
-//! created) by the next plan. So on the create path the state cannot both
-//! record what was made and lead to a plan that destroys nothing; the test
-//! asks for what the contract can always give: state never claims more than
-//! exists, whatever it leaves out carries this resource's id (so the next
-//! apply adopts it), and the next plan and apply destroy nothing.
+//! together with a state, and plans to replace a tainted object. For this
+//! resource the replacement hands the secrets over: its destroy half writes
+//! nothing and its create half continues the old object (same id, same
+//! ARNs), so a plain retry of the same apply, with nobody running
+//! `untaint`, never deletes or restores a secret.
 
 use std::collections::BTreeSet;
 
@@ -20,7 +19,7 @@ use aws_fault_proxy::{DenyRule, Faults, Operation};
 use crate::harness::resilience::{
     assert_state_is_true, count, error_blocks, json_strings, numbered_names, planned_change,
     recorded_secrets, secrets_config, secrets_of, server_secrets, summarize, FaultProxy,
-    PurgeOnDrop,
+    PurgeOnDrop, WRITE_OPERATIONS,
 };
 use crate::harness::{for_each_terraform, require_localstack, unique_prefix, TfOutput, Workdir};
 
@@ -168,11 +167,13 @@ fn a_denied_name_added_to_a_resource_fails_alone_and_converges_once_allowed() {
 }
 
 /// Terraform itself marks a resource whose create reported errors as
-/// tainted (and would replace it). The provider records exactly what it
-/// made and says how to keep it: `terraform untaint`, after which the next
-/// plan only adds the missing name and the converge deletes nothing.
+/// tainted and replaces it on the next apply. The provider records exactly
+/// what it made and says that the replacement costs nothing: a plain retry
+/// (the same command, no `untaint`) fails again with the same one error and
+/// no write while the name is still refused, and converges once it is not,
+/// keeping the id and every ARN and deleting or restoring nothing.
 #[test]
-fn a_denied_name_in_a_first_apply_records_what_exists_and_untaint_keeps_it() {
+fn a_denied_name_in_a_first_apply_records_what_exists_and_a_plain_retry_keeps_it() {
     let ls = require_localstack();
     for_each_terraform("resilience_denied_create", |tf| {
         let prefix = unique_prefix("res-denied-new");
@@ -191,11 +192,18 @@ fn a_denied_name_in_a_first_apply_records_what_exists_and_untaint_keeps_it() {
         proxy.set_faults(deny(&denied));
         let failed = apply(&wd);
         assert_fails_on_denied_only(&failed, &denied, &prefix);
+        let said = failed
+            .combined()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(
-            failed.combined().contains("terraform untaint"),
-            "the failure should say how to keep what was made: {}",
+            said.contains("Resource partly created")
+                && said.contains("a replacement deletes nothing: the next apply (the same command) hands these secrets, with their ARNs, to the replacement"),
+            "the failure should say that a plain retry keeps what was made: {}",
             failed.describe()
         );
+        assert!(!said.contains("untaint"), "{}", failed.describe());
 
         // State records exactly what exists.
         let state = recorded_secrets(&wd).expect("the created secrets are recorded");
@@ -216,28 +224,59 @@ fn a_denied_name_in_a_first_apply_records_what_exists_and_untaint_keeps_it() {
             "Terraform taints a create that reported errors"
         );
 
-        // The documented recovery: untaint, then the plan only adds the name.
-        wd.run_ok(&["untaint", "planton_aws_secrets.many"]);
+        // A plain retry while the name is still refused: the same one
+        // error, no write, the object kept as it was (tainted again).
+        proxy.clear();
+        let retried = apply(&wd);
+        let ops = proxy.operations();
+        assert_fails_on_denied_only(&retried, &denied, &prefix);
+        for op in WRITE_OPERATIONS {
+            assert_eq!(
+                count(&ops, op),
+                0,
+                "{op} sent by the retry: {}",
+                summarize(&ops)
+            );
+        }
+        let after_retry = recorded_secrets(&wd).expect("the object stays in state");
+        assert_eq!(
+            after_retry.id, state.id,
+            "the retry continues the same object"
+        );
+        assert_eq!(after_retry.arns, state.arns);
+        assert!(after_retry.tainted);
+        let server = server_secrets(&ls.endpoint, &prefix);
+        let unrecorded =
+            assert_state_is_true("after the refused retry", Some(&after_retry), &server);
+        assert!(unrecorded.is_empty(), "not in state: {unrecorded:?}");
+
+        // The refusal is lifted: the next plan replaces the tainted object,
+        // and the same apply converges by creating just that name.
+        proxy.clear_faults();
         let (change, plan) = planned_change(&wd);
         plan.assert_code(2);
         let actions = change.map(|c| c["change"]["actions"].clone());
         assert_eq!(
             actions,
-            Some(serde_json::json!(["update"])),
+            Some(serde_json::json!(["delete", "create"])),
             "{}",
             plan.describe()
         );
-        assert!(plan.stdout.contains("0 to destroy"), "{}", plan.describe());
-
-        // The refusal is lifted: the apply converges and deletes nothing.
-        proxy.clear_faults();
         proxy.clear();
         apply(&wd).assert_success();
         let converge = proxy.operations();
+        for op in ["DeleteSecret", "RestoreSecret", "UntagResource"] {
+            assert_eq!(
+                count(&converge, op),
+                0,
+                "{op} sent: {}",
+                summarize(&converge)
+            );
+        }
         assert_eq!(
-            count(&converge, "DeleteSecret"),
-            0,
-            "converging deleted secrets: {}",
+            secrets_of(&converge, "CreateSecret"),
+            BTreeSet::from([denied.clone()]),
+            "{}",
             summarize(&converge)
         );
         assert_eq!(
@@ -248,12 +287,14 @@ fn a_denied_name_in_a_first_apply_records_what_exists_and_untaint_keeps_it() {
         );
         let converged = recorded_secrets(&wd).expect("state after converging");
         assert!(!converged.tainted);
+        assert_eq!(converged.id, state.id, "the replacement keeps the id");
         for (name, arn) in &state.arns {
             assert_eq!(converged.arns.get(name), Some(arn), "{name} kept its ARN");
         }
         let server = server_secrets(&ls.endpoint, &prefix);
         let unrecorded = assert_state_is_true("after converging", Some(&converged), &server);
         assert!(unrecorded.is_empty(), "not in state: {unrecorded:?}");
+        assert!(server.values().all(|s| !s.scheduled_for_deletion));
         assert_eq!(
             converged.secret_names,
             wanted.iter().cloned().collect::<BTreeSet<_>>()

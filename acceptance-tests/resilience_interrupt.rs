@@ -17,7 +17,7 @@ use aws_fault_proxy::{DelayMs, Faults};
 
 use crate::harness::resilience::{
     assert_state_is_true, count, error_blocks, heavy_load_lock, numbered_names, recorded_secrets,
-    secrets_config, server_secrets, summarize, FaultProxy, PurgeOnDrop, RunningTf,
+    secrets_config, secrets_of, server_secrets, summarize, FaultProxy, PurgeOnDrop, RunningTf,
 };
 use crate::harness::terraform::report;
 use crate::harness::{
@@ -175,33 +175,34 @@ fn interrupted_apply_converges(tf: &Terraform, ls: &LocalStack, existing_resourc
         state.as_ref().is_some_and(|s| s.tainted)
     ));
 
-    // The next apply converges without manual steps. An interrupted update
-    // deletes nothing. An interrupted create is tainted by Terraform, which
-    // replaces it: every secret it scheduled for deletion is restored by the
-    // replacement, keeping its ARN.
+    // The next apply (the same command) converges without manual steps and
+    // deletes or restores nothing. An interrupted create is tainted by
+    // Terraform, which replaces it: the replacement continues the old
+    // object (same id, same ARNs) and only adds the missing names.
     let before = state;
-    let was_tainted = before.as_ref().is_some_and(|s| s.tainted);
     proxy.clear_faults();
     proxy.clear();
     let converge = apply(&wd);
     let ops = proxy.operations();
     converge.assert_success();
-    if was_tainted {
+    for op in ["DeleteSecret", "RestoreSecret", "UntagResource"] {
         assert_eq!(
-            count(&ops, "DeleteSecret"),
-            count(&ops, "RestoreSecret"),
-            "every secret the replacement scheduled for deletion must be restored: {}",
-            summarize(&ops)
-        );
-    } else {
-        assert_eq!(
-            count(&ops, "DeleteSecret"),
+            count(&ops, op),
             0,
-            "converging after Ctrl-C deleted secrets: {}",
+            "converging after Ctrl-C sent {op}: {}",
             summarize(&ops)
         );
     }
     let state = recorded_secrets(&wd).expect("state after converging");
+    assert!(!state.tainted, "the converged object is not tainted");
+    if let Some(before) = &before {
+        assert_eq!(state.id, before.id, "the retry continues the same object");
+        let recreated: Vec<String> = secrets_of(&ops, "CreateSecret")
+            .into_iter()
+            .filter(|n| before.arns.contains_key(n))
+            .collect();
+        assert!(recreated.is_empty(), "created again: {recreated:?}");
+    }
     for (name, arn) in before.iter().flat_map(|s| s.arns.iter()) {
         assert_eq!(state.arns.get(name), Some(arn), "{name} kept its ARN");
     }

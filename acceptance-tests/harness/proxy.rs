@@ -1,9 +1,11 @@
 //! The project's recording proxy (tools/aws-fault-proxy), run in-process in
 //! front of LocalStack, so a test sees every AWS operation the provider sent.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::thread;
+use std::time::{Duration, Instant};
 
-use aws_fault_proxy::{start_blocking, Operation, ProxyConfig, ProxyHandle};
+use aws_fault_proxy::{start_blocking, Faults, Operation, ProxyConfig, ProxyHandle};
 
 /// The only operations the provider may ever send. (GetResourcePolicy
 /// answers with the policy, never a value: it proves a secret is clean
@@ -62,6 +64,40 @@ impl RecordingProxy {
             .iter()
             .map(|op| op.operation.clone().unwrap_or_else(|| "(none)".into()))
             .collect()
+    }
+
+    /// How many of each operation were recorded, by name, such as
+    /// `{"CreateSecret": 5, "DescribeSecret": 10}`.
+    pub fn calls_by_type(&self) -> BTreeMap<String, usize> {
+        let mut calls = BTreeMap::new();
+        for name in self.operation_names() {
+            *calls.entry(name).or_default() += 1;
+        }
+        calls
+    }
+
+    /// Injects `faults` from now on (the proxy is the project's fault
+    /// proxy; it records either way).
+    pub fn set_faults(&self, faults: Faults) {
+        self.handle.set_faults(faults);
+    }
+
+    /// Injects nothing from now on.
+    pub fn clear_faults(&self) {
+        self.handle.set_faults(Faults::default());
+    }
+
+    /// Waits until at least `n` `operation` requests were recorded, or
+    /// `timeout` passed; true if they were.
+    pub fn wait_for(&self, operation: &str, n: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while self.count(operation) < n {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        true
     }
 
     /// The distinct operation names recorded.

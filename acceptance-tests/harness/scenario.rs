@@ -5,13 +5,14 @@
 //! everything the proxy has seen so far.
 
 use std::collections::BTreeMap;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use super::localstack::{isolated_access_key, require_localstack, SecretInfo, SecretsProbe};
 use super::names::unique_prefix;
 use super::out_of_band::OutOfBand;
 use super::proxy::RecordingProxy;
 use super::required_providers_block;
+use super::resilience::RunningTf;
 use super::state::{PlanJson, SecretsResource, TfState};
 use super::terraform::Terraform;
 use super::workdir::{TfOutput, Workdir};
@@ -25,6 +26,11 @@ pub const WRITES: [&str; 6] = [
     "UntagResource",
     "PutResourcePolicy",
 ];
+
+/// The tag a resource puts on a secret right before it schedules it for
+/// deletion (destroy, a removed name): the secret is released, and the next
+/// configuration naming it may restore it.
+pub const RELEASED_TAG: &str = "planton.ai/released";
 
 /// The ownership tags every secret of resource `id` carries.
 pub fn ownership_tags(id: &str) -> BTreeMap<String, String> {
@@ -160,6 +166,34 @@ impl Scenario {
         out
     }
 
+    /// Starts `terraform apply -auto-approve` in the background, for a test
+    /// that runs two at once or signals it; end it with
+    /// [`finish`](Self::finish).
+    pub fn spawn_apply(&self) -> RunningTf {
+        RunningTf::spawn(
+            &self.wd,
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        )
+    }
+
+    /// Waits for a command [`spawn_apply`](Self::spawn_apply) started (up
+    /// to `timeout`), then checks what the proxy recorded as
+    /// [`tf`](Self::tf) does.
+    pub fn finish(&self, running: RunningTf, timeout: Duration) -> TfOutput {
+        let out = running.wait(timeout);
+        self.proxy.assert_no_value_ever(&format!(
+            "{}: after terraform {}",
+            self.test,
+            out.args.join(" ")
+        ));
+        assert!(
+            !out.leftover_processes,
+            "a provider outlived Terraform: {}",
+            out.describe()
+        );
+        out
+    }
+
     pub fn init(&self) -> TfOutput {
         let out = self.tf(&["init", "-input=false", "-no-color"]);
         out.assert_success();
@@ -168,7 +202,15 @@ impl Scenario {
 
     /// `terraform apply -auto-approve`, not asserted.
     pub fn try_apply(&self) -> TfOutput {
-        self.tf(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        self.try_apply_with(&[])
+    }
+
+    /// `terraform apply -auto-approve <extra>` (such as `-replace=ADDRESS`
+    /// or `-refresh-only`), not asserted.
+    pub fn try_apply_with(&self, extra: &[&str]) -> TfOutput {
+        let mut args = vec!["apply", "-auto-approve", "-input=false", "-no-color"];
+        args.extend_from_slice(extra);
+        self.tf(&args)
     }
 
     /// `terraform apply -auto-approve`, asserting success.

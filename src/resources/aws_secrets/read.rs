@@ -438,6 +438,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn refresh_warns_when_another_secret_took_a_recorded_name() {
+        let (fake, client, prior) = setup(&["a", "b", "c"]).await;
+        // a deleted for good and made again by someone else: a new ARN,
+        // and DescribeSecret of the recorded ARN finds nothing, as on AWS.
+        let new_a = fake.insert("a", BTreeMap::new(), false);
+        assert_ne!(new_a, prior.arns["a"]);
+        fake.delete(&prior.arns["c"], 30).await.unwrap();
+        let calls = fake.calls().len();
+        let mut diags = Diagnostics::new();
+        let value = read(&client, &StopSignal::never(), prior.clone(), &mut diags).await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let warning = diags.iter().next().unwrap();
+        assert_eq!(
+            warning.summary,
+            "1 secret(s) were replaced by other secrets of the same name"
+        );
+        assert!(warning.detail.contains("\"a\""), "{warning:?}");
+        let new_calls = &fake.calls()[calls..];
+        assert!(
+            new_calls.iter().all(|c| c.starts_with("DescribeSecret")),
+            "{new_calls:?}"
+        );
+        assert_eq!(fake.get("a").unwrap().arn, new_a, "left untouched");
+    }
+
+    #[tokio::test]
     async fn refresh_notices_a_managed_tag_removed_out_of_band() {
         let (fake, client, prior) = setup(&["a", "b"]).await;
         fake.untag(&prior.arns["a"], &["team".to_owned()])

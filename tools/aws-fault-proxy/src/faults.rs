@@ -24,6 +24,7 @@ const MAX_DELAY_MS: u64 = 600_000;
 ///   "delay_ms": {"min": 0, "max": 0},
 ///   "deny": [{"operation": "CreateSecret", "secret": "app/prod/DB_PASSWORD"}],
 ///   "black_hole": ["DeleteSecret"],
+///   "hold": ["CreateSecret"],
 ///   "refuse_connections": false,
 ///   "seed": 42
 /// }
@@ -53,6 +54,11 @@ pub struct Faults {
     /// request is read, not forwarded, and the connection stays open until the client gives up
     /// (a "black hole", as a dead load balancer or a dropped route looks to a client).
     pub black_hole: Vec<String>,
+    /// Operations (names, or `*` for all) whose requests wait at the proxy, not yet forwarded,
+    /// until the faults are replaced by ones that no longer hold them; then they go on under
+    /// the new faults. A gate a test opens: requests of two clients can be made to reach the
+    /// upstream at the same moment.
+    pub hold: Vec<String>,
     /// A dead endpoint: every new connection is reset as soon as it is accepted, and every
     /// request on a connection already open is reset unanswered, until this is turned off.
     pub refuse_connections: bool,
@@ -192,6 +198,11 @@ impl Faults {
                     .to_string(),
             ));
         }
+        if self.hold.iter().any(String::is_empty) {
+            return Err(FaultsError(
+                "hold lists an empty operation name (use \"*\" for every operation)".to_string(),
+            ));
+        }
         for rule in &self.deny {
             if rule.operation.is_empty() || rule.secret.is_empty() {
                 return Err(FaultsError(
@@ -201,6 +212,11 @@ impl Faults {
             }
         }
         Ok(())
+    }
+
+    /// Whether requests of `operation` wait at the gate.
+    pub fn holds(&self, operation: &str) -> bool {
+        self.hold.iter().any(|o| o == "*" || o == operation)
     }
 
     fn quota_for(&self, target: Option<&str>, operation: &str) -> Option<f64> {

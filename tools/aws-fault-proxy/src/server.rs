@@ -42,6 +42,8 @@ pub(crate) struct Shared {
     authority: Authority,
     client: Client<HttpConnector, Full<Bytes>>,
     faults: Mutex<FaultState>,
+    /// Bumped whenever the faults are replaced, waking requests held at the gate.
+    faults_replaced: watch::Sender<u64>,
     pub recorder: Recorder,
     pub shutdown: watch::Sender<bool>,
 }
@@ -80,6 +82,7 @@ impl Shared {
             authority,
             client,
             faults: Mutex::new(FaultState::new(faults)),
+            faults_replaced: watch::channel(0).0,
             recorder,
             shutdown: watch::channel(false).0,
         })
@@ -98,7 +101,19 @@ impl Shared {
     pub fn set_faults(&self, faults: Faults) -> Result<(), FaultsError> {
         faults.validate()?;
         *self.fault_state() = FaultState::new(faults);
+        self.faults_replaced.send_modify(|n| *n += 1);
         Ok(())
+    }
+
+    /// Waits while the faults in force hold `operation` (see [`Faults::hold`]).
+    async fn pass_gate(&self, operation: &str) {
+        // Subscribed before looking, so a replacement in between is not missed.
+        let mut replaced = self.faults_replaced.subscribe();
+        while self.fault_state().faults().holds(operation) {
+            if replaced.changed().await.is_err() {
+                return;
+            }
+        }
     }
 }
 
@@ -223,6 +238,9 @@ async fn handle(
     };
 
     let call = aws::classify(&parts.headers, parts.uri.query(), &body);
+    if let Some(op) = &call.operation {
+        shared.pass_gate(op).await;
+    }
     // STS and other query-protocol services answer in XML, and so must a fault.
     let query_protocol = call.target.is_none() && call.operation.is_some();
     let aws_error = |status: StatusCode, kind: &str, message: &str| {

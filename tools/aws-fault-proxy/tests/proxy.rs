@@ -782,6 +782,50 @@ async fn black_hole_holds_the_listed_operations_unanswered() {
 }
 
 #[tokio::test]
+async fn hold_gates_the_listed_operations_until_the_faults_change() {
+    let upstream = fake_upstream().await;
+    let proxy = proxy_to(
+        &upstream,
+        Faults {
+            hold: vec!["CreateSecret".into()],
+            ..Faults::default()
+        },
+    )
+    .await;
+    let c = client();
+    let gated = {
+        let (c, proxy) = (c.clone(), &proxy);
+        async move { aws(&c, proxy, "CreateSecret", "app/a").await }
+    };
+    let opener = async {
+        // Other operations pass while the gate is closed; the held one is
+        // neither forwarded nor recorded yet.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let answer = aws(&c, &proxy, "DescribeSecret", "app/a").await.unwrap();
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(upstream.hits(), 1);
+        assert_eq!(proxy.operations().len(), 1);
+        // Replacing the faults with ones that hold nothing opens the gate:
+        // the held request goes on under the new faults.
+        proxy.set_faults(Faults {
+            deny: vec![DenyRule::new("CreateSecret", "app/a")],
+            ..Faults::default()
+        });
+    };
+    let (answer, ()) = tokio::join!(gated, opener);
+    assert_aws_error(&answer.unwrap(), 400, "AccessDeniedException");
+    let ops = proxy.operations();
+    assert_eq!(ops.len(), 2);
+    assert_eq!(ops[1].operation.as_deref(), Some("CreateSecret"));
+    assert_eq!(injected(&ops, Injected::Deny), 1);
+    assert!(Faults::from_json(r#"{"hold": [""]}"#).is_err());
+    assert!(Faults::from_json(r#"{"hold": ["*"]}"#)
+        .unwrap()
+        .holds("DeleteSecret"));
+    proxy.shutdown().await;
+}
+
+#[tokio::test]
 async fn refuse_connections_resets_new_and_open_connections() {
     let upstream = fake_upstream().await;
     let proxy = proxy_to(&upstream, Faults::default()).await;
