@@ -2,13 +2,12 @@
 //! Terraform writes no state and cannot stop its provider; the provider
 //! must notice its parent is gone and exit by itself. The random id that
 //! proved the killed run's ownership died with it, so the next apply
-//! adopts nothing: it creates the missing names, leaves the orphans
-//! untouched and fails with one error listing them with ready-to-run
-//! commands (`terraform state rm`, `terraform import` of every name). Those
-//! and one apply converge: the apply re-tags everything with the importer's
-//! id. Nothing is orphaned, nothing deleted.
+//! adopts nothing: it stops before any write with one error listing the
+//! orphaned names and a ready-to-run `terraform import`. That import and
+//! one apply converge: the apply re-tags what was imported and creates the
+//! rest. Nothing is orphaned, nothing deleted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_fault_proxy::{DelayMs, Faults};
@@ -118,45 +117,22 @@ fn kill_9_of_terraform_mid_apply_then_the_documented_import_converges() {
             server.len()
         );
 
-        let made_arns: BTreeMap<String, String> = made
-            .iter()
-            .map(|n| (n.clone(), server[n].arn.clone()))
-            .collect();
+        let made_arns: BTreeSet<String> = made.iter().map(|n| server[n].arn.clone()).collect();
 
-        // The next apply creates the missing names, leaves the orphans
-        // untouched and names the takeover.
+        // The next apply stops before any write, naming the import.
         proxy.clear_faults();
         proxy.clear();
         let failed = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
         failed.assert_failure();
         let ops = proxy.operations();
         for op in [
+            "CreateSecret",
             "DeleteSecret",
             "RestoreSecret",
             "TagResource",
             "UntagResource",
         ] {
             assert_eq!(count(&ops, op), 0, "{op} sent: {}", summarize(&ops));
-        }
-        let missing: BTreeSet<String> = names
-            .iter()
-            .filter(|n| !made.contains(*n))
-            .cloned()
-            .collect();
-        let retried = recorded_secrets(&wd).expect("the retry records what it created");
-        assert!(retried.tainted, "a create with errors is tainted");
-        assert_eq!(
-            retried.secret_names, missing,
-            "the retry records exactly the missing names"
-        );
-        let server = server_secrets(&ls.endpoint, &prefix);
-        for name in &made {
-            assert_eq!(server[name].arn, made_arns[name], "{name} kept its ARN");
-            assert_ne!(
-                server[name].owner(),
-                Some(retried.id.as_str()),
-                "{name} was not taken"
-            );
         }
         let stderr = failed
             .stderr
@@ -165,29 +141,21 @@ fn kill_9_of_terraform_mid_apply_then_the_documented_import_converges() {
             .join(" ");
         let errors = stderr.matches("Error: ").count();
         assert_eq!(errors, 1, "one error expected: {}", failed.describe());
-        assert!(
-            stderr.contains("terraform state rm <ADDRESS>"),
-            "no state rm: {}",
-            failed.describe()
-        );
         let import_id = stderr
             .split("terraform import <ADDRESS> '")
             .nth(1)
             .and_then(|rest| rest.split('\'').next())
             .unwrap_or_else(|| panic!("no import command: {}", failed.describe()));
         let listed: BTreeSet<String> = import_id.split(',').map(str::to_owned).collect();
-        let wanted: BTreeSet<String> = names.iter().cloned().collect();
-        assert_eq!(listed, wanted, "the import takes every name");
+        assert_eq!(listed, made, "the import lists exactly the orphaned names");
         assert!(
             stderr.contains(&format!("id = \"{import_id}\"")),
             "no import block: {}",
             failed.describe()
         );
 
-        // The documented recovery: state rm, import, then apply.
+        // The documented recovery: import, then apply.
         proxy.clear();
-        wd.run(&["state", "rm", "-no-color", "planton_aws_secrets.many"])
-            .assert_success();
         let import = wd.run(&[
             "import",
             "-input=false",
@@ -199,28 +167,29 @@ fn kill_9_of_terraform_mid_apply_then_the_documented_import_converges() {
         let converge = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
         let ops = proxy.operations();
         converge.assert_success();
-        for op in [
-            "CreateSecret",
-            "DeleteSecret",
-            "RestoreSecret",
-            "UntagResource",
-        ] {
+        for op in ["DeleteSecret", "RestoreSecret", "UntagResource"] {
             assert_eq!(count(&ops, op), 0, "{op} sent: {}", summarize(&ops));
         }
-        let all_arns: BTreeSet<String> = server_secrets(&ls.endpoint, &prefix)
-            .values()
-            .map(|s| s.arn.clone())
-            .collect();
+        assert_eq!(
+            secrets_of(&ops, "CreateSecret"),
+            names
+                .iter()
+                .filter(|n| !made.contains(*n))
+                .cloned()
+                .collect::<BTreeSet<_>>(),
+            "the apply creates exactly the missing names"
+        );
         assert_eq!(
             secrets_of(&ops, "TagResource"),
-            all_arns,
-            "every imported secret moves to the importer's id"
+            made_arns,
+            "the imported secrets move to the importer's id"
         );
         let state = recorded_secrets(&wd).expect("state after converging");
         assert!(!state.tainted);
         let server = server_secrets(&ls.endpoint, &prefix);
         let orphans = assert_state_is_true("after converging", Some(&state), &server);
         assert!(orphans.is_empty(), "orphans: {orphans:?}");
+        let wanted: BTreeSet<String> = names.iter().cloned().collect();
         assert_eq!(state.secret_names, wanted);
         assert_eq!(server.keys().cloned().collect::<BTreeSet<_>>(), wanted);
         for (name, secret) in &server {
@@ -231,9 +200,9 @@ fn kill_9_of_terraform_mid_apply_then_the_documented_import_converges() {
             );
         }
         report(&format!(
-            "acceptance: resilience_kill9 ({}): {NAMES} names, {} orphaned: the retry (creates \
-             the rest, names the takeover) took {:.1}s, the import {:.1}s and the converging \
-             apply {:.1}s (recovery {:.1}s in all; {})",
+            "acceptance: resilience_kill9 ({}): {NAMES} names, {} orphaned: the failing \
+             apply took {:.1}s, the import {:.1}s and the converging apply {:.1}s (recovery \
+             {:.1}s in all; {})",
             tf.name(),
             made.len(),
             failed.elapsed.as_secs_f64(),

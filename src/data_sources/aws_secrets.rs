@@ -8,7 +8,6 @@ mod metadata;
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-
 use async_trait::async_trait;
 
 use crate::provider::arn::{secret_arn_problem, secret_name};

@@ -23,12 +23,12 @@ use super::refusal::{explain_refusals, refused_detail};
 use super::report::{brief_listing, NameReport};
 use super::schema::SECRET_NAMES;
 
-/// Creates every name: CreateSecret first (the fast path, nothing read
-/// before), and only a name that turns out to be taken is described and
-/// judged (adopted, restored or refused). What was made is recorded even
-/// when some names were refused; the replacement Terraform then plans for
-/// the tainted object hands it over (see `handover`), so a retry never
-/// deletes it.
+/// Creates every name, or nothing: each name is first described and
+/// judged, and if any is not this new resource's to take, the create fails
+/// before a single write (so the import that a refusal may offer finds the
+/// address free). A create that fails part-way later (throttling, an
+/// outage, a stop) records what it made; the replacement Terraform then
+/// plans for the tainted object hands it over (see `handover`).
 pub async fn create(
     client: &Configured,
     stop: &StopSignal,
@@ -56,8 +56,14 @@ pub async fn create(
         default_tag_keys: &default_tag_keys,
         tags: &tags,
     };
+    let actions = match check_names(client, stop, names, &claim, diags).await {
+        Ok(actions) => actions,
+        Err(refused) => {
+            explain_refusals(refused, &BTreeMap::new(), diags);
+            return Value::Null;
+        }
+    };
     let mut state = SecretsState::new(id, tags.clone());
-    let actions = names.into_iter().map(|n| (n, Action::Create)).collect();
     let refused = add_names(client, stop, &mut state, actions, &claim, diags).await;
     explain_refusals(refused, &state.arns, diags);
     if diags.has_errors() {
@@ -686,15 +692,13 @@ pub(super) mod tests {
     }
 
     #[tokio::test]
-    async fn create_makes_what_is_free_and_explains_what_is_taken_in_one_error() {
+    async fn create_that_finds_another_owner_refuses_before_any_write() {
         let fake = Arc::new(FakeSecrets::new());
         let client = configured(&fake, &[]);
         let first = created(&client, &["a", "b"]).await;
         // The state of the first create was lost (kill -9), or another
         // configuration lists the same names: create again.
         fake.insert("untagged", BTreeMap::new(), false);
-        let taken = ["a", "b", "untagged"];
-        let untouched: Vec<_> = taken.iter().map(|n| fake.get(n).unwrap()).collect();
         let calls_before = fake.calls().len();
         let mut diags = Diagnostics::new();
         let value = create(
@@ -704,30 +708,24 @@ pub(super) mod tests {
             &mut diags,
         )
         .await;
-        let state = SecretsState::from_value(&value).unwrap();
-        assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["c"]);
-        assert_eq!(fake.get("c").unwrap().tags[OWNERSHIP_ID], state.id);
-        let changes = writes(&fake, calls_before);
+        assert!(value.is_null());
+        let new_calls = &fake.calls()[calls_before..];
         assert!(
-            changes.iter().all(|c| c.starts_with("CreateSecret")),
-            "only creates, and only c's succeeded: {changes:?}"
+            new_calls.iter().all(|c| c.starts_with("DescribeSecret")),
+            "only reads before the refusal: {new_calls:?}"
         );
-        let after: Vec<_> = taken.iter().map(|n| fake.get(n).unwrap()).collect();
-        assert_eq!(after, untouched);
-        let errors: Vec<_> = diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect();
-        assert_eq!(errors.len(), 1, "{diags:?}");
-        let detail = &errors[0].detail;
-        assert!(detail.contains(&first.id), "{detail}");
-        assert!(detail.starts_with("They were left untouched"), "{detail}");
-        assert!(detail.contains("terraform state rm <ADDRESS>"), "{detail}");
-        assert!(
-            detail.contains("terraform import <ADDRESS> 'a,b,c'"),
-            "{detail}"
-        );
-        assert!(detail.contains("\"untagged\" were not made by this provider"));
+        assert!(fake.get("c").is_none());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let error = diags.iter().next().unwrap();
+        assert_eq!(error.severity, Severity::Error);
+        assert!(error.detail.starts_with("Nothing was created or changed"));
+        assert!(error.detail.contains(&first.id), "{}", error.detail);
+        assert!(error.detail.contains("terraform import <ADDRESS> 'a,b'"));
+        assert!(!error.detail.contains("state rm"));
+        assert!(error
+            .detail
+            .contains("\"untagged\" were not made by this provider"));
+        assert_eq!(fake.get("a").unwrap().tags[OWNERSHIP_ID], first.id);
     }
 
     #[tokio::test]
@@ -891,13 +889,14 @@ pub(super) mod tests {
             &mut diags,
         )
         .await;
-        let next = SecretsState::from_value(&value).unwrap();
-        assert_eq!(next.arns.keys().collect::<Vec<_>>(), ["released"]);
-        assert_eq!(next.arns["released"], destroyed.arns["released"]);
-        assert!(!fake.get("released").unwrap().tags.contains_key(RELEASED));
+        assert!(value.is_null(), "nothing taken while one name is refused");
         assert!(diags.iter().any(|d| d.detail.contains(&owner.id)));
         assert!(fake.get("kept").unwrap().scheduled_for_deletion);
         assert_eq!(fake.get("kept").unwrap().tags[OWNERSHIP_ID], owner.id);
+
+        let next = created(&client, &["released"]).await;
+        assert_eq!(next.arns["released"], destroyed.arns["released"]);
+        assert!(!fake.get("released").unwrap().tags.contains_key(RELEASED));
 
         // The owner's refresh dropped it; its apply brings it back.
         let mut refreshed = owner.clone();
