@@ -114,7 +114,7 @@ const BUDGET: usize = MANAGED_POLICY_LIMIT - EMPTY_DOCUMENT_SIZE + 1;
 /// A unit holds at most this many full documents' worth of ARNs. Larger
 /// units waste less (one partly filled document per unit) but a change
 /// moves more documents between it and the unit's middle.
-const UNIT_DOCUMENTS: usize = 6;
+const UNIT_DOCUMENTS: usize = 7;
 
 /// A document is cut once it holds at least this share of [`BUDGET`].
 const CUT_FROM_PERCENT: usize = 90;
@@ -506,23 +506,51 @@ pub mod tests {
         }
     }
 
-    /// Not tuned to three sizes: from 250 names (a minimum of four
-    /// documents, where one more is 1.25x) to 20,000, never more than 1.25x
-    /// the minimum. Below that, a minimum of two or three documents leaves
-    /// no room for any slack: 190 names of this set, minimum 3, take 4.
+    /// Long names, as the acceptance tests make them: a per-run prefix,
+    /// then `team-N/production/service-NNN/DATABASE_PASSWORD`.
+    fn long_arns(count: usize, prefix: &str) -> Vec<String> {
+        (0..count)
+            .map(|i| {
+                format!(
+                    "arn:aws:secretsmanager:us-east-1:000000000000:secret:{prefix}-team-{}/production/service-{i:03}/DATABASE_PASSWORD-AbC{:03}",
+                    i % 7,
+                    i % 1_000
+                )
+            })
+            .collect()
+    }
+
+    /// Not tuned to three sizes or one name shape: wherever at least four
+    /// documents are needed (one more is then 1.25x), never more than
+    /// 1.25x the minimum, for short names from 250 to 12,000 and for long
+    /// ones (about 140 characters per ARN) under six prefixes from 150 to
+    /// 1,500. Below four, a minimum of two or three leaves no room for any
+    /// slack: 190 of the short names, minimum 3, take 4.
     #[test]
     fn within_a_quarter_of_the_minimum_at_every_size() {
-        let mut arns = platform_arns(20_000, 77);
-        fastrand::Rng::with_seed(5).shuffle(&mut arns);
-        let mut sizes: Vec<usize> = (250..=3_000).step_by(50).collect();
-        sizes.extend([4_000, 6_000, 8_000, 12_000, 16_000, 20_000]);
-        for count in sizes {
-            let some = &arns[..count];
-            let documents = split(&entries(some.iter().map(String::as_str))).len();
-            let minimum = minimum_documents(some);
+        let mut short = platform_arns(12_000, 77);
+        fastrand::Rng::with_seed(5).shuffle(&mut short);
+        let mut sets: Vec<Vec<String>> = (250..=3_000)
+            .step_by(125)
+            .chain([4_000, 6_000, 8_000, 12_000])
+            .map(|count| short[..count].to_vec())
+            .collect();
+        for prefix in 0..6 {
+            for count in (150..=1_500).step_by(75) {
+                sets.push(long_arns(count, &format!("p{prefix}")));
+            }
+        }
+        for arns in sets {
+            let minimum = minimum_documents(&arns);
+            if minimum < 4 {
+                continue;
+            }
+            let documents = split(&entries(arns.iter().map(String::as_str))).len();
             assert!(
                 documents * 4 <= minimum * 5,
-                "{count} names: {documents} documents for a minimum of {minimum}"
+                "{} names like {}: {documents} documents for a minimum of {minimum}",
+                arns.len(),
+                arns[0]
             );
         }
     }
