@@ -79,11 +79,8 @@ impl DataSource<Configured> for AwsSecretsData {
         let Some(client) = ctx.client(diags) else {
             return Value::Null;
         };
-        // Errors come in name order, whatever order the lookups finished in.
-        let mut found = describe_names(client.secrets.as_ref(), &ctx.stop, names).await;
-        found.sort_by(|a, b| a.0.cmp(&b.0));
         let mut arns = BTreeMap::new();
-        for (name, lookup) in found {
+        for (name, lookup) in describe_names(client.secrets.as_ref(), &ctx.stop, names).await {
             let problem = match lookup {
                 Lookup::Live(info) => match arn_problem(&name, &info.arn) {
                     None => {
