@@ -28,6 +28,13 @@ fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
         .unwrap_or_else(|e| panic!("expected a map of strings ({e}): {v:?}"))
 }
 
+/// The size the first plan's warning predicts: "read_policy_json will be N
+/// characters".
+fn predicted_size(said: &str) -> Option<usize> {
+    let (_, rest) = said.split_once("read_policy_json will be ")?;
+    rest.split_once(" characters")?.0.parse().ok()
+}
+
 /// Names shaped like a platform team's: team / environment / service / key.
 fn realistic_names(sc: &Scenario, count: usize) -> Vec<String> {
     (0..count)
@@ -55,6 +62,22 @@ fn documents_fit_iam_and_consumers_read_exact_grants() {
             ),
         );
         platform.init();
+        // The first plan already warns: the ARNs do not exist yet, but
+        // their length is known.
+        let first = platform.plan_code(2);
+        let said_first = one_line(&first.combined());
+        let predicted = predicted_size(&said_first).unwrap_or_else(|| {
+            panic!(
+                "no oversized-policy warning on the first plan: {}",
+                first.describe()
+            )
+        });
+        assert!(
+            said_first.contains("for 300 secrets once the 300 being added exist"),
+            "{}",
+            first.describe()
+        );
+        assert_eq!(platform.proxy.count("CreateSecret"), 0);
         platform.apply();
         let state = platform.state();
         let server: BTreeMap<String, String> = names
@@ -87,6 +110,10 @@ fn documents_fit_iam_and_consumers_read_exact_grants() {
         assert_eq!(granted, server.values().cloned().collect::<BTreeSet<_>>());
         let single = recorded.read_policy_json.len();
         assert!(single > IAM_LIMIT);
+        assert_eq!(
+            predicted, single,
+            "the first plan's prediction against the real size"
+        );
         report(&format!(
             "acceptance: 300 names: read_policy_json {single} characters, {} documents of {:?}",
             documents.len(),
@@ -224,29 +251,53 @@ fn the_function_names_a_bad_argument_where_functions_exist() {
                 return;
             }
             let sc = Scenario::new(tf, "access-function");
-            let good = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
+            let good = [
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf",
+                "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:app/db-AbCdEf",
+                "arn:aws-eusc:secretsmanager:eusc-de-east-1:123456789012:secret:app/db-123456",
+            ];
+            let evil = "arn:evil:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
+            let partial = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db";
+            let call =
+                |arns: &[&str]| format!("provider::planton::read_policy_json({})", hcl_list(arns));
+            let good_output = format!("output \"ok\" {{\n  value = {}\n}}\n", call(&good));
             sc.write_main(
                 "",
                 &format!(
-                    "output \"ok\" {{\n  value = provider::planton::read_policy_json([\"{good}\"])\n}}\n\noutput \"bad\" {{\n  value = provider::planton::read_policy_json([\"{good}\", \"app/db\"])\n}}\n"
+                    "{good_output}\noutput \"not_an_arn\" {{\n  value = {}\n}}\n\noutput \"partition\" {{\n  value = {}\n}}\n\noutput \"suffix\" {{\n  value = {}\n}}\n",
+                    call(&[good[0], "app/db"]),
+                    call(&[good[0], good[1], evil]),
+                    call(&[partial])
                 ),
             );
             sc.init();
             let out = sc.tf(&["plan", "-input=false", "-no-color"]);
             out.assert_failure();
             let said = one_line(&out.stderr);
-            assert!(
-                said.contains("Element 1 of arns, \"app/db\", is not a Secrets Manager secret ARN"),
-                "{}",
-                out.describe()
-            );
-            // Only the bad call fails, and no AWS call is made for either.
-            sc.write_main(
-                "",
-                &format!(
-                    "output \"ok\" {{\n  value = provider::planton::read_policy_json([\"{good}\"])\n}}\n"
+            for expected in [
+                "Element 1 of arns, \"app/db\", is not a Secrets Manager secret ARN: it has 1 \
+                 colon-separated parts, not the 7 of a secret ARN \
+                 (arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX)."
+                    .to_owned(),
+                format!(
+                    "Element 2 of arns, \"{evil}\", is not a Secrets Manager secret ARN: its \
+                     partition \"evil\" is not an AWS partition (aws, aws-cn, aws-us-gov, \
+                     aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc)."
                 ),
-            );
+                format!(
+                    "Element 0 of arns, \"{partial}\", is not a Secrets Manager secret ARN: its \
+                     secret part \"app/db\" lacks the suffix Secrets Manager adds to the name \
+                     (NAME-XXXXXX: a dash and six letters or digits); a partial ARN matches no \
+                     secret in an IAM policy, so take the full ARN from secret_arn_map or the \
+                     console."
+                ),
+            ] {
+                assert!(said.contains(&expected), "{expected}\n{}", out.describe());
+            }
+            // Exactly one period: the client adds it, the provider does not.
+            assert!(!said.contains(".."), "{}", out.describe());
+            // Only the bad calls fail, and no AWS call is made for any.
+            sc.write_main("", &good_output);
             sc.apply();
             let policy = sc
                 .state()
@@ -254,7 +305,10 @@ fn the_function_names_a_bad_argument_where_functions_exist() {
                 .and_then(Value::as_str)
                 .map(str::to_owned);
             let (_, resources) = policy_grants(&policy.expect("the function's policy"));
-            assert_eq!(resources, BTreeSet::from([good.to_owned()]));
+            assert_eq!(
+                resources,
+                good.map(str::to_owned).into_iter().collect::<BTreeSet<_>>()
+            );
             assert!(
                 sc.proxy.operations().is_empty(),
                 "{:?}",
@@ -266,4 +320,27 @@ fn the_function_names_a_bad_argument_where_functions_exist() {
             ));
         },
     );
+}
+
+#[test]
+fn an_empty_data_source_reads_nothing() {
+    for_each_terraform("an_empty_data_source_reads_nothing", |tf| {
+        let sc = Scenario::new(tf, "access-empty");
+        sc.write_main(
+            "",
+            "data \"planton_aws_secrets\" \"none\" {\n  secret_names = []\n}\n\noutput \"arns\" {\n  value = data.planton_aws_secrets.none.secret_arn_map\n}\n\noutput \"policy_is_null\" {\n  value = data.planton_aws_secrets.none.read_policy_json == null\n}\n\noutput \"documents\" {\n  value = data.planton_aws_secrets.none.read_policy_documents\n}\n",
+        );
+        sc.init();
+        sc.apply();
+        let state = sc.state();
+        assert_eq!(string_map(state.output("arns")), BTreeMap::new());
+        assert_eq!(state.output("policy_is_null"), Some(&Value::Bool(true)));
+        assert_eq!(strings(state.output("documents")), Vec::<String>::new());
+        assert!(
+            sc.proxy.operations().is_empty(),
+            "{:?}",
+            sc.proxy.operation_names()
+        );
+        sc.assert_empty_plan();
+    });
 }

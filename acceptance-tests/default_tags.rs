@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::harness::registry::one_line;
 use crate::harness::{for_each_terraform, ownership_tags, secrets_resource, Scenario};
 
 fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -106,4 +107,84 @@ fn default_tags_are_applied_and_changed_in_place() {
         assert_eq!(sc.describe(&b).tags, ownership_tags(&created.id));
         sc.assert_empty_plan();
     });
+}
+
+/// The whole `planton.ai/` namespace is the provider's own: a default tag
+/// there, or one that only differs by case or surrounding spaces, is an
+/// error on that key before any AWS call.
+#[test]
+fn default_tags_refuse_the_ownership_namespace_and_look_alikes() {
+    for_each_terraform(
+        "default_tags_refuse_the_ownership_namespace_and_look_alikes",
+        |tf| {
+            let sc = Scenario::new(tf, "default-tags-reserved");
+            let a = sc.name("A");
+            let keys = [
+                "Planton.AI/resource-id",
+                " planton.ai/x",
+                "planton.ai/anything",
+            ];
+            let lines: Vec<String> = keys
+                .iter()
+                .map(|k| format!("      \"{k}\" = \"v\""))
+                .chain(["      team = \"platform\"".to_owned()])
+                .collect();
+            sc.write_main(
+                &format!(
+                    "\n  default_tags {{\n    tags = {{\n{}\n    }}\n  }}",
+                    lines.join("\n")
+                ),
+                &secrets_resource("x", &[&a]),
+            );
+            sc.init();
+            for command in [
+                &["validate", "-no-color"][..],
+                &["plan", "-input=false", "-no-color"],
+            ] {
+                let out = sc.tf(command);
+                out.assert_failure();
+                let said = one_line(&out.combined());
+                assert_eq!(
+                    said.matches("Error: Reserved tag key").count(),
+                    keys.len(),
+                    "{}",
+                    out.describe()
+                );
+                assert!(
+                    said.contains(
+                        "Tag key \"Planton.AI/resource-id\" is in the \"planton.ai/\" namespace \
+                         (it reads as \"planton.ai/resource-id\" once case and surrounding spaces \
+                         are ignored), which the provider reserves for the ownership tags it sets \
+                         and reads itself to tell which resource owns a secret. Remove it from \
+                         default_tags, or choose a key outside that namespace."
+                    ),
+                    "{}",
+                    out.describe()
+                );
+                assert!(
+                    said.contains("Tag key \" planton.ai/x\" is in the \"planton.ai/\" namespace (it reads as \"planton.ai/x\""),
+                    "{}",
+                    out.describe()
+                );
+                assert!(
+                    said.contains("Tag key \"planton.ai/anything\" is in the \"planton.ai/\" namespace, which"),
+                    "{}",
+                    out.describe()
+                );
+                assert!(!said.contains("\"team\""), "{}", out.describe());
+                // Terraform points at the provider block's default_tags.
+                assert!(
+                    said.contains("in provider \"planton\""),
+                    "{}",
+                    out.describe()
+                );
+            }
+            assert!(
+                sc.proxy.operations().is_empty(),
+                "{:?}",
+                sc.proxy.operation_names()
+            );
+            assert!(sc.probe.describe(&a).is_none());
+        },
+    );
 }

@@ -108,9 +108,8 @@ impl DataSource<Configured> for AwsSecretsData {
         let Some(client) = ctx.client(diags) else {
             return Value::Null;
         };
-        // Errors come in name order, whatever order the lookups finished in.
-        let mut found = describe_names(client.secrets.as_ref(), &ctx.stop, query.names).await;
-        found.sort_by(|a, b| a.0.cmp(&b.0));
+        // describe_names answers in name order, so errors come in that order.
+        let found = describe_names(client.secrets.as_ref(), &ctx.stop, query.names).await;
         let mut secrets = BTreeMap::new();
         for (name, lookup) in found {
             let problem = match lookup {

@@ -35,14 +35,17 @@ impl Lookup {
     }
 }
 
-/// Each name with what DescribeSecret says about it, in no particular order.
+/// Each name with what DescribeSecret says about it, in name order (so the
+/// errors callers make of them come in that order, however the concurrent
+/// lookups finished).
 pub async fn describe_names(
     api: &dyn SecretsApi,
     stop: &StopSignal,
     names: Vec<String>,
 ) -> Vec<(String, Lookup)> {
-    run_all(names, stop, |name| async move { api.describe(&name).await })
-        .await
+    let mut outcomes = run_all(names, stop, |name| async move { api.describe(&name).await }).await;
+    outcomes.sort_by(|a, b| a.0.cmp(&b.0));
+    outcomes
         .into_iter()
         .map(|(name, outcome)| {
             let lookup = match outcome {
