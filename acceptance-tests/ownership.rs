@@ -151,8 +151,11 @@ fn the_same_names_in_two_working_directories_have_one_owner() {
         assert_mentions(
             &one_line(&out.stderr),
             &[
-                &format!("Secret \"{a}\" is not this resource's to take"),
-                &first.id,
+                "1 secret name(s) already exist and are not this resource's",
+                "They were left untouched; the resource's other names are in place",
+                &format!("\"{a}\": it exists and belongs to another planton_aws_secrets resource (id {})", first.id),
+                "terraform state rm <ADDRESS>",
+                &format!("terraform import <ADDRESS> '{}'", [a.as_str(), c.as_str()].join(",")),
             ],
             "second update",
         );

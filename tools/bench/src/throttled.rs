@@ -84,7 +84,8 @@ fn create_rate(ops: &[Operation], n: usize) -> Result<f64, String> {
 }
 
 /// A bare loop with the provider's concurrency that retries a throttled
-/// create after a short pause, as any client must.
+/// or failed (5xx: LocalStack's store races under load) create after a
+/// short pause, as any client must.
 async fn raw_creates(endpoint: &str, prefix: &str, n: usize) -> Result<(), String> {
     let client = &raw::client(endpoint).await;
     let names: Vec<String> = (0..n).map(|i| format!("{prefix}/s{i}")).collect();
@@ -94,7 +95,7 @@ async fn raw_creates(endpoint: &str, prefix: &str, n: usize) -> Result<(), Strin
             loop {
                 match client.create_secret().name(name).send().await {
                     Ok(_) => return Ok(()),
-                    Err(e) if started.elapsed().as_secs() < 600 && is_throttle(&e) => {
+                    Err(e) if started.elapsed().as_secs() < 600 && is_retryable(&e) => {
                         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                     }
                     Err(e) => return Err(format!("CreateSecret {name}: {e:?}")),
@@ -108,6 +109,7 @@ async fn raw_creates(endpoint: &str, prefix: &str, n: usize) -> Result<(), Strin
     Ok(())
 }
 
-fn is_throttle<E: std::fmt::Debug>(error: &E) -> bool {
-    format!("{error:?}").contains("Throttling")
+fn is_retryable<E: std::fmt::Debug>(error: &E) -> bool {
+    let text = format!("{error:?}");
+    text.contains("Throttling") || text.contains("InternalError")
 }
