@@ -14,7 +14,7 @@ use crate::harness::out_of_band::OutOfBand;
 use crate::harness::mirror::platform;
 use crate::harness::registry::{
     lock_entry, one_line, patch_constraint, read_zip, releases, sha256_hex, start_registry,
-    use_registry, ReleaseDir,
+    use_registry, zip_h1, ReleaseDir, STAND_IN_PLATFORMS,
 };
 use crate::harness::terraform::Client;
 use crate::harness::{for_each_terraform, require_localstack, unique_prefix, Terraform, Workdir};
@@ -214,6 +214,192 @@ fn init_installs_from_the_opentofu_registry_hostname() {
         );
         registry.shutdown_blocking();
     });
+}
+
+/// The zips the client asked the registry for, by file name, each once (some clients ask
+/// twice for the one they install).
+fn downloaded_zips(registry: &registry_server::RegistryHandle) -> Vec<String> {
+    let mut zips: Vec<String> = registry
+        .requests()
+        .into_iter()
+        .filter_map(|r| {
+            let name = r.path.rsplit('/').next()?.to_string();
+            name.ends_with(".zip").then_some(name)
+        })
+        .collect();
+    zips.sort();
+    zips.dedup();
+    zips
+}
+
+/// What `scripts/release` made of one binary per platform (this machine's build and the
+/// stand-ins, as the release workflow hands it every runner's build): a zip per platform
+/// holding exactly that binary under the name the platform runs, every zip and the manifest
+/// in SHA256SUMS, a signature of SHA256SUMS that the published key verifies.
+fn assert_release_holds_each_platform(
+    rel: &ReleaseDir,
+    binaries: &BTreeMap<String, std::path::PathBuf>,
+) {
+    let mut listed: Vec<(String, String)> = fs::read_to_string(rel.shasums())
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (hash, name) = l
+                .split_once("  ")
+                .unwrap_or_else(|| panic!("SHA256SUMS line {l:?}"));
+            (name.to_string(), hash.to_string())
+        })
+        .collect();
+    listed.sort();
+    let mut expected: Vec<(String, String)> = binaries
+        .keys()
+        .map(|p| rel.platform_zip(p))
+        .chain([rel.manifest()])
+        .map(|f| {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            (name, sha256_hex(&fs::read(&f).unwrap()))
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(
+        listed, expected,
+        "SHA256SUMS lists every zip and the manifest with their hashes"
+    );
+
+    for (platform, binary) in binaries {
+        let zip = read_zip(&rel.platform_zip(platform));
+        assert_eq!(zip.len(), 1, "{platform}: the zip holds one file");
+        assert_eq!(
+            zip[0].name,
+            rel.platform_executable_name(platform),
+            "{platform}"
+        );
+        assert_eq!(
+            zip[0].mode & 0o777,
+            0o755,
+            "{platform}: mode of the executable"
+        );
+        assert_eq!(
+            zip[0].data,
+            fs::read(binary).unwrap(),
+            "{platform}: the binary it was given"
+        );
+    }
+    assert!(
+        rel.platform_executable_name("windows_amd64")
+            .ends_with(".exe")
+            && !rel.executable_name().ends_with(".exe")
+    );
+
+    // The signature, checked with nothing but the published key.
+    let keyring = tempfile::tempdir().unwrap();
+    let gpg = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new("gpg")
+            .env("GNUPGHOME", keyring.path())
+            .args(["--batch", "--no-tty"])
+            .args(args)
+            .output()
+            .expect("running gpg")
+    };
+    let import = gpg(&[
+        "--import".as_ref(),
+        rel.dir.join("signing-key.asc").as_os_str(),
+    ]);
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    let verify = gpg(&[
+        "--verify".as_ref(),
+        rel.signature().as_os_str(),
+        rel.shasums().as_os_str(),
+    ]);
+    assert!(
+        verify.status.success()
+            && String::from_utf8_lossy(&verify.stderr).contains("Good signature"),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let _ = std::process::Command::new("gpgconf")
+        .env("GNUPGHOME", keyring.path())
+        .args(["--kill", "all"])
+        .status();
+}
+
+#[test]
+fn a_release_of_several_platforms_gives_each_client_its_own_platforms_zip() {
+    let rel = releases();
+    assert_release_holds_each_platform(&rel.current, &rel.binaries);
+    let host = platform();
+    for_each_terraform(
+        "a_release_of_several_platforms_gives_each_client_its_own_platforms_zip",
+        |tf| {
+            let registry = start_registry(&[&rel.current]);
+            let wd = workdir_using(tf, &registry);
+            require_provider(&wd, SOURCE);
+            // init takes this machine's zip, and only that one.
+            init_installs(
+                &wd,
+                &[],
+                tf.client.default_registry(),
+                &rel.current,
+                &rel.key_id,
+            );
+            let host_zip = rel.current.platform_zip(&host);
+            let host_zip = host_zip.file_name().unwrap().to_string_lossy().to_string();
+            assert_eq!(downloaded_zips(&registry), [host_zip]);
+
+            // `providers lock` for every platform fetches each platform's zip, checks it
+            // against the signed SHA256SUMS, and records each zip's own h1: hash.
+            let mut lock = vec!["providers", "lock"];
+            let platforms: Vec<String> = rel
+                .binaries
+                .keys()
+                .map(|p| format!("-platform={p}"))
+                .collect();
+            lock.extend(platforms.iter().map(String::as_str));
+            wd.run_ok(&lock);
+            let fetched = downloaded_zips(&registry);
+            let mut every_zip: Vec<String> = rel
+                .binaries
+                .keys()
+                .map(|p| {
+                    rel.current
+                        .platform_zip(p)
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .to_string()
+                })
+                .collect();
+            every_zip.sort();
+            assert_eq!(fetched, every_zip);
+            let text = wd.read(".terraform.lock.hcl");
+            let addr = format!("{}/{SOURCE}", tf.client.default_registry());
+            let (_, hashes) =
+                lock_entry(&text, &addr).unwrap_or_else(|| panic!("no {addr}:\n{text}"));
+            let mut h1: Vec<String> = hashes
+                .into_iter()
+                .filter(|h| h.starts_with("h1:"))
+                .collect();
+            h1.sort();
+            let mut expected: Vec<String> = rel
+                .binaries
+                .keys()
+                .map(|p| zip_h1(&rel.current.platform_zip(p)))
+                .collect();
+            expected.sort();
+            expected.dedup();
+            assert_eq!(
+                h1.len(),
+                STAND_IN_PLATFORMS.len() + 1,
+                "one h1: per platform, all different:\n{text}"
+            );
+            assert_eq!(h1, expected, "{text}");
+            registry.shutdown_blocking();
+        },
+    );
 }
 
 /// One way of tampering with a published release, and Terraform's own words for it.

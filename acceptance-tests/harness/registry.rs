@@ -4,19 +4,23 @@
 //! [`releases`] makes, once per test process, the release directories the registry tests
 //! serve. They package the provider binary cargo built for this test run (stripped of debug
 //! information when `strip` is there, which keeps zips small and unzips fast) instead of
-//! building a release binary: `scripts/release` is called with
-//! `PLANTON_RELEASE_BINARY=<that binary>`, so everything else — zip layout, manifest,
-//! SHA256SUMS, signature, key — is exactly what a real release has.
+//! building a release binary: `scripts/release` is called with `--binary <platform>=<that
+//! binary>`, as the release workflow calls it with each runner's build, so everything else —
+//! zip layout, manifest, SHA256SUMS, signature, key — is exactly what a real release has.
 //!
 //! - `current`: the crate's version, signed with a test key from a test keyring
-//!   (`PLANTON_SIGNING_KEY_ID`).
+//!   (`PLANTON_SIGNING_KEY_ID`). Besides this machine's platform it holds
+//!   [`STAND_IN_PLATFORMS`]: this machine's binary with a line naming the platform appended,
+//!   so that each platform's zip differs and a test can tell which one a client took.
 //! - `next`: the next patch version, signed with the same key passed as an armored private
 //!   key (`PLANTON_SIGNING_KEY`). The binary's version is fixed at compile time, so this
 //!   package holds the same binary under a later version (`PLANTON_RELEASE_ANY_VERSION=1`):
 //!   what an upgrade test needs is what the registry and the lock file see, a new version.
-//! - `throwaway`: the crate's version again, with no key given, so the script signs with a
-//!   throwaway key of its own: a signature by a key the registry does not publish.
+//! - `throwaway`: the crate's version and platforms again, with no key given, so the script
+//!   signs with a throwaway key of its own: a signature by a key the registry does not
+//!   publish.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
 use std::panic::catch_unwind;
@@ -35,6 +39,11 @@ use super::{repo_root, PROVIDER_VERSION};
 pub const NAMESPACE: &str = "project-planton";
 pub const TYPE: &str = "planton";
 
+/// Platforms the `current` and `throwaway` releases hold besides this machine's, each with a
+/// stand-in binary: no other platform's build exists here (the release workflow makes them on
+/// their own runners). Windows shows the `.exe` name inside its zip.
+pub const STAND_IN_PLATFORMS: [&str; 2] = ["darwin_arm64", "windows_amd64"];
+
 /// One release directory.
 #[derive(Debug, Clone)]
 pub struct ReleaseDir {
@@ -52,7 +61,12 @@ impl ReleaseDir {
 
     /// The zip for this machine's platform.
     pub fn zip(&self) -> PathBuf {
-        self.file(&format!("{}.zip", super::mirror::platform()))
+        self.platform_zip(&super::mirror::platform())
+    }
+
+    /// The zip for `platform` (`os_arch`).
+    pub fn platform_zip(&self, platform: &str) -> PathBuf {
+        self.file(&format!("{platform}.zip"))
     }
 
     pub fn shasums(&self) -> PathBuf {
@@ -67,9 +81,20 @@ impl ReleaseDir {
         self.file("manifest.json")
     }
 
-    /// The name of the executable inside the zip.
+    /// The name of the executable inside this machine's zip.
     pub fn executable_name(&self) -> String {
-        format!("terraform-provider-planton_v{}", self.version)
+        self.platform_executable_name(&super::mirror::platform())
+    }
+
+    /// The name of the executable inside `platform`'s zip: `.exe` on Windows, which runs
+    /// nothing without it.
+    pub fn platform_executable_name(&self, platform: &str) -> String {
+        let exe = if platform.starts_with("windows_") {
+            ".exe"
+        } else {
+            ""
+        };
+        format!("terraform-provider-planton_v{}{exe}", self.version)
     }
 
     /// The `h1:` and `zh:` hashes Terraform should record for this release, computed here
@@ -111,8 +136,9 @@ impl ReleaseDir {
 pub struct Releases {
     /// Where they all live; removed by the next test process.
     pub base: PathBuf,
-    /// The binary every zip holds.
-    pub binary: PathBuf,
+    /// The binary each platform's zip holds: this machine's build for this machine's
+    /// platform, a stand-in for each of [`STAND_IN_PLATFORMS`].
+    pub binaries: BTreeMap<String, PathBuf>,
     pub current: ReleaseDir,
     pub next: ReleaseDir,
     pub throwaway: ReleaseDir,
@@ -264,14 +290,22 @@ fn run(cmd: &mut Command, what: &str) -> (String, String) {
     (stdout, stderr)
 }
 
-/// `scripts/release VERSION OUT` packaging `binary`, with `env` added to a clean signing
-/// environment. Returns the script's stderr.
-fn release(binary: &Path, version: &str, out: &Path, env: &[(&str, &str)]) -> String {
+/// `scripts/release --binary PLATFORM=PATH... VERSION OUT` packaging `binaries`, with `env`
+/// added to a clean signing environment. Returns the script's stderr.
+fn release(
+    binaries: &BTreeMap<String, PathBuf>,
+    version: &str,
+    out: &Path,
+    env: &[(&str, &str)],
+) -> String {
     let mut cmd = Command::new(repo_root().join("scripts/release"));
+    for (platform, binary) in binaries {
+        cmd.arg("--binary")
+            .arg(format!("{platform}={}", binary.display()));
+    }
     cmd.arg(version)
         .arg(out)
         .current_dir(repo_root())
-        .env("PLANTON_RELEASE_BINARY", binary)
         .env_remove("PLANTON_SIGNING_KEY_ID")
         .env_remove("PLANTON_SIGNING_KEY")
         .env_remove("PLANTON_SIGNING_KEY_PASSPHRASE")
@@ -329,13 +363,23 @@ fn make_releases() -> Releases {
     if !stripped {
         fs::copy(provider_binary(), &binary).expect("copying the provider binary");
     }
+    let host_only = BTreeMap::from([(super::mirror::platform(), binary.clone())]);
+    let mut binaries = host_only.clone();
+    let host_bytes = fs::read(&binary).expect("reading the provider binary");
+    for platform in STAND_IN_PLATFORMS {
+        let stand_in = base.join(format!("stand-in-{platform}"));
+        let mut bytes = host_bytes.clone();
+        bytes.extend_from_slice(format!("\nstand-in for {platform}\n").as_bytes());
+        fs::write(&stand_in, bytes).expect("writing a stand-in binary");
+        binaries.insert(platform.to_string(), stand_in);
+    }
 
     // First the throwaway-key release: it also installs gpg if the machine has none.
     let throwaway = ReleaseDir {
         version: PROVIDER_VERSION.to_string(),
         dir: base.join("throwaway"),
     };
-    let throwaway_stderr = release(&binary, PROVIDER_VERSION, &throwaway.dir, &[]);
+    let throwaway_stderr = release(&binaries, PROVIDER_VERSION, &throwaway.dir, &[]);
 
     // A test keyring with one RSA key (Terraform 1.0 reads no EdDSA keys).
     let gnupg = base.join("gnupg");
@@ -374,7 +418,7 @@ fn make_releases() -> Releases {
         dir: base.join("current"),
     };
     release(
-        &binary,
+        &binaries,
         PROVIDER_VERSION,
         &current.dir,
         &[
@@ -388,7 +432,7 @@ fn make_releases() -> Releases {
         dir: base.join("next"),
     };
     release(
-        &binary,
+        &host_only,
         &next_version,
         &next.dir,
         &[
@@ -403,7 +447,7 @@ fn make_releases() -> Releases {
 
     Releases {
         base,
-        binary,
+        binaries,
         current,
         next,
         throwaway,

@@ -2,7 +2,7 @@ terraform {
   required_providers {
     planton = {
       source  = "project-planton/planton"
-      version = "~> 0.1"
+      version = "~> 0.2"
     }
   }
 }

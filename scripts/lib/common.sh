@@ -81,3 +81,18 @@ now() {
 elapsed() {
     awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'
 }
+
+# 0 when colour may be printed: standard output is a terminal and NO_COLOR
+# (https://no-color.org) is unset. A CI log or a file gets plain text.
+colour_output() {
+    [ -t 1 ] && [ -z "${NO_COLOR:-}" ]
+}
+
+# 0 when BIN is a Terraform or OpenTofu client (its `version` says so); a
+# program that merely has the name is not.
+is_terraform_client() {
+    case "$(terraform_version "$1")" in
+        "Terraform v"* | "OpenTofu v"*) return 0 ;;
+        *) return 1 ;;
+    esac
+}

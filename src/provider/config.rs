@@ -5,8 +5,10 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use crate::provider::auth;
-use crate::provider::aws::AwsSettings;
+use crate::provider::endpoints::endpoint_problem;
+use crate::provider::region::is_region_name;
 use crate::provider::schema::DEFAULT_RECOVERY_WINDOW_DAYS;
+use crate::provider::settings::AwsSettings;
 use crate::provider::tags;
 use crate::tf::diag::Diagnostics;
 use crate::tf::typed::ObjectReader;
@@ -141,7 +143,7 @@ pub fn read(config: &Value, diags: &mut Diagnostics) -> Reading {
 /// An endpoint override must be an absolute http(s) URL with a host.
 fn endpoint(endpoints: &ObjectReader<'_>, name: &str, diags: &mut Diagnostics) -> Option<String> {
     let raw = endpoints.string(name, diags)?;
-    match crate::provider::aws::endpoint_problem(&raw) {
+    match endpoint_problem(&raw) {
         None => Some(raw),
         Some(problem) => {
             diags.error_at(
@@ -155,18 +157,6 @@ fn endpoint(endpoints: &ObjectReader<'_>, name: &str, diags: &mut Diagnostics) -
             None
         }
     }
-}
-
-/// Region names are lower-case letters, digits and dashes ("us-east-1",
-/// "us-gov-west-1", "eu-isoe-west-1").
-pub(crate) fn is_region_name(region: &str) -> bool {
-    !region.is_empty()
-        && region.len() <= 64
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !region.starts_with('-')
-        && !region.ends_with('-')
 }
 
 #[cfg(test)]

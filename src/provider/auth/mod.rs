@@ -13,11 +13,14 @@
 //! - [`http`]: `custom_ca_bundle` (or `AWS_CA_BUNDLE`) and the proxy
 //!   arguments, for every AWS client.
 //! - [`duration`]: the Go duration strings `duration` takes.
+//! - [`chain`]: all of the above stacked into the credentials every
+//!   client signs with.
 //!
 //! Every STS client here comes from a factory the caller passes in, so the
 //! endpoint override, `sts_region`, retries and timeouts of the provider's
 //! own STS client apply to role assumption too.
 
+pub mod chain;
 pub mod duration;
 pub mod guard;
 pub mod http;
@@ -28,8 +31,6 @@ pub mod schema;
 pub mod web_identity;
 
 use std::fmt;
-
-use aws_credential_types::provider::SharedCredentialsProvider;
 
 pub use guard::AccountGuard;
 pub use http::HttpOptions;
@@ -60,63 +61,3 @@ impl fmt::Debug for AuthSettings {
             .finish()
     }
 }
-
-/// Builds an STS client that signs with the given credentials (`None`: the
-/// provider's base credentials).
-pub type StsFactory<'a> = dyn Fn(Option<SharedCredentialsProvider>) -> aws_sdk_sts::Client + 'a;
-
-/// The credentials every client should use when the provider block, the
-/// selected profile or the environment asks for web identity or role
-/// assumption; `None` keeps the base credentials. The chain starts from the
-/// `assume_role_with_web_identity` block, else the selected profile's role
-/// chain (`profile`), else the web identity environment variables unless
-/// `base_is_explicit` (static keys or a named profile were configured, which
-/// take precedence over them, as in the AWS SDKs). The `assume_role` blocks
-/// go on top.
-pub fn credentials_chain(
-    settings: &AuthSettings,
-    profile: Option<profile::ProfileSource>,
-    base_is_explicit: bool,
-    sts: &StsFactory<'_>,
-) -> Option<SharedCredentialsProvider> {
-    let web_identity = |identity| {
-        SharedCredentialsProvider::new(web_identity::WebIdentityProvider::new(
-            sts(None),
-            identity,
-            "assume_role_with_web_identity",
-        ))
-    };
-    let start = if let Some(identity) = settings.web_identity.clone() {
-        Some(web_identity(identity))
-    } else if let Some(source) = profile {
-        Some(source.provider(sts))
-    } else if base_is_explicit {
-        None
-    } else {
-        WebIdentity::from_environment(|name| std::env::var(name).ok()).map(web_identity)
-    };
-    role::stack(
-        start,
-        settings.assume_role.iter().cloned(),
-        "assume_role",
-        sts,
-    )
-}
-
-/// Whether an error from anywhere in a credentials chain (`err`'s sources
-/// included) is a refused role assumption.
-pub fn role_refusal<'a>(
-    err: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a role::RoleRefused> {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<role::RoleRefused>() {
-            return Some(found);
-        }
-        current = e.source();
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests;

@@ -14,9 +14,8 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::EnvConfigFiles;
 
-use super::role::{self, AssumeRole};
+use super::role::{self, AssumeRole, StsFactory};
 use super::web_identity::{WebIdentity, WebIdentityProvider};
-use super::StsFactory;
 
 /// What a role-assuming profile starts from, and the roles it then assumes
 /// in order (the first with the base's credentials).

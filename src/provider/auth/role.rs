@@ -12,7 +12,11 @@ use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 
-use super::StsFactory;
+use crate::provider::errors::{error_chain, find_source};
+
+/// Builds an STS client that signs with the given credentials (`None`: the
+/// provider's base credentials).
+pub type StsFactory<'a> = dyn Fn(Option<SharedCredentialsProvider>) -> aws_sdk_sts::Client + 'a;
 
 /// One `assume_role` block.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -69,6 +73,13 @@ impl fmt::Display for RoleRefused {
 
 impl std::error::Error for RoleRefused {}
 
+/// The refused role assumption anywhere in `err`'s source chain (`err`
+/// included): credentials are resolved while a request is dispatched, so a
+/// refusal arrives wrapped in the SDK's errors.
+pub fn refusal<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a RoleRefused> {
+    find_source::<RoleRefused>(err)
+}
+
 const ROLE_ADVICE: &str = "Check that the role exists, that its trust policy allows this caller \
     (with the external_id, source_identity and session tags it requires), that the caller's own \
     policy allows sts:AssumeRole on it, and that duration is within the role's maximum session \
@@ -90,7 +101,7 @@ where
                 service.message().unwrap_or("no message")
             )
         }
-        other => crate::provider::aws::error_chain(other),
+        other => error_chain(other),
     }
 }
 

@@ -9,8 +9,10 @@ use tokio::net::TcpListener;
 
 use aws_credential_types::provider::SharedCredentialsProvider;
 
-use super::{AccountGuard, AssumeRole, AuthSettings, WebIdentity};
-use crate::provider::aws::{AwsConnection, AwsSettings};
+use super::connection::AwsConnection;
+use crate::provider::auth::chain::credentials_chain;
+use crate::provider::auth::{profile, AccountGuard, AssumeRole, AuthSettings, WebIdentity};
+use crate::provider::settings::AwsSettings;
 
 const STATIC_KEY: &str = "AKIASTATICEXAMPLE";
 const STATIC_SECRET: &str = "static/secret/EXAMPLEKEY";
@@ -347,7 +349,7 @@ async fn sts_region_signs_sts_calls_for_that_region() {
 #[tokio::test]
 async fn a_profile_role_chain_goes_through_the_provider_sts_then_the_blocks() {
     let sts = FakeSts::start(&[], false).await;
-    let profiles = super::profile::profiles_from_text(
+    let profiles = profile::profiles_from_text(
         &format!(
             "[profile deploy]\nrole_arn = arn:aws:iam::333333333333:role/deploy\nsource_profile = hub\n\
              [profile hub]\nrole_arn = arn:aws:iam::222222222222:role/hub\nsource_profile = base\n\
@@ -356,7 +358,7 @@ async fn a_profile_role_chain_goes_through_the_provider_sts_then_the_blocks() {
         "deploy",
     )
     .await;
-    let chain = super::profile::role_chain(&profiles).unwrap().unwrap();
+    let chain = profile::role_chain(&profiles).unwrap().unwrap();
     let settings = AuthSettings {
         assume_role: vec![role("arn:aws:iam::444444444444:role/on-top")],
         ..AuthSettings::default()
@@ -364,13 +366,13 @@ async fn a_profile_role_chain_goes_through_the_provider_sts_then_the_blocks() {
     // Only the factory knows the fake's address: a call the SDK made
     // through an STS client of its own would go elsewhere and fail.
     let client_for = sts.client_factory();
-    let source = super::profile::ProfileSource {
+    let source = profile::ProfileSource {
         chain,
         files: Default::default(),
         config: aws_config::provider_config::ProviderConfig::without_region(),
     };
     let credentials =
-        super::credentials_chain(&settings, Some(source), true, &client_for).expect("a chain");
+        credentials_chain(&settings, Some(source), true, &client_for).expect("a chain");
     let identity = client_for(Some(credentials))
         .get_caller_identity()
         .send()
@@ -480,15 +482,12 @@ async fn a_base_profile_without_a_role_keeps_its_own_credential_source() {
                   source_profile = login\n\
                   [profile login]\ncredential_process = echo '{\"Version\": 1, \
                   \"AccessKeyId\": \"AKIAFROMPROCESS\", \"SecretAccessKey\": \"process-secret\"}'\n";
-    let profiles = super::profile::profiles_from_text(config, "deploy").await;
-    let chain = super::profile::role_chain(&profiles).unwrap().unwrap();
-    assert_eq!(
-        chain.base,
-        super::profile::ProfileBase::Profile("login".into())
-    );
-    let source = super::profile::ProfileSource {
+    let profiles = profile::profiles_from_text(config, "deploy").await;
+    let chain = profile::role_chain(&profiles).unwrap().unwrap();
+    assert_eq!(chain.base, profile::ProfileBase::Profile("login".into()));
+    let source = profile::ProfileSource {
         chain,
-        files: super::profile::files_from_text(config),
+        files: profile::files_from_text(config),
         config: aws_config::provider_config::ProviderConfig::without_region(),
     };
     let client_for = sts.client_factory();
