@@ -4,18 +4,20 @@ use crate::tf::diag::Diagnostics;
 use crate::tf::provider::Provider;
 use crate::tf::value::Value;
 
-use super::{Engine, ResourceEntry};
+use super::{Engine, Recorded, ResourceEntry};
 
 impl<P: Provider> Engine<P> {
     /// Returns the new state to record; on failure it still describes what
-    /// exists, so Terraform's state never lies.
+    /// exists, so Terraform's state never lies. `planned_identity` is the
+    /// identity the plan gave (null when none).
     pub async fn apply(
         &self,
         entry: &ResourceEntry<P::Client>,
         prior: &Value,
         planned: &Value,
         config: &Value,
-    ) -> (Value, Diagnostics) {
+        planned_identity: &Value,
+    ) -> Recorded {
         let mut diags = Diagnostics::new();
         let client = self.current_client();
         let ctx = self.context(client.as_deref());
@@ -30,6 +32,11 @@ impl<P: Provider> Engine<P> {
                     .await
             }
         };
-        (state, diags)
+        let identity = Self::identify(entry, &ctx, &state, planned_identity);
+        Recorded {
+            state,
+            identity,
+            diagnostics: diags,
+        }
     }
 }

@@ -8,6 +8,8 @@ use super::{Engine, ResourceEntry};
 
 pub struct PlanOutcome {
     pub planned_state: Value,
+    /// Null for a resource without an identity, or when none can be told.
+    pub planned_identity: Value,
     pub requires_replace: Vec<AttributePath>,
     pub diagnostics: Diagnostics,
 }
@@ -19,6 +21,7 @@ impl<P: Provider> Engine<P> {
         prior: &Value,
         proposed: &Value,
         config: &Value,
+        prior_identity: &Value,
     ) -> PlanOutcome {
         let mut diagnostics = Diagnostics::new();
         let client = self.current_client();
@@ -33,6 +36,7 @@ impl<P: Provider> Engine<P> {
             }
             return PlanOutcome {
                 planned_state: Value::Null,
+                planned_identity: Value::Null,
                 requires_replace: Vec::new(),
                 diagnostics,
             };
@@ -44,6 +48,7 @@ impl<P: Provider> Engine<P> {
         };
         match entry.resource.plan(&ctx, request, &mut diagnostics).await {
             Some(planned) => PlanOutcome {
+                planned_identity: Self::identify(entry, &ctx, &planned.state, prior_identity),
                 planned_state: planned.state,
                 requires_replace: planned.requires_replace,
                 diagnostics,
@@ -61,6 +66,7 @@ impl<P: Provider> Engine<P> {
                 // Terraform ignores the planned state when there are errors.
                 PlanOutcome {
                     planned_state: proposed.clone(),
+                    planned_identity: Value::Null,
                     requires_replace: Vec::new(),
                     diagnostics,
                 }
