@@ -9,11 +9,14 @@ use std::time::Instant;
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_secretsmanager::types::Tag;
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, SecretListEntry, Tag};
 use aws_sdk_secretsmanager::Client;
 use tracing::debug;
 
-use super::{ApiError, ApiResult, ErrorKind, SecretInfo, SecretsApi, NOT_SENT};
+use super::{
+    ApiError, ApiResult, ErrorKind, ListFilter, ListPage, SecretInfo, SecretsApi, LIST_PAGE_SIZE,
+    NOT_SENT,
+};
 use crate::provider::bounds::{CALL_BUDGET, STOP_GRACE};
 use crate::provider::outage::{Breaker, Outage};
 use crate::provider::rate::AdaptiveRate;
@@ -31,9 +34,10 @@ enum Operation {
     TagResource,
     UntagResource,
     GetResourcePolicy,
+    ListSecrets,
 }
 
-const OPERATIONS: usize = 7;
+const OPERATIONS: usize = 8;
 
 pub struct SdkSecrets {
     client: Client,
@@ -207,6 +211,41 @@ fn is_about_scheduled_deletion(message: &str) -> bool {
     .any(|phrase| message.contains(phrase))
 }
 
+/// The SDK's filters for a [`ListFilter`] (several filters: all must match).
+fn sdk_filters(filter: &ListFilter) -> Vec<Filter> {
+    [
+        (FilterNameStringType::TagKey, &filter.tag_key),
+        (FilterNameStringType::TagValue, &filter.tag_value),
+        (FilterNameStringType::Name, &filter.name_prefix),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| {
+        let value = value.as_ref()?;
+        Some(Filter::builder().key(key).values(value).build())
+    })
+    .collect()
+}
+
+/// What a ListSecrets entry tells (never a value; replication not told).
+fn listed_secret(entry: SecretListEntry) -> SecretInfo {
+    SecretInfo {
+        name: entry.name.unwrap_or_default(),
+        arn: entry.arn.unwrap_or_default(),
+        scheduled_for_deletion: entry.deleted_date.is_some(),
+        tags: tag_map(entry.tags),
+        kms_key_id: entry.kms_key_id,
+        replicated: false,
+        rotation_enabled: entry.rotation_enabled.unwrap_or(false),
+    }
+}
+
+fn tag_map(tags: Option<Vec<Tag>>) -> BTreeMap<String, String> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+        .collect()
+}
+
 fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
@@ -295,12 +334,7 @@ impl SecretsApi for SdkSecrets {
             .await;
         match result {
             Ok(output) => {
-                let tags = output
-                    .tags
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
-                    .collect();
+                let tags = tag_map(output.tags);
                 Ok(Some(SecretInfo {
                     name: output.name.unwrap_or_else(|| name_or_arn.to_owned()),
                     arn: output.arn.unwrap_or_default(),
@@ -383,6 +417,34 @@ impl SecretsApi for SdkSecrets {
         Ok(output
             .resource_policy
             .is_some_and(|policy| !policy.trim().is_empty()))
+    }
+
+    async fn list_page(
+        &self,
+        filter: &ListFilter,
+        next_token: Option<&str>,
+    ) -> ApiResult<ListPage> {
+        let filters = sdk_filters(filter);
+        let output = self
+            .call(Operation::ListSecrets, || {
+                self.client
+                    .list_secrets()
+                    .set_filters(Some(filters.clone()).filter(|f| !f.is_empty()))
+                    .include_planned_deletion(filter.include_scheduled)
+                    .max_results(LIST_PAGE_SIZE)
+                    .set_next_token(next_token.map(str::to_owned))
+                    .send()
+            })
+            .await?;
+        Ok(ListPage {
+            secrets: output
+                .secret_list
+                .unwrap_or_default()
+                .into_iter()
+                .map(listed_secret)
+                .collect(),
+            next_token: output.next_token,
+        })
     }
 }
 
