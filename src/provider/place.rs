@@ -19,7 +19,7 @@ pub struct Misplaced {
 
 /// Region and account of a Secrets Manager ARN
 /// (`arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME`).
-fn region_and_account(arn: &str) -> Option<(&str, &str)> {
+pub fn region_and_account(arn: &str) -> Option<(&str, &str)> {
     let mut parts = arn.splitn(6, ':');
     let (_arn, _partition, _service) = (parts.next()?, parts.next()?, parts.next()?);
     Some((parts.next()?, parts.next()?))

@@ -28,6 +28,9 @@ use crate::tf::value::Value;
 
 type RpcResult<T> = Result<Response<T>, Status>;
 
+/// The block of a `list` block that holds the list resource's configuration.
+const LIST_CONFIG_BLOCK: &str = "config";
+
 /// Returns early from an RPC with a response holding only the diagnostics.
 macro_rules! or_respond {
     ($result:expr, $response:ty) => {
@@ -688,8 +691,13 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             ),
             Resp
         );
+        // Terraform places these diagnostics in the whole `list` block,
+        // where the configuration is the `config` block (ListResource
+        // events get that prefix from Terraform itself).
         Ok(Response::new(Resp::from_diagnostics(
-            self.engine.validate_list_resource_config(entry, &config),
+            self.engine
+                .validate_list_resource_config(entry, &config)
+                .within(LIST_CONFIG_BLOCK),
         )))
     }
 

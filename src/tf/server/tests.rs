@@ -678,6 +678,9 @@ async fn list_errors_come_as_one_event_and_never_fail_the_stream() {
         .is_empty());
     let unlucky = validate(13).await.unwrap().into_inner();
     assert_eq!(errors(&unlucky.diagnostics).len(), 1);
+    // The path starts at the list block's `config` block.
+    let path = unlucky.diagnostics[0].attribute.as_ref().unwrap();
+    assert_eq!(path.steps.len(), 2, "{path:?}");
     let unknown = service
         .validate_list_resource_config(Request::new(pb::validate_list_resource_config::Request {
             type_name: "toy_nope".into(),
