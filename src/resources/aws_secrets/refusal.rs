@@ -99,6 +99,10 @@ pub fn explain_refusals(mut refused: Vec<(String, Refusal)>, diags: &mut Diagnos
              keeps the ARNs by restoring them).",
             importable.len()
         ));
+        // The routes by identity and by `terraform query` (identity.rs).
+        detail.push_str(&super::identity::refusal_hint(
+            refused.iter().filter_map(|(_, r)| r.owner()),
+        ));
     } else if !importable.is_empty() {
         detail.push_str(&format!(
             "\n\nTo manage the existing secret(s) here, import them (<ADDRESS> is the resource \
@@ -159,6 +163,7 @@ mod tests {
             .contains(&format!("terraform import <ADDRESS> '{id}'")));
         assert!(error.detail.contains(&format!("id = \"{id}\"")));
         assert!(error.detail.contains("create_before_destroy"));
+        assert!(error.detail.contains("identity = {\n      id = \"asm-x\""));
     }
 
     #[test]
