@@ -48,6 +48,7 @@ mod no_value_ever;
 mod ownership;
 mod plan_basic;
 mod provider_config;
+mod recovery;
 mod recovery_window;
 mod registry_install;
 mod resilience_denied;
