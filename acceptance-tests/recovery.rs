@@ -76,6 +76,15 @@ fn assert_no_query_command(sc: &Scenario, tf: &Terraform) {
     );
 }
 
+/// The recording proxy saw no CreateSecret, DeleteSecret or RestoreSecret
+/// since it was last cleared: existing secrets were taken in as they are.
+fn assert_nothing_made_or_deleted(sc: &Scenario) {
+    for op in ["CreateSecret", "DeleteSecret", "RestoreSecret"] {
+        let sent = sc.proxy.count(op);
+        assert_eq!(sent, 0, "{op} sent: {:?}", sc.proxy.operation_names());
+    }
+}
+
 const GROUPS: [(&str, usize); 3] = [("small", 50), ("medium", 200), ("large", 500)];
 
 #[test]
@@ -142,19 +151,8 @@ fn lost_state_is_rebuilt_by_query_and_one_apply_with_the_same_arns() {
 
             sc.proxy.clear();
             let apply = sc.apply();
-            for op in [
-                "CreateSecret",
-                "DeleteSecret",
-                "RestoreSecret",
-                "UntagResource",
-            ] {
-                assert_eq!(
-                    sc.proxy.count(op),
-                    0,
-                    "{op} sent: {:?}",
-                    sc.proxy.operation_names()
-                );
-            }
+            assert_nothing_made_or_deleted(&sc);
+            assert_eq!(sc.proxy.count("UntagResource"), 0);
             assert_eq!(
                 sc.proxy.count("TagResource"),
                 total,
@@ -264,14 +262,7 @@ fn import_by_identity_moves_a_group_to_a_new_address_and_refuses_bad_identities(
             sc.proxy.clear();
             let out = sc.apply();
             out.assert_stdout_contains("1 imported, 0 added, 1 changed, 0 destroyed");
-            for op in ["CreateSecret", "DeleteSecret", "RestoreSecret"] {
-                assert_eq!(
-                    sc.proxy.count(op),
-                    0,
-                    "{op} sent: {:?}",
-                    sc.proxy.operation_names()
-                );
-            }
+            assert_nothing_made_or_deleted(&sc);
             let moved = sc.secrets("planton_aws_secrets.y");
             assert_eq!(moved.arns, x.arns);
             assert_ne!(moved.id, x.id);
@@ -517,14 +508,7 @@ fn hand_made_secrets_migrate_by_an_import_block_and_identity_follows_the_client(
                 .assert_success();
                 sc.apply();
             }
-            for op in ["CreateSecret", "DeleteSecret", "RestoreSecret"] {
-                assert_eq!(
-                    sc.proxy.count(op),
-                    0,
-                    "{op} sent: {:?}",
-                    sc.proxy.operation_names()
-                );
-            }
+            assert_nothing_made_or_deleted(&sc);
             let app = sc.secrets("planton_aws_secrets.app");
             assert_eq!(app.arns, arns);
             sc.assert_server_matches(&app, &team);
