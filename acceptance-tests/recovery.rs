@@ -127,15 +127,21 @@ fn lost_state_is_rebuilt_by_query_and_one_apply_with_the_same_arns() {
                 let _ = std::fs::remove_file(sc.wd.path().join(file));
             }
             sc.write_main("", "");
-            sc.wd.write("recover.tfquery.hcl", &list_block("all", None));
+            // The documented list blocks, as written ("all" finds everything).
+            sc.wd.write(
+                "recover.tfquery.hcl",
+                &read_example("list-resources/planton_aws_secrets/list-resource.tfquery.hcl"),
+            );
 
             sc.proxy.clear();
             let query = sc.tf(&["query", "-no-color", "-generate-config-out=recovered.tf"]);
             query.assert_success();
             let listed = sc.proxy.count("ListSecrets");
             let total: usize = GROUPS.iter().map(|(_, n)| n).sum();
+            // ceil(N / 100) pages for "all"; one empty page for "prod",
+            // which finds nothing in this account.
             assert!(
-                (1..=total.div_ceil(100)).contains(&listed),
+                (2..=total.div_ceil(100) + 1).contains(&listed),
                 "{listed} ListSecrets pages for {total} secrets"
             );
             sc.assert_no_writes("terraform query");
@@ -187,7 +193,8 @@ fn lost_state_is_rebuilt_by_query_and_one_apply_with_the_same_arns() {
             sc.assert_empty_plan();
             report(&format!(
                 "acceptance: recovery ({}): {total} secrets in 3 groups: terraform query \
-                 -generate-config-out {:.1}s ({listed} ListSecrets pages), terraform apply \
+                 -generate-config-out {:.1}s ({listed} ListSecrets pages, one of them for the \
+                 empty \"prod\" list), terraform apply \
                  {:.1}s (3 imports, {total} TagResource, no create, delete or restore)",
                 tf.name(),
                 query.elapsed.as_secs_f64(),
@@ -215,6 +222,14 @@ fn identity_import(to: &str, account: &str, region: &str, id: &str) -> String {
     format!(
         "import {{\n  to = {to}\n  identity = {{\n    account_id = \"{account}\"\n    region     = \"{region}\"\n    id         = \"{id}\"\n  }}\n}}\n"
     )
+}
+
+/// The id in the documented import block.
+const EXAMPLE_ID: &str = "asm-0123456789abcdef0123456789abcdef";
+
+fn read_example(path: &str) -> String {
+    let path = crate::harness::repo_root().join("examples").join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// LocalStack's account for the access key `test`.
@@ -250,26 +265,26 @@ fn import_by_identity_moves_a_group_to_a_new_address_and_refuses_bad_identities(
             sc.tf(&["state", "rm", "-no-color", "planton_aws_secrets.x"])
                 .assert_success();
 
-            // Into a new address, by the identity Terraform recorded.
-            let y = secrets_resource("y", &refs);
+            // Into a new address by the documented block (with the id
+            // Terraform recorded), which gives the id alone.
+            let app = secrets_resource("app", &refs);
+            let documented = read_example("resources/planton_aws_secrets/identity/import.tf");
+            assert!(documented.contains(EXAMPLE_ID), "{documented}");
             main_with_account(
                 &sc,
-                &format!(
-                    "{y}\n{}",
-                    identity_import("planton_aws_secrets.y", ACCOUNT, "us-east-1", &x.id)
-                ),
+                &format!("{app}\n{}", documented.replace(EXAMPLE_ID, &x.id)),
             );
             sc.proxy.clear();
             let out = sc.apply();
             out.assert_stdout_contains("1 imported, 0 added, 1 changed, 0 destroyed");
             assert_nothing_made_or_deleted(&sc);
-            let moved = sc.secrets("planton_aws_secrets.y");
+            let moved = sc.secrets("planton_aws_secrets.app");
             assert_eq!(moved.arns, x.arns);
             assert_ne!(moved.id, x.id);
             sc.assert_server_matches(&moved, &BTreeMap::new());
             assert_eq!(
                 sc.state()
-                    .identity("planton_aws_secrets.y")
+                    .identity("planton_aws_secrets.app")
                     .expect("identity")["id"],
                 moved.id.as_str()
             );
@@ -312,7 +327,7 @@ fn import_by_identity_moves_a_group_to_a_new_address_and_refuses_bad_identities(
                 main_with_account(
                     &sc,
                     &format!(
-                        "{y}\n{z}\n{}",
+                        "{app}\n{z}\n{}",
                         identity_import("planton_aws_secrets.z", account, region, id)
                     ),
                 );
