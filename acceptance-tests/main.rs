@@ -44,6 +44,7 @@ mod import;
 mod init;
 mod lifecycle;
 mod logs;
+mod migrate;
 mod no_value_ever;
 mod ownership;
 mod plan_basic;

@@ -55,6 +55,12 @@ impl Client {
         }
     }
 
+    /// The first version with `removed {}` blocks (Terraform 1.7, OpenTofu
+    /// 1.7).
+    pub fn removed_blocks_since(self) -> (u64, u64, u64) {
+        (1, 7, 0)
+    }
+
     /// The first version that records resource identities and imports by
     /// identity (Terraform 1.12); OpenTofu has neither yet.
     pub fn identity_since(self) -> Option<(u64, u64, u64)> {
@@ -114,6 +120,10 @@ impl Terraform {
 
     pub fn supports_import_blocks(&self) -> bool {
         self.version_at_least(self.client.import_blocks_since())
+    }
+
+    pub fn supports_removed_blocks(&self) -> bool {
+        self.version_at_least(self.client.removed_blocks_since())
     }
 
     /// Whether this client records identities and imports by identity.
