@@ -8,6 +8,9 @@
 //! - Import by identity into a new address, and the identities refused:
 //!   another account or region (before any Secrets Manager call), an id
 //!   nobody carries, a malformed id (Terraform 1.12 and later).
+//! - A lost group with a secret scheduled for deletion, found with
+//!   `include_scheduled = true`: the generated configuration lists it and
+//!   the apply restores it with its ARN (Terraform 1.14 and later).
 //! - The orphans of a killed first apply: the refusal names the identity
 //!   route, `terraform query` finds them as their own group and an
 //!   identity import plus one apply converge (Terraform 1.14 and later).
@@ -551,6 +554,69 @@ fn hand_made_secrets_migrate_by_an_import_block_and_identity_follows_the_client(
                 assert_eq!(results.len(), 1, "{}", query.describe());
                 assert_eq!(results[0].0["id"], app.id.as_str());
             }
+        },
+    );
+}
+
+#[test]
+fn a_lost_group_with_a_scheduled_secret_is_recovered_whole_with_include_scheduled() {
+    for_each_terraform(
+        "a_lost_group_with_a_scheduled_secret_is_recovered_whole_with_include_scheduled",
+        |tf| {
+            let sc = Scenario::new(tf, "recover-scheduled");
+            if !tf.supports_query() {
+                assert_no_query_command(&sc, tf);
+                return;
+            }
+            let names = ["A", "B", "C"].map(|s| sc.name(s));
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            sc.write_main("", &secrets_resource("x", &refs));
+            sc.init();
+            sc.apply();
+            let lost = sc.secrets("planton_aws_secrets.x");
+            sc.oob.schedule_deletion(&names[1], 7);
+            let _ = std::fs::remove_file(sc.wd.path().join("terraform.tfstate"));
+            sc.write_main("", "");
+            sc.wd.write(
+                "recover.tfquery.hcl",
+                &format!(
+                    "list \"planton_aws_secrets\" \"found\" {{\n  provider = planton\n  config {{\n    name_prefix       = \"{}\"\n    include_scheduled = true\n  }}\n}}\n",
+                    sc.prefix
+                ),
+            );
+            let query = sc.tf(&["query", "-no-color", "-generate-config-out=recovered.tf"]);
+            query.assert_success();
+            assert!(
+                query.stdout.contains("3 secrets, 1 scheduled for deletion"),
+                "{}",
+                query.describe()
+            );
+            let generated = sc.wd.read("recovered.tf");
+            assert!(generated.contains(&names[1]), "{generated}");
+
+            sc.proxy.clear();
+            let apply = sc.apply();
+            assert!(
+                one_line(&apply.stdout).contains("scheduled for deletion and were not imported"),
+                "{}",
+                apply.describe()
+            );
+            // (Adding a name tries CreateSecret first; on a scheduled name
+            // it is refused, and the secret is restored: the ARNs below.)
+            assert_eq!(sc.proxy.count("DeleteSecret"), 0);
+            assert_eq!(
+                sc.proxy.count("RestoreSecret"),
+                1,
+                "{:?}",
+                sc.proxy.operation_names()
+            );
+            let found = sc.secrets("planton_aws_secrets.found_0");
+            assert_eq!(
+                found.arns, lost.arns,
+                "every ARN kept, the scheduled one restored"
+            );
+            sc.assert_server_matches(&found, &BTreeMap::new());
+            sc.assert_empty_plan();
         },
     );
 }
