@@ -14,6 +14,9 @@
 //! - The orphans of a killed first apply: the refusal names the identity
 //!   route, `terraform query` finds them as their own group and an
 //!   identity import plus one apply converge (Terraform 1.14 and later).
+//! - ListSecrets denied: `terraform query` and an identity import fail at
+//!   once with one error each; throttled to one page a second: paced,
+//!   retried and complete (Terraform 1.14 and later).
 //! - Hand-made secrets taken in by an `import {}` block (or `terraform
 //!   import` where the client has no import blocks), with a list block in
 //!   the directory that clients without list resources ignore; the state
@@ -22,16 +25,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use aws_fault_proxy::{DelayMs, Faults};
+use aws_fault_proxy::{DelayMs, DenyRule, Faults};
 
+use crate::harness::out_of_band::OutOfBand;
 use crate::harness::resilience::{
-    count, kill9, provider_processes, recorded_secrets, secrets_of, server_secrets, summarize,
-    wait_gone, HeavyRun, RunningTf,
+    count, error_blocks, kill9, provider_processes, recorded_secrets, secrets_of, server_secrets,
+    summarize, wait_gone, FaultProxy, HeavyRun, PurgeOnDrop, RunningTf,
 };
 use crate::harness::terraform::report;
 use crate::harness::{
-    for_each_terraform, require_localstack, required_providers_block, secrets_resource, Scenario,
-    SecretsResource, Terraform, TfOutput,
+    for_each_terraform, ownership_tags, require_localstack, required_providers_block,
+    secrets_resource, unique_prefix, Scenario, SecretsResource, Terraform, TfOutput, Workdir,
 };
 
 /// Error text with Terraform's line wrapping undone.
@@ -617,6 +621,131 @@ fn a_lost_group_with_a_scheduled_secret_is_recovered_whole_with_include_schedule
             );
             sc.assert_server_matches(&found, &BTreeMap::new());
             sc.assert_empty_plan();
+        },
+    );
+}
+
+#[test]
+fn a_denied_listing_fails_fast_with_one_error_and_a_throttled_one_is_paced() {
+    let ls = require_localstack();
+    for_each_terraform(
+        "a_denied_listing_fails_fast_with_one_error_and_a_throttled_one_is_paced",
+        |tf| {
+            if !tf.supports_query() {
+                report(&format!(
+                    "acceptance: listing faults ({}): no terraform query in this client",
+                    tf.name()
+                ));
+                return;
+            }
+            let prefix = unique_prefix("list-faults");
+            let _purge = PurgeOnDrop {
+                endpoint: ls.endpoint.clone(),
+                prefix: prefix.clone(),
+            };
+            // Two groups, 150 secrets: two ListSecrets pages.
+            let oob = OutOfBand::new(&ls.endpoint, "test");
+            let ids = [
+                "asm-11111111111111111111111111111111",
+                "asm-22222222222222222222222222222222",
+            ];
+            for i in 0..150 {
+                let id = ids[i % 2];
+                oob.create(&format!("{prefix}{i:03}"), &ownership_tags(id));
+            }
+            let proxy = FaultProxy::start(&ls.endpoint);
+            let wd = Workdir::new(tf);
+            wd.write(
+                "main.tf",
+                &format!(
+                    "{}\nprovider \"planton\" {{\n  region = \"us-east-1\"\n  endpoints {{\n    secretsmanager = \"{endpoint}\"\n    sts            = \"{endpoint}\"\n  }}\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n}}\n",
+                    required_providers_block(),
+                    endpoint = proxy.endpoint()
+                ),
+            );
+            wd.write("find.tfquery.hcl", &list_block("found", Some(&prefix)));
+            wd.init();
+
+            // Denied: one error, at once, no retry.
+            proxy.set_faults(Faults {
+                deny: vec![DenyRule::new("ListSecrets", "*")],
+                ..Faults::default()
+            });
+            proxy.clear();
+            let denied = wd.run(&["query", "-no-color"]);
+            denied.assert_failure();
+            let errors = error_blocks(&denied);
+            assert_eq!(errors.len(), 1, "{errors:#?}");
+            assert_eq!(errors[0].summary, "Cannot list planton secrets");
+            assert!(
+                errors[0].text.contains("AccessDeniedException"),
+                "{errors:#?}"
+            );
+            assert_eq!(
+                proxy.count("ListSecrets"),
+                1,
+                "{}",
+                summarize(&proxy.operations())
+            );
+            assert!(
+                denied.elapsed < Duration::from_secs(30),
+                "{:?}",
+                denied.elapsed
+            );
+            // An identity import meets the same refusal, as one error.
+            wd.write(
+                "import.tf",
+                &format!(
+                    "resource \"planton_aws_secrets\" \"x\" {{\n  secret_names = [\"{prefix}000\"]\n}}\n\nimport {{\n  to = planton_aws_secrets.x\n  identity = {{\n    id = \"{}\"\n  }}\n}}\n",
+                    ids[0]
+                ),
+            );
+            let import = wd.run(&["plan", "-input=false", "-no-color"]);
+            import.assert_failure();
+            let errors = error_blocks(&import);
+            assert_eq!(errors.len(), 1, "{errors:#?}");
+            assert!(
+                errors[0]
+                    .summary
+                    .starts_with("Cannot look for the secrets of"),
+                "{errors:#?}"
+            );
+            std::fs::remove_file(wd.path().join("import.tf")).expect("removing import.tf");
+
+            // Throttled at one page a second: paced and retried, then complete.
+            proxy.set_faults(Faults {
+                quota_per_second: BTreeMap::from([("ListSecrets".to_owned(), 1.0)]),
+                ..Faults::default()
+            });
+            proxy.clear();
+            let paced = wd.run(&["query", "-json"]);
+            paced.assert_success();
+            let results = query_results(&paced);
+            let found: BTreeSet<&str> = results
+                .iter()
+                .filter_map(|(identity, _)| identity["id"].as_str())
+                .collect();
+            assert_eq!(found, ids.into_iter().collect(), "{}", paced.describe());
+            let ops = proxy.operations();
+            let throttled = ops
+                .iter()
+                .filter(|op| {
+                    op.operation.as_deref() == Some("ListSecrets") && op.status == Some(400)
+                })
+                .count();
+            assert!(
+                throttled >= 1,
+                "the quota should have throttled: {}",
+                summarize(&ops)
+            );
+            report(&format!(
+                "acceptance: listing faults ({}): denied in {:.1}s (1 ListSecrets); throttled to \
+                 1/s: {} pages, {throttled} throttled, {:.1}s",
+                tf.name(),
+                denied.elapsed.as_secs_f64(),
+                count(&ops, "ListSecrets") - throttled,
+                paced.elapsed.as_secs_f64()
+            ));
         },
     );
 }
