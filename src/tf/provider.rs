@@ -213,8 +213,9 @@ pub trait Resource<C>: Send + Sync + 'static {
     /// The identity of the object `state` records (never null here), for
     /// the answers to read, plan, apply and import. `held` is the identity
     /// Terraform sent with the request (null when it has none). Null means
-    /// the identity cannot be told now; unknown parts are allowed only in
-    /// a plan that creates the object. By default: what Terraform holds.
+    /// the identity cannot be told now; a planned identity that is not
+    /// wholly known (a create's) is sent as none. By default: what
+    /// Terraform holds.
     fn identity(&self, _ctx: &Context<'_, C>, _state: &Value, held: &Value) -> Value {
         held.clone()
     }

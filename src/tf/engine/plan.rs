@@ -48,7 +48,12 @@ impl<P: Provider> Engine<P> {
         };
         match entry.resource.plan(&ctx, request, &mut diagnostics).await {
             Some(planned) => PlanOutcome {
-                planned_identity: Self::identify(entry, &ctx, &planned.state, prior_identity),
+                planned_identity: known_or_none(Self::identify(
+                    entry,
+                    &ctx,
+                    &planned.state,
+                    prior_identity,
+                )),
                 planned_state: planned.state,
                 requires_replace: planned.requires_replace,
                 diagnostics,
@@ -72,5 +77,17 @@ impl<P: Provider> Engine<P> {
                 }
             }
         }
+    }
+}
+
+/// A planned identity goes out only when wholly known: Terraform accepts
+/// unknown parts for a create, but then fails to show or save the plan
+/// (Terraform 1.16 renders identities as JSON, which has no unknown). The
+/// identity of a new object arrives with the apply.
+fn known_or_none(identity: Value) -> Value {
+    if identity.is_wholly_known() {
+        identity
+    } else {
+        Value::Null
     }
 }

@@ -308,7 +308,8 @@ async fn every_resource_answer_carries_the_identity() {
     let ty = thing_schema().value_type();
     let config = thing("a", Value::Null);
 
-    // Plan to create: the id is not known yet.
+    // Plan to create: the id is not known yet, so no identity (Terraform
+    // cannot show an identity with unknown parts).
     let plan = service
         .plan_resource_change(Request::new(pb::plan_resource_change::Request {
             type_name: NAMED.into(),
@@ -320,12 +321,7 @@ async fn every_resource_answer_carries_the_identity() {
         .unwrap()
         .into_inner();
     assert!(plan.diagnostics.is_empty(), "{plan:?}");
-    let planned_identity = decoded_identity(plan.planned_identity.clone());
-    assert!(planned_identity.get_attribute("id").unwrap().is_unknown());
-    assert_eq!(
-        planned_identity.get_attribute("zone"),
-        Some(&Value::string("z1"))
-    );
+    assert!(plan.planned_identity.is_none(), "{plan:?}");
 
     let apply = service
         .apply_resource_change(Request::new(pb::apply_resource_change::Request {
@@ -340,6 +336,21 @@ async fn every_resource_answer_carries_the_identity() {
         .into_inner();
     let applied = identity(Value::string("id-a"), "z1");
     assert_eq!(decoded_identity(apply.new_identity.clone()), applied);
+
+    // Plan to update: the identity is known.
+    let update = service
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: NAMED.into(),
+            prior_state: apply.new_state.clone(),
+            proposed_new_state: apply.new_state.clone(),
+            config: encoded(&config, &ty),
+            prior_identity: apply.new_identity.clone(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(decoded_identity(update.planned_identity), applied);
 
     let read = service
         .read_resource(Request::new(pb::read_resource::Request {
