@@ -1296,6 +1296,20 @@ fn error_about(t: &mut Tally, label: &str, diagnostics: &[pb::Diagnostic], word:
     }
 }
 
+impl Tally {
+    /// [`Tally::call`] expecting an error whose summary mentions `word`.
+    async fn call_error_about<T: Diagnosed>(
+        &mut self,
+        label: String,
+        word: &str,
+        rpc: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Option<T> {
+        let response = self.call(label.clone(), Expect::Error, rpc).await?;
+        error_about(self, &label, response.diagnostics(), word);
+        Some(response)
+    }
+}
+
 diagnosed!(
     pb::upgrade_resource_identity::Response,
     pb::validate_list_resource_config::Response,
@@ -1422,78 +1436,42 @@ async fn identity_and_list_requests_get_diagnostics_and_the_provider_survives() 
     // Identities that do not decode, in every request that carries one.
     for (what, bytes) in broken_identities() {
         let label = |rpc: &str| format!("{rpc}(identity: {what})");
-        if let Some(read) = t
-            .call(
-                label("ReadResource"),
-                Expect::Error,
-                client.read_resource(pb::read_resource::Request {
-                    current_identity: identity(bytes.clone()),
-                    ..read_request(state.clone())
-                }),
-            )
-            .await
-        {
-            error_about(
-                &mut t,
-                &label("ReadResource"),
-                &read.diagnostics,
-                "identity",
-            );
-        }
-        if let Some(plan) = t
-            .call(
-                label("PlanResourceChange"),
-                Expect::Error,
-                client.plan_resource_change(pb::plan_resource_change::Request {
-                    prior_identity: identity(bytes.clone()),
-                    ..plan_request(state.clone(), state.clone(), state.clone())
-                }),
-            )
-            .await
-        {
-            error_about(
-                &mut t,
-                &label("PlanResourceChange"),
-                &plan.diagnostics,
-                "identity",
-            );
-        }
-        if let Some(apply) = t
-            .call(
-                label("ApplyResourceChange"),
-                Expect::Error,
-                client.apply_resource_change(pb::apply_resource_change::Request {
-                    planned_identity: identity(bytes.clone()),
-                    ..apply_request(state.clone(), state.clone(), state.clone())
-                }),
-            )
-            .await
-        {
-            error_about(
-                &mut t,
-                &label("ApplyResourceChange"),
-                &apply.diagnostics,
-                "identity",
-            );
-        }
-        if let Some(import) = t
-            .call(
-                label("ImportResourceState"),
-                Expect::Error,
-                client.import_resource_state(pb::import_resource_state::Request {
-                    identity: identity(bytes.clone()),
-                    ..import_request("")
-                }),
-            )
-            .await
-        {
-            error_about(
-                &mut t,
-                &label("ImportResourceState"),
-                &import.diagnostics,
-                "identity",
-            );
-        }
+        t.call_error_about(
+            label("ReadResource"),
+            "identity",
+            client.read_resource(pb::read_resource::Request {
+                current_identity: identity(bytes.clone()),
+                ..read_request(state.clone())
+            }),
+        )
+        .await;
+        t.call_error_about(
+            label("PlanResourceChange"),
+            "identity",
+            client.plan_resource_change(pb::plan_resource_change::Request {
+                prior_identity: identity(bytes.clone()),
+                ..plan_request(state.clone(), state.clone(), state.clone())
+            }),
+        )
+        .await;
+        t.call_error_about(
+            label("ApplyResourceChange"),
+            "identity",
+            client.apply_resource_change(pb::apply_resource_change::Request {
+                planned_identity: identity(bytes.clone()),
+                ..apply_request(state.clone(), state.clone(), state.clone())
+            }),
+        )
+        .await;
+        t.call_error_about(
+            label("ImportResourceState"),
+            "identity",
+            client.import_resource_state(pb::import_resource_state::Request {
+                identity: identity(bytes.clone()),
+                ..import_request("")
+            }),
+        )
+        .await;
     }
     // An identity with parts unknown or missing cannot be imported.
     for (what, bytes) in [
@@ -1506,20 +1484,15 @@ async fn identity_and_list_requests_get_diagnostics_and_the_provider_survives() 
         ),
         ("no identity data", Vec::new()),
     ] {
-        let label = format!("ImportResourceState(identity: {what})");
-        if let Some(import) = t
-            .call(
-                label.clone(),
-                Expect::Error,
-                client.import_resource_state(pb::import_resource_state::Request {
-                    identity: identity(bytes),
-                    ..import_request("")
-                }),
-            )
-            .await
-        {
-            error_about(&mut t, &label, &import.diagnostics, "identity");
-        }
+        t.call_error_about(
+            format!("ImportResourceState(identity: {what})"),
+            "identity",
+            client.import_resource_state(pb::import_resource_state::Request {
+                identity: identity(bytes),
+                ..import_request("")
+            }),
+        )
+        .await;
     }
 
     // Stored identities.
@@ -1718,9 +1691,9 @@ async fn identity_and_list_requests_get_diagnostics_and_the_provider_survives() 
     ] {
         let label = format!("ImportResourceState(identity with {what}, configured)");
         if let Some(import) = t
-            .call(
+            .call_error_about(
                 label.clone(),
-                Expect::Error,
+                word,
                 client.import_resource_state(pb::import_resource_state::Request {
                     identity: identity(identity_value(account, region, id)),
                     ..import_request("")
@@ -1728,7 +1701,6 @@ async fn identity_and_list_requests_get_diagnostics_and_the_provider_survives() 
             )
             .await
         {
-            error_about(&mut t, &label, &import.diagnostics, word);
             if import
                 .diagnostics
                 .iter()
@@ -1739,20 +1711,15 @@ async fn identity_and_list_requests_get_diagnostics_and_the_provider_survives() 
             }
         }
     }
-    let label = "ImportResourceState(a good identity, AWS unreachable)";
-    if let Some(import) = t
-        .call(
-            label.into(),
-            Expect::Error,
-            client.import_resource_state(pb::import_resource_state::Request {
-                identity: identity(identity_value(nil(), nil(), s(ID))),
-                ..import_request("")
-            }),
-        )
-        .await
-    {
-        error_about(&mut t, label, &import.diagnostics, "cannot look for");
-    }
+    t.call_error_about(
+        "ImportResourceState(a good identity, AWS unreachable)".into(),
+        "cannot look for",
+        client.import_resource_state(pb::import_resource_state::Request {
+            identity: identity(identity_value(nil(), nil(), s(ID))),
+            ..import_request("")
+        }),
+    )
+    .await;
     let label = "ListResource(configured, AWS unreachable)";
     let events = list_events(
         &mut t,
