@@ -228,10 +228,46 @@ fn providers_schema_matches_the_contract() {
             r["block_types"]
         );
 
+        // The identity (Terraform 1.12) and the list resource (1.14), shown
+        // only by clients that have them.
+        let identity = &schema["resource_identity_schemas"]["planton_aws_secrets"];
+        if tf.supports_identity() {
+            assert_eq!(identity["version"], 0, "{identity}");
+            for (name, import) in [
+                ("account_id", "optional_for_import"),
+                ("region", "optional_for_import"),
+                ("id", "required_for_import"),
+            ] {
+                let attr = &identity["attributes"][name];
+                assert_eq!(attr["type"], "string", "identity {name}: {identity}");
+                assert!(flag(attr, import), "identity {name} {import}: {identity}");
+            }
+        } else {
+            assert!(identity.is_null(), "{}: {identity}", tf.name());
+        }
+        let list = &schema["list_resource_schemas"]["planton_aws_secrets"]["block"];
+        if tf.supports_query() {
+            let ctx = "list planton_aws_secrets";
+            assert_attr(list, "name_prefix", json!("string"), "optional", false, ctx);
+            assert_attr(
+                list,
+                "include_scheduled",
+                json!("bool"),
+                "optional",
+                false,
+                ctx,
+            );
+        } else {
+            assert!(list.is_null(), "{}: {list}", tf.name());
+        }
+
         // Descriptions everywhere.
         let mut missing = Vec::new();
         undescribed(p, "provider.", &mut missing);
         undescribed(r, "planton_aws_secrets.", &mut missing);
+        if tf.supports_query() {
+            undescribed(list, "list planton_aws_secrets.", &mut missing);
+        }
         assert!(
             missing.is_empty(),
             "attributes without a description: {missing:?}"

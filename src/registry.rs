@@ -1,7 +1,7 @@
 //! The `planton` provider: its block and the lists of what it offers.
 //!
-//! Adding a resource, data source or function is its own module plus one
-//! line in a list here. This module imports the offerings; they import
+//! Adding a resource, data source, function or list resource is its own
+//! module plus one line in a list here. This module imports the offerings; they import
 //! only `crate::provider` (the AWS layer), never this registry.
 
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use crate::provider::{schema, Configured};
 use crate::tf::data_source::DataSource;
 use crate::tf::diag::Diagnostics;
 use crate::tf::function::Function;
+use crate::tf::list_resource::ListResource;
 use crate::tf::provider::{ConfigureRequest, Provider, Resource};
 use crate::tf::schema::Schema;
 use crate::tf::value::Value;
@@ -56,5 +57,9 @@ impl Provider for PlantonProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         vec![Arc::new(crate::functions::read_policy_json::ReadPolicyJson)]
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Configured>>> {
+        vec![Arc::new(crate::resources::aws_secrets::AwsSecretsList)]
     }
 }

@@ -1242,3 +1242,551 @@ fn value_codec_round_trips_under_random_and_damaged_input() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Resource identities and list resources (protocol 6.9 and 6.10)
+
+const ID: &str = "asm-0123456789abcdef0123456789abcdef";
+
+fn identity_value(account: Vec<u8>, region: Vec<u8>, id: Vec<u8>) -> Vec<u8> {
+    obj(vec![
+        ("account_id", account),
+        ("region", region),
+        ("id", id),
+    ])
+}
+
+fn identity(bytes: Vec<u8>) -> Option<pb::ResourceIdentityData> {
+    Some(pb::ResourceIdentityData {
+        identity_data: msgpack(bytes),
+    })
+}
+
+/// Identities that cannot be decoded at the identity type.
+fn broken_identities() -> Vec<(&'static str, Vec<u8>)> {
+    let good = identity_value(s("000000000000"), s("us-east-1"), s(ID));
+    vec![
+        ("reserved byte 0xc1", vec![0xc1]),
+        ("a string", s("asm-1")),
+        ("an array", arr(vec![s(ID)])),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("trailing bytes", [good.clone(), vec![0x00]].concat()),
+        ("id is a number", identity_value(nil(), nil(), int(7))),
+        (
+            "an unknown attribute",
+            obj(vec![("id", s(ID)), ("bogus", s("x"))]),
+        ),
+        (
+            "a 20 MB id",
+            identity_value(nil(), nil(), s(&"a".repeat(TWENTY_MB))).split_off(3),
+        ),
+    ]
+}
+
+/// Checks that an answer has an error whose summary mentions `word`.
+fn error_about(t: &mut Tally, label: &str, diagnostics: &[pb::Diagnostic], word: &str) {
+    let found = diagnostics.iter().any(|d| {
+        d.severity == pb::diagnostic::Severity::Error as i32
+            && d.summary.to_lowercase().contains(word)
+    });
+    if !found {
+        t.failures.push(format!(
+            "{label}: expected an error about {word}, got {diagnostics:?}"
+        ));
+    }
+}
+
+impl Tally {
+    /// [`Tally::call`] expecting an error whose summary mentions `word`.
+    async fn call_error_about<T: Diagnosed>(
+        &mut self,
+        label: String,
+        word: &str,
+        rpc: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Option<T> {
+        let response = self.call(label.clone(), Expect::Error, rpc).await?;
+        error_about(self, &label, response.diagnostics(), word);
+        Some(response)
+    }
+}
+
+diagnosed!(
+    pb::upgrade_resource_identity::Response,
+    pb::validate_list_resource_config::Response,
+    pb::get_resource_identity_schemas::Response,
+);
+
+/// Runs a ListResource and returns its events; a gRPC error or a stream that
+/// does not end in time is a failure.
+async fn list_events(
+    t: &mut Tally,
+    client: &mut ProviderClient<Channel>,
+    label: &str,
+    request: pb::list_resource::Request,
+) -> Vec<pb::list_resource::Event> {
+    t.calls += 1;
+    let run = async {
+        let mut stream = client.list_resource(request).await?.into_inner();
+        let mut events = Vec::new();
+        while let Some(event) = stream.message().await? {
+            events.push(event);
+        }
+        Ok::<_, tonic::Status>(events)
+    };
+    match tokio::time::timeout(ANSWER_WITHIN, run).await {
+        Ok(Ok(events)) => events,
+        Ok(Err(status)) => {
+            t.failures.push(format!(
+                "{label}: a gRPC error instead of an event: {status:?}"
+            ));
+            Vec::new()
+        }
+        Err(_) => {
+            t.failures.push(format!(
+                "{label}: the stream did not end within {ANSWER_WITHIN:?}"
+            ));
+            Vec::new()
+        }
+    }
+}
+
+/// One event carrying an error and nothing else.
+fn one_error_event(t: &mut Tally, label: &str, events: &[pb::list_resource::Event]) {
+    let ok = matches!(events, [event] if event.identity.is_none()
+        && event.diagnostic.iter().any(|d| d.severity == pb::diagnostic::Severity::Error as i32
+            && !d.detail.is_empty()));
+    if !ok {
+        t.failures
+            .push(format!("{label}: expected one error event, got {events:?}"));
+    }
+}
+
+fn list_request(type_name: &str, config: Option<pb::DynamicValue>) -> pb::list_resource::Request {
+    pb::list_resource::Request {
+        type_name: type_name.into(),
+        config,
+        include_resource_object: true,
+        limit: 100,
+    }
+}
+
+fn list_config(prefix: Vec<u8>, scheduled: Vec<u8>) -> Option<pb::DynamicValue> {
+    msgpack(obj(vec![
+        ("name_prefix", prefix),
+        ("include_scheduled", scheduled),
+    ]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_and_list_requests_get_diagnostics_and_the_provider_survives() {
+    let cert = go_plugin_cert();
+    let mut provider = start_provider(&cert);
+    let channel = provider.channel(&cert).await;
+    let mut client = ProviderClient::new(channel.clone())
+        .max_decoding_message_size(usize::MAX)
+        .max_encoding_message_size(usize::MAX);
+    let mut t = Tally::default();
+    let state = msgpack(names(&["app/prod/DB_PASSWORD"]));
+
+    // Discovery: the identity schema, the list resource and its schema.
+    let schemas = t
+        .call(
+            "GetResourceIdentitySchemas".into(),
+            Expect::NoError,
+            client.get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {}),
+        )
+        .await
+        .expect("identity schemas");
+    let identity_schema = &schemas.identity_schemas[RESOURCE];
+    assert_eq!(identity_schema.version, 0);
+    let mut attributes: Vec<(&str, bool)> = identity_schema
+        .identity_attributes
+        .iter()
+        .map(|a| (a.name.as_str(), a.required_for_import))
+        .collect();
+    attributes.sort();
+    assert_eq!(
+        attributes,
+        [("account_id", false), ("id", true), ("region", false)]
+    );
+    let metadata = client
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(metadata.list_resources.len(), 1);
+    assert_eq!(metadata.list_resources[0].type_name, RESOURCE);
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let list_schema = schema.list_resource_schemas[RESOURCE]
+        .block
+        .clone()
+        .unwrap();
+    let mut list_attributes: Vec<&str> = list_schema
+        .attributes
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    list_attributes.sort();
+    assert_eq!(list_attributes, ["include_scheduled", "name_prefix"]);
+
+    // Identities that do not decode, in every request that carries one.
+    for (what, bytes) in broken_identities() {
+        let label = |rpc: &str| format!("{rpc}(identity: {what})");
+        t.call_error_about(
+            label("ReadResource"),
+            "identity",
+            client.read_resource(pb::read_resource::Request {
+                current_identity: identity(bytes.clone()),
+                ..read_request(state.clone())
+            }),
+        )
+        .await;
+        t.call_error_about(
+            label("PlanResourceChange"),
+            "identity",
+            client.plan_resource_change(pb::plan_resource_change::Request {
+                prior_identity: identity(bytes.clone()),
+                ..plan_request(state.clone(), state.clone(), state.clone())
+            }),
+        )
+        .await;
+        t.call_error_about(
+            label("ApplyResourceChange"),
+            "identity",
+            client.apply_resource_change(pb::apply_resource_change::Request {
+                planned_identity: identity(bytes.clone()),
+                ..apply_request(state.clone(), state.clone(), state.clone())
+            }),
+        )
+        .await;
+        t.call_error_about(
+            label("ImportResourceState"),
+            "identity",
+            client.import_resource_state(pb::import_resource_state::Request {
+                identity: identity(bytes.clone()),
+                ..import_request("")
+            }),
+        )
+        .await;
+    }
+    // An identity with parts unknown or missing cannot be imported.
+    for (what, bytes) in [
+        ("an unknown identity", ext(0, &[0xc0])),
+        ("null", nil()),
+        ("id unknown", identity_value(nil(), nil(), ext(0, &[0xc0]))),
+        (
+            "id null",
+            identity_value(s("000000000000"), s("us-east-1"), nil()),
+        ),
+        ("no identity data", Vec::new()),
+    ] {
+        t.call_error_about(
+            format!("ImportResourceState(identity: {what})"),
+            "identity",
+            client.import_resource_state(pb::import_resource_state::Request {
+                identity: identity(bytes),
+                ..import_request("")
+            }),
+        )
+        .await;
+    }
+
+    // Stored identities.
+    let upgrade =
+        |version: i64, json: &[u8], type_name: &str| pb::upgrade_resource_identity::Request {
+            type_name: type_name.into(),
+            version,
+            raw_identity: Some(pb::RawState {
+                json: json.to_vec(),
+                flatmap: Default::default(),
+            }),
+        };
+    let stored = format!(r#"{{"account_id":"000000000000","region":"us-east-1","id":"{ID}"}}"#);
+    let upgraded = t
+        .call(
+            "UpgradeResourceIdentity(current version)".into(),
+            Expect::NoError,
+            client.upgrade_resource_identity(upgrade(0, stored.as_bytes(), RESOURCE)),
+        )
+        .await;
+    assert!(upgraded.is_some_and(|u| u.upgraded_identity.is_some()));
+    for (what, version, json, type_name) in [
+        ("a newer version", 1, stored.as_str(), RESOURCE),
+        ("version -1", -1, stored.as_str(), RESOURCE),
+        ("version i64::MIN", i64::MIN, stored.as_str(), RESOURCE),
+        ("not JSON", 0, "{\"id\":", RESOURCE),
+        ("empty", 0, "", RESOURCE),
+        ("null", 0, "null", RESOURCE),
+        ("an array", 0, "[]", RESOURCE),
+        (
+            "an unknown attribute",
+            0,
+            r#"{"id":"x","bogus":1}"#,
+            RESOURCE,
+        ),
+        ("an unknown type", 0, stored.as_str(), "planton_nope"),
+        ("no type", 0, stored.as_str(), ""),
+    ] {
+        t.call(
+            format!("UpgradeResourceIdentity({what})"),
+            Expect::Error,
+            client.upgrade_resource_identity(upgrade(version, json.as_bytes(), type_name)),
+        )
+        .await;
+    }
+    t.call(
+        "UpgradeResourceIdentity(no raw identity)".into(),
+        Expect::Error,
+        client.upgrade_resource_identity(pb::upgrade_resource_identity::Request {
+            type_name: RESOURCE.into(),
+            version: 0,
+            raw_identity: None,
+        }),
+    )
+    .await;
+
+    // List configurations.
+    let good_config = list_config(s("app/"), boolean(true));
+    t.call(
+        "ValidateListResourceConfig(valid)".into(),
+        Expect::NoError,
+        client.validate_list_resource_config(pb::validate_list_resource_config::Request {
+            type_name: RESOURCE.into(),
+            config: good_config.clone(),
+            ..Default::default()
+        }),
+    )
+    .await;
+    t.call(
+        "ValidateListResourceConfig(all null)".into(),
+        Expect::NoError,
+        client.validate_list_resource_config(pb::validate_list_resource_config::Request {
+            type_name: RESOURCE.into(),
+            config: list_config(nil(), nil()),
+            ..Default::default()
+        }),
+    )
+    .await;
+    let bad_prefix = t
+        .call(
+            "ValidateListResourceConfig(a prefix with a space)".into(),
+            Expect::Error,
+            client.validate_list_resource_config(pb::validate_list_resource_config::Request {
+                type_name: RESOURCE.into(),
+                config: list_config(s("app prod"), nil()),
+                ..Default::default()
+            }),
+        )
+        .await;
+    let path: Vec<String> = bad_prefix
+        .and_then(|r| r.diagnostics.into_iter().next()?.attribute)
+        .map(|a| {
+            a.steps
+                .into_iter()
+                .map(|s| format!("{:?}", s.selector))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        path.len() == 2 && path[0].contains("config") && path[1].contains("name_prefix"),
+        "{path:?}"
+    );
+    let broken_configs: Vec<(&str, Option<pb::DynamicValue>)> = vec![
+        ("reserved byte 0xc1", msgpack(vec![0xc1])),
+        ("prefix is a number", list_config(int(3), nil())),
+        ("include_scheduled is a word", list_config(nil(), s("yes"))),
+        (
+            "an unknown attribute",
+            msgpack(obj(vec![("bogus", s("x"))])),
+        ),
+        (
+            "a 600-character prefix",
+            list_config(s(&"a".repeat(600)), nil()),
+        ),
+        ("an empty prefix", list_config(s(""), nil())),
+        ("JSON garbage", json("{")),
+    ];
+    for (what, config) in &broken_configs {
+        t.call(
+            format!("ValidateListResourceConfig({what})"),
+            Expect::Error,
+            client.validate_list_resource_config(pb::validate_list_resource_config::Request {
+                type_name: RESOURCE.into(),
+                config: config.clone(),
+                ..Default::default()
+            }),
+        )
+        .await;
+    }
+    for type_name in ["planton_nope", "", "aws_secretsmanager_secret"] {
+        t.call(
+            format!("ValidateListResourceConfig(type {type_name:?})"),
+            Expect::Error,
+            client.validate_list_resource_config(pb::validate_list_resource_config::Request {
+                type_name: type_name.into(),
+                config: good_config.clone(),
+                ..Default::default()
+            }),
+        )
+        .await;
+        let label = format!("ListResource(type {type_name:?})");
+        let events = list_events(
+            &mut t,
+            &mut client,
+            &label,
+            list_request(type_name, good_config.clone()),
+        )
+        .await;
+        one_error_event(&mut t, &label, &events);
+    }
+    for (what, config) in broken_configs {
+        let label = format!("ListResource({what})");
+        let events = list_events(&mut t, &mut client, &label, list_request(RESOURCE, config)).await;
+        one_error_event(&mut t, &label, &events);
+    }
+    let label = "ListResource(unconfigured)";
+    let events = list_events(
+        &mut t,
+        &mut client,
+        label,
+        list_request(RESOURCE, good_config.clone()),
+    )
+    .await;
+    one_error_event(&mut t, label, &events);
+
+    // Configured towards a closed port: place and shape are checked before
+    // any call, so these fail with their own error, not the endpoint's.
+    t.call(
+        "ConfigureProvider(harmless)".into(),
+        Expect::NoError,
+        client.configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.16.0".into(),
+            config: harmless_provider_config(),
+            ..Default::default()
+        }),
+    )
+    .await;
+    for (what, account, region, id, word) in [
+        (
+            "another region",
+            nil(),
+            s("eu-west-1"),
+            s(ID),
+            "another region",
+        ),
+        ("a malformed account", s("12"), nil(), s(ID), "account_id"),
+        ("a malformed region", nil(), s("Mars"), s(ID), "region"),
+        ("a malformed id", nil(), nil(), s("asm-1"), "id"),
+        (
+            "an id with a newline",
+            nil(),
+            nil(),
+            s(&format!("{ID}\n")),
+            "id",
+        ),
+    ] {
+        let label = format!("ImportResourceState(identity with {what}, configured)");
+        if let Some(import) = t
+            .call_error_about(
+                label.clone(),
+                word,
+                client.import_resource_state(pb::import_resource_state::Request {
+                    identity: identity(identity_value(account, region, id)),
+                    ..import_request("")
+                }),
+            )
+            .await
+        {
+            if import
+                .diagnostics
+                .iter()
+                .any(|d| d.detail.contains("127.0.0.1:1"))
+            {
+                t.failures
+                    .push(format!("{label}: an AWS call was made: {import:?}"));
+            }
+        }
+    }
+    t.call_error_about(
+        "ImportResourceState(a good identity, AWS unreachable)".into(),
+        "cannot look for",
+        client.import_resource_state(pb::import_resource_state::Request {
+            identity: identity(identity_value(nil(), nil(), s(ID))),
+            ..import_request("")
+        }),
+    )
+    .await;
+    let label = "ListResource(configured, AWS unreachable)";
+    let events = list_events(
+        &mut t,
+        &mut client,
+        label,
+        list_request(RESOURCE, good_config.clone()),
+    )
+    .await;
+    one_error_event(&mut t, label, &events);
+    let label = "ListResource(limit 0)";
+    let events = list_events(
+        &mut t,
+        &mut client,
+        label,
+        pb::list_resource::Request {
+            limit: 0,
+            ..list_request(RESOURCE, good_config.clone())
+        },
+    )
+    .await;
+    if !events.is_empty() {
+        t.failures
+            .push(format!("{label}: expected no events, got {events:?}"));
+    }
+    for limit in [-1, i64::MIN] {
+        let label = format!("ListResource(limit {limit})");
+        let events = list_events(
+            &mut t,
+            &mut client,
+            &label,
+            pb::list_resource::Request {
+                limit,
+                ..list_request(RESOURCE, good_config.clone())
+            },
+        )
+        .await;
+        if !events.is_empty() {
+            t.failures
+                .push(format!("{label}: expected no events, got {events:?}"));
+        }
+    }
+
+    let serving = health(&channel).await;
+    let stderr = provider.stderr();
+    eprintln!(
+        "identities and lists: {} requests answered; slowest {:.2}s ({})",
+        t.calls,
+        t.slowest.0.as_secs_f64(),
+        t.slowest.1
+    );
+    assert!(
+        t.failures.is_empty(),
+        "{} of {} requests were mishandled:\n{}\nstderr (tail):\n{}",
+        t.failures.len(),
+        t.calls,
+        t.failures.join("\n"),
+        tail(&stderr)
+    );
+    assert!(
+        provider.is_running(),
+        "the provider exited; stderr:\n{}",
+        tail(&stderr)
+    );
+    assert_eq!(serving.ok(), Some(ServingStatus::Serving));
+    assert!(
+        !stderr.contains("panicked"),
+        "the provider panicked:\n{}",
+        tail(&stderr)
+    );
+}

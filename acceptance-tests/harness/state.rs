@@ -115,6 +115,16 @@ impl TfState {
         })
     }
 
+    /// The resource identity recorded for the instance at `address`
+    /// (Terraform 1.12 and later record one); `None` when there is none.
+    pub fn identity(&self, address: &str) -> Option<Value> {
+        self.resources()
+            .into_iter()
+            .find(|(addr, _)| addr == address)
+            .and_then(|(_, instance)| instance.get("identity").cloned())
+            .filter(|identity| !identity.is_null())
+    }
+
     /// The value of root output `name`, if recorded.
     pub fn output(&self, name: &str) -> Option<&Value> {
         self.raw["outputs"].get(name).map(|o| &o["value"])

@@ -45,6 +45,39 @@ impl Client {
             Client::OpenTofu => (1, 7, 0),
         }
     }
+
+    /// The first version with `import {}` blocks (Terraform 1.5; OpenTofu
+    /// has them since its first release, 1.6).
+    pub fn import_blocks_since(self) -> (u64, u64, u64) {
+        match self {
+            Client::Terraform => (1, 5, 0),
+            Client::OpenTofu => (1, 6, 0),
+        }
+    }
+
+    /// The first version with `removed {}` blocks (Terraform 1.7, OpenTofu
+    /// 1.7).
+    pub fn removed_blocks_since(self) -> (u64, u64, u64) {
+        (1, 7, 0)
+    }
+
+    /// The first version that records resource identities and imports by
+    /// identity (Terraform 1.12); OpenTofu has neither yet.
+    pub fn identity_since(self) -> Option<(u64, u64, u64)> {
+        match self {
+            Client::Terraform => Some((1, 12, 0)),
+            Client::OpenTofu => None,
+        }
+    }
+
+    /// The first version with list resources and `terraform query`
+    /// (Terraform 1.14); OpenTofu has neither yet.
+    pub fn query_since(self) -> Option<(u64, u64, u64)> {
+        match self {
+            Client::Terraform => Some((1, 14, 0)),
+            Client::OpenTofu => None,
+        }
+    }
 }
 
 /// One client under test.
@@ -83,6 +116,28 @@ impl Terraform {
     /// Whether this client calls provider-defined functions.
     pub fn supports_functions(&self) -> bool {
         self.version_at_least(self.client.functions_since())
+    }
+
+    pub fn supports_import_blocks(&self) -> bool {
+        self.version_at_least(self.client.import_blocks_since())
+    }
+
+    pub fn supports_removed_blocks(&self) -> bool {
+        self.version_at_least(self.client.removed_blocks_since())
+    }
+
+    /// Whether this client records identities and imports by identity.
+    pub fn supports_identity(&self) -> bool {
+        self.client
+            .identity_since()
+            .is_some_and(|v| self.version_at_least(v))
+    }
+
+    /// Whether this client runs `terraform query` over list resources.
+    pub fn supports_query(&self) -> bool {
+        self.client
+            .query_since()
+            .is_some_and(|v| self.version_at_least(v))
     }
 
     /// The version as numbers, for comparisons such as

@@ -72,6 +72,23 @@ terraform_version() {
     env -u TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null | sed -n 1p
 }
 
+# newest_terraform: $TERRAFORM when set, else the newest Terraform (not
+# OpenTofu) scripts/install-clients prints.
+newest_terraform() {
+    if [ -n "${TERRAFORM:-}" ]; then
+        echo "$TERRAFORM"
+        return
+    fi
+    local installed newest
+    installed="$("$PLANTON_ROOT/scripts/install-clients")"
+    newest="$(while IFS= read -r client; do
+        line="$(terraform_version "$client")"
+        case "$line" in "Terraform v"*) echo "${line#Terraform v} ${client}" ;; esac
+    done <<<"$installed" | sort -V | tail -n1 | cut -d' ' -f2-)"
+    [ -n "$newest" ] || die "scripts/install-clients printed no Terraform"
+    echo "$newest"
+}
+
 # Seconds since the epoch with a fraction, for timing stages.
 now() {
     date +%s.%N

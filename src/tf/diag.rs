@@ -79,6 +79,26 @@ impl Diagnostics {
         });
     }
 
+    /// The same diagnostics with every attribute path starting at
+    /// `attribute` (for values that stand inside a block of that name).
+    pub fn within(self, attribute: &str) -> Diagnostics {
+        Diagnostics(
+            self.0
+                .into_iter()
+                .map(|mut d| {
+                    d.path = d.path.map(|inner| {
+                        let mut outer = AttributePath::root(attribute);
+                        for step in inner.0 {
+                            outer.push(step);
+                        }
+                        outer
+                    });
+                    d
+                })
+                .collect(),
+        )
+    }
+
     pub fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);
     }

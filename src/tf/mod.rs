@@ -7,6 +7,7 @@ pub mod diag;
 pub mod engine;
 pub mod function;
 pub mod identity;
+pub mod list_resource;
 pub mod log;
 pub mod plugin;
 pub mod proto;

@@ -1,11 +1,12 @@
 //! The boundary between the generic protocol layer and a concrete provider.
 //!
-//! A provider describes its own configuration and offers three lists:
-//! resources, data sources and functions. Each entry owns its schema and its
-//! behaviour and sees only decoded [`Value`]s and [`Diagnostics`], never
-//! protobuf messages. Capabilities not every resource has (import, state
-//! upgrade, config generation) have defaults, so a new resource implements
-//! only what it offers.
+//! A provider describes its own configuration and offers four lists:
+//! resources, data sources, functions and list resources. Each entry owns
+//! its schema and its behaviour and sees only decoded [`Value`]s and
+//! [`Diagnostics`], never protobuf messages. Capabilities not every resource
+//! has (import, state upgrade, config generation, resource identity) have
+//! defaults, so a new resource implements only what it offers, and one
+//! without an identity answers exactly as before identities existed.
 
 use std::sync::Arc;
 
@@ -14,7 +15,8 @@ use async_trait::async_trait;
 use crate::tf::data_source::DataSource;
 use crate::tf::diag::Diagnostics;
 use crate::tf::function::Function;
-use crate::tf::schema::Schema;
+use crate::tf::list_resource::ListResource;
+use crate::tf::schema::{IdentitySchema, Schema};
 use crate::tf::stop::StopSignal;
 use crate::tf::value::{AttributePath, Value};
 
@@ -51,6 +53,12 @@ pub trait Provider: Send + Sync + 'static {
     }
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
+
+    /// List resources (`terraform query`); each must share its type name
+    /// with a resource that has an identity.
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Self::Client>>> {
         Vec::new()
     }
 }
@@ -205,6 +213,62 @@ pub trait Resource<C>: Send + Sync + 'static {
             format!("Unknown {} state version", self.type_name()),
             format!(
                 "State schema version {version} was never written by this provider. Remove the \
+                 resource from state and import it again."
+            ),
+        );
+        None
+    }
+
+    /// The resource identity schema (Terraform 1.12 and later), or `None`
+    /// for a resource without one: then no identity is ever sent or read,
+    /// and every other method works as it would without identities.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of the object `state` records (never null here), for
+    /// the answers to read, plan, apply and import. `held` is the identity
+    /// Terraform sent with the request (null when it has none). Null means
+    /// the identity cannot be told now; a planned identity that is not
+    /// wholly known (a create's) is sent as none. By default: what
+    /// Terraform holds.
+    fn identity(&self, _ctx: &Context<'_, C>, _state: &Value, held: &Value) -> Value {
+        held.clone()
+    }
+
+    /// Builds state from an identity (`import { identity = {...} }`); the
+    /// identity is decoded and its required attributes are present. By
+    /// default the resource cannot be imported that way.
+    async fn import_by_identity(
+        &self,
+        _ctx: &Context<'_, C>,
+        _identity: &Value,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        diags.error(
+            format!("{} cannot be imported by identity", self.type_name()),
+            format!(
+                "The resource type {} does not support import by identity. Import it by ID \
+                 instead (import {{ id = \"...\" }}).",
+                self.type_name()
+            ),
+        );
+        Value::Null
+    }
+
+    /// Turns an identity stored under an older identity version (below the
+    /// current one) into the current one. By default no older version
+    /// exists.
+    fn upgrade_identity(
+        &self,
+        version: i64,
+        _raw_json: &[u8],
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        diags.error(
+            format!("Unknown {} identity version", self.type_name()),
+            format!(
+                "Identity version {version} was never written by this provider. Remove the \
                  resource from state and import it again."
             ),
         );

@@ -63,6 +63,70 @@ pub struct NestedBlock {
     pub max_items: i64,
 }
 
+/// A resource identity schema (protocol 6.9, Terraform 1.12 and later): the
+/// few values that name one remote object for good, separate from its state
+/// and versioned on their own. Identity values are objects of these
+/// attributes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IdentitySchema {
+    pub version: i64,
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdentityAttribute {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+    /// Must be given in an `import { identity = {...} }` block; otherwise
+    /// the provider can fill it in.
+    pub required_for_import: bool,
+}
+
+impl IdentitySchema {
+    pub fn new(version: i64) -> Self {
+        Self {
+            version,
+            attributes: Vec::new(),
+        }
+    }
+
+    pub fn attribute(mut self, attribute: IdentityAttribute) -> Self {
+        self.attributes.push(attribute);
+        self
+    }
+
+    /// The cty type of an identity value.
+    pub fn value_type(&self) -> Type {
+        Type::Object {
+            attributes: self
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .collect(),
+            optional: BTreeSet::new(),
+        }
+    }
+}
+
+impl IdentityAttribute {
+    pub fn required_for_import(name: &str, ty: Type, description: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            ty,
+            description: description.to_owned(),
+            required_for_import: true,
+        }
+    }
+
+    pub fn optional_for_import(name: &str, ty: Type, description: &str) -> Self {
+        Self {
+            required_for_import: false,
+            ..Self::required_for_import(name, ty, description)
+        }
+    }
+}
+
 impl Schema {
     pub fn new(version: i64, block: Block) -> Self {
         Self { version, block }

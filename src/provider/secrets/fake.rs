@@ -8,7 +8,9 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{ApiError, ApiResult, ErrorKind, SecretInfo, SecretsApi};
+use super::{
+    ApiError, ApiResult, ErrorKind, ListFilter, ListPage, SecretInfo, SecretsApi, LIST_PAGE_SIZE,
+};
 
 #[derive(Default)]
 pub struct FakeSecrets {
@@ -25,6 +27,8 @@ struct FakeState {
     denied: HashSet<String>,
     /// Names with a resource policy.
     with_policy: HashSet<String>,
+    /// Every ListSecrets fails with AccessDenied.
+    listing_denied: bool,
 }
 
 fn error(kind: ErrorKind, code: &str, message: String) -> ApiError {
@@ -95,6 +99,10 @@ impl FakeSecrets {
         self.state.lock().unwrap().denied.insert(name.to_owned());
     }
 
+    pub fn deny_listing(&self) {
+        self.state.lock().unwrap().listing_denied = true;
+    }
+
     pub fn get(&self, name: &str) -> Option<SecretInfo> {
         self.state.lock().unwrap().secrets.get(name).cloned()
     }
@@ -120,6 +128,17 @@ impl FakeSecrets {
         }
         Ok(state)
     }
+}
+
+/// Whether a secret passes a ListSecrets filter (prefix matches, any tag).
+fn listed(secret: &SecretInfo, filter: &ListFilter) -> bool {
+    let starts =
+        |text: &str, prefix: &Option<String>| prefix.as_deref().is_none_or(|p| text.starts_with(p));
+    (filter.include_scheduled || !secret.scheduled_for_deletion)
+        && starts(&secret.name, &filter.name_prefix)
+        && (filter.tag_key.is_none() || secret.tags.keys().any(|k| starts(k, &filter.tag_key)))
+        && (filter.tag_value.is_none()
+            || secret.tags.values().any(|v| starts(v, &filter.tag_value)))
 }
 
 impl FakeState {
@@ -228,5 +247,44 @@ impl SecretsApi for FakeSecrets {
         let mut state = self.enter("GetResourcePolicy", arn)?;
         let name = state.secret_mut(arn)?.name.clone();
         Ok(state.with_policy.contains(&name))
+    }
+
+    /// Pages in name order; the token is where the next page starts.
+    async fn list_page(
+        &self,
+        filter: &ListFilter,
+        next_token: Option<&str>,
+    ) -> ApiResult<ListPage> {
+        let state = self.enter("ListSecrets", next_token.unwrap_or("-"))?;
+        if state.listing_denied {
+            return Err(error(
+                ErrorKind::Other,
+                "AccessDeniedException",
+                "not allowed to ListSecrets".into(),
+            ));
+        }
+        let start: usize = next_token.map_or(0, |t| t.parse().unwrap_or(usize::MAX));
+        let matching: Vec<&SecretInfo> = state
+            .secrets
+            .values()
+            .filter(|s| listed(s, filter))
+            .collect();
+        let end = start
+            .saturating_add(LIST_PAGE_SIZE as usize)
+            .min(matching.len());
+        let secrets = matching
+            .get(start..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| SecretInfo {
+                replicated: false,
+                ..(*s).clone()
+            })
+            .collect();
+        let next_token = (end < matching.len()).then(|| end.to_string());
+        Ok(ListPage {
+            secrets,
+            next_token,
+        })
     }
 }

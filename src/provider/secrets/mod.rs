@@ -5,6 +5,7 @@
 
 #[cfg(test)]
 pub mod fake;
+mod listing;
 mod sdk;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
+pub use listing::list_all;
 pub use sdk::SdkSecrets;
 
 /// The alias of the key Secrets Manager uses when none is chosen.
@@ -74,6 +76,33 @@ impl SecretInfo {
             .filter(|key| !key.ends_with(AWS_MANAGED_KEY_ALIAS))
     }
 }
+
+/// Which secrets ListSecrets returns. Every filter is a prefix match, as
+/// AWS's are; callers still check what they need exactly.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Secrets with a tag whose key starts with this.
+    pub tag_key: Option<String>,
+    /// Secrets with a tag whose value starts with this (any tag's).
+    pub tag_value: Option<String>,
+    /// Secrets whose name starts with this.
+    pub name_prefix: Option<String>,
+    /// Secrets scheduled for deletion too.
+    pub include_scheduled: bool,
+}
+
+/// One page of ListSecrets: metadata only (ListSecrets never returns a
+/// value). `replicated` is always false: ListSecrets does not tell it, so
+/// a listed secret is described before anything is decided about it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListPage {
+    pub secrets: Vec<SecretInfo>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_token: Option<String>,
+}
+
+/// Secrets per ListSecrets page, AWS's maximum.
+pub const LIST_PAGE_SIZE: i32 = 100;
 
 /// How a failed call failed, as far as the resource logic cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,4 +166,8 @@ pub trait SecretsApi: Send + Sync {
     /// GetResourcePolicy: whether the secret has a resource policy. (The
     /// answer carries the policy, never the value.)
     async fn has_resource_policy(&self, arn: &str) -> ApiResult<bool>;
+    /// ListSecrets: one page of at most [`LIST_PAGE_SIZE`] secrets matching
+    /// `filter`, from `next_token` (`None` for the first page).
+    async fn list_page(&self, filter: &ListFilter, next_token: Option<&str>)
+        -> ApiResult<ListPage>;
 }

@@ -2,7 +2,7 @@
 //! adaptive per-operation rate (the SDK's retries are turned off for this
 //! client, see `provider::aws`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::time::{Instant, SystemTime};
 
@@ -11,11 +11,14 @@ use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::primitives::DateTime;
-use aws_sdk_secretsmanager::types::Tag;
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, SecretListEntry, Tag};
 use aws_sdk_secretsmanager::Client;
 use tracing::debug;
 
-use super::{ApiError, ApiResult, ErrorKind, SecretInfo, SecretsApi, NOT_SENT};
+use super::{
+    ApiError, ApiResult, ErrorKind, ListFilter, ListPage, SecretInfo, SecretsApi, LIST_PAGE_SIZE,
+    NOT_SENT,
+};
 use crate::provider::bounds::{CALL_BUDGET, STOP_GRACE};
 use crate::provider::outage::{Breaker, Outage};
 use crate::provider::rate::AdaptiveRate;
@@ -33,9 +36,10 @@ enum Operation {
     TagResource,
     UntagResource,
     GetResourcePolicy,
+    ListSecrets,
 }
 
-const OPERATIONS: usize = 7;
+const OPERATIONS: usize = 8;
 
 pub struct SdkSecrets {
     client: Client,
@@ -212,21 +216,25 @@ fn is_about_scheduled_deletion(message: &str) -> bool {
 /// The stage label of the version a reader gets by default.
 const CURRENT_STAGE: &str = "AWSCURRENT";
 
-/// What the provider keeps of a DescribeSecret answer (which never carries
-/// a value; version ids and their labels only say whether one exists).
-fn secret_info(output: DescribeSecretOutput, name_or_arn: &str) -> SecretInfo {
-    let tags = output
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
-        .collect();
-    let has_current_version = output.version_ids_to_stages.is_some_and(|versions| {
+/// Whether a version labelled AWSCURRENT exists (version ids and labels
+/// only: never a value).
+fn has_current_version(versions: Option<HashMap<String, Vec<String>>>) -> bool {
+    versions.is_some_and(|versions| {
         versions
             .values()
             .any(|stages| stages.iter().any(|stage| stage == CURRENT_STAGE))
-    });
-    let time = |date: Option<DateTime>| date.and_then(|d| SystemTime::try_from(d).ok());
+    })
+}
+
+fn time(date: Option<DateTime>) -> Option<SystemTime> {
+    date.and_then(|d| SystemTime::try_from(d).ok())
+}
+
+/// What the provider keeps of a DescribeSecret answer (which never carries
+/// a value; version ids and their labels only say whether one exists).
+fn secret_info(output: DescribeSecretOutput, name_or_arn: &str) -> SecretInfo {
+    let tags = tag_map(output.tags);
+    let has_current_version = has_current_version(output.version_ids_to_stages);
     SecretInfo {
         name: output.name.unwrap_or_else(|| name_or_arn.to_owned()),
         arn: output.arn.unwrap_or_default(),
@@ -240,6 +248,45 @@ fn secret_info(output: DescribeSecretOutput, name_or_arn: &str) -> SecretInfo {
         last_changed: time(output.last_changed_date),
         last_accessed: time(output.last_accessed_date),
     }
+}
+
+/// The SDK's filters for a [`ListFilter`] (several filters: all must match).
+fn sdk_filters(filter: &ListFilter) -> Vec<Filter> {
+    [
+        (FilterNameStringType::TagKey, &filter.tag_key),
+        (FilterNameStringType::TagValue, &filter.tag_value),
+        (FilterNameStringType::Name, &filter.name_prefix),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| {
+        let value = value.as_ref()?;
+        Some(Filter::builder().key(key).values(value).build())
+    })
+    .collect()
+}
+
+/// What a ListSecrets entry tells (never a value; replication not told).
+fn listed_secret(entry: SecretListEntry) -> SecretInfo {
+    SecretInfo {
+        name: entry.name.unwrap_or_default(),
+        arn: entry.arn.unwrap_or_default(),
+        scheduled_for_deletion: entry.deleted_date.is_some(),
+        tags: tag_map(entry.tags),
+        kms_key_id: entry.kms_key_id,
+        replicated: false,
+        rotation_enabled: entry.rotation_enabled.unwrap_or(false),
+        has_current_version: has_current_version(entry.secret_versions_to_stages),
+        created: time(entry.created_date),
+        last_changed: time(entry.last_changed_date),
+        last_accessed: time(entry.last_accessed_date),
+    }
+}
+
+fn tag_map(tags: Option<Vec<Tag>>) -> BTreeMap<String, String> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+        .collect()
 }
 
 fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -402,6 +449,34 @@ impl SecretsApi for SdkSecrets {
         Ok(output
             .resource_policy
             .is_some_and(|policy| !policy.trim().is_empty()))
+    }
+
+    async fn list_page(
+        &self,
+        filter: &ListFilter,
+        next_token: Option<&str>,
+    ) -> ApiResult<ListPage> {
+        let filters = sdk_filters(filter);
+        let output = self
+            .call(Operation::ListSecrets, || {
+                self.client
+                    .list_secrets()
+                    .set_filters(Some(filters.clone()).filter(|f| !f.is_empty()))
+                    .include_planned_deletion(filter.include_scheduled)
+                    .max_results(LIST_PAGE_SIZE)
+                    .set_next_token(next_token.map(str::to_owned))
+                    .send()
+            })
+            .await?;
+        Ok(ListPage {
+            secrets: output
+                .secret_list
+                .unwrap_or_default()
+                .into_iter()
+                .map(listed_secret)
+                .collect(),
+            next_token: output.next_token,
+        })
     }
 }
 

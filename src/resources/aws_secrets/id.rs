@@ -24,9 +24,37 @@ pub fn new_id() -> Result<String, String> {
     Ok(format!("{PREFIX}{hex}"))
 }
 
+/// Whether `id` has the shape of an id this provider writes: `asm-` and
+/// 32 lowercase hex digits, or 16 (release 0.1.0's derived ids).
+pub fn is_well_formed(id: &str) -> bool {
+    id.strip_prefix(PREFIX).is_some_and(|hex| {
+        matches!(hex.len(), 16 | 32)
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn well_formed_ids_are_the_ones_written() {
+        assert!(is_well_formed(&new_id().unwrap()));
+        assert!(is_well_formed("asm-0123456789abcdef"));
+        for bad in [
+            "",
+            "asm-",
+            "asm-0123456789ABCDEF",
+            "asm-0123456789abcdef0",
+            "asn-0123456789abcdef",
+            "asm-0123456789abcdeg",
+            " asm-0123456789abcdef",
+        ] {
+            assert!(!is_well_formed(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn ids_are_prefixed_hex_and_never_repeat() {

@@ -6,8 +6,11 @@ mod advice;
 mod apply;
 mod claims;
 mod ensure;
+mod groups;
 mod handover;
 mod id;
+mod identity;
+mod list;
 mod model;
 mod ownership;
 mod plan;
@@ -25,13 +28,15 @@ use async_trait::async_trait;
 use crate::provider::{place, Configured};
 use crate::tf::diag::Diagnostics;
 use crate::tf::provider::{Context, PlanRequest, Planned, Resource};
-use crate::tf::schema::Schema;
+use crate::tf::schema::{IdentitySchema, Schema};
 use crate::tf::value::{AttributePath, Value};
 
 use claims::NameClaims;
 use handover::{CreatePlan, Handovers};
 use model::{known_names, SecretsState};
 use schema::SECRET_NAMES;
+
+pub use list::AwsSecretsList;
 
 pub const TYPE_NAME: &str = "planton_aws_secrets";
 
@@ -267,6 +272,28 @@ impl Resource<Configured> for AwsSecrets {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         upgrade::upgrade(version, stored, diags)
+    }
+
+    // Resource identity (identity.rs): account, region and ownership id.
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::identity_schema())
+    }
+
+    fn identity(&self, ctx: &Context<'_, Configured>, state: &Value, held: &Value) -> Value {
+        identity::identity_of(ctx.client_if_configured(), state, held)
+    }
+
+    async fn import_by_identity(
+        &self,
+        ctx: &Context<'_, Configured>,
+        identity: &Value,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        let Some(client) = ctx.client(diags) else {
+            return Value::Null;
+        };
+        identity::import(client, &ctx.stop, identity, diags).await
     }
 }
 

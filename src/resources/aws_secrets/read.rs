@@ -217,9 +217,22 @@ pub async fn import(
     let Some(names) = parse_import_id(import_id, diags) else {
         return Value::Null;
     };
+    import_names(client, stop, names, "leave it out of the import ID", diags).await
+}
+
+/// Takes the named secrets in under a fresh id, warning about their
+/// previous owners; each must be live when described (`remedy` says what to
+/// do about one that is not). Null, with errors, when any cannot be taken.
+pub(super) async fn import_names(
+    client: &Configured,
+    stop: &StopSignal,
+    names: Vec<String>,
+    remedy: &str,
+    diags: &mut Diagnostics,
+) -> Value {
     let mut found = Vec::new();
-    for (name, lookup) in describe_names(client.secrets.as_ref(), stop, names.clone()).await {
-        match lookup.problem(&name, "leave it out of the import ID") {
+    for (name, lookup) in describe_names(client.secrets.as_ref(), stop, names).await {
+        match lookup.problem(&name, remedy) {
             None => {
                 if let Lookup::Live(info) = lookup {
                     found.push(info);
@@ -245,11 +258,19 @@ pub async fn import(
         }
     };
     warn_previous_owners(&found, diags);
-    let managed_keys: BTreeSet<String> = ownership_tags(&client.default_tags, &id)
-        .into_keys()
-        .collect();
+    recorded_state(id, &found, &client.default_tags).to_value()
+}
+
+/// The state that records `found` under `id`: their names and ARNs, and
+/// as `tags_all` the managed tags they all share.
+pub(super) fn recorded_state(
+    id: String,
+    found: &[SecretInfo],
+    default_tags: &BTreeMap<String, String>,
+) -> SecretsState {
+    let managed_keys: BTreeSet<String> = ownership_tags(default_tags, &id).into_keys().collect();
     let mut common = CommonTags::new(&managed_keys);
-    for info in &found {
+    for info in found {
         common.add(&info.tags);
     }
     let mut tags_all = common.into_tags().unwrap_or_default();
@@ -259,10 +280,10 @@ pub async fn import(
     record_previous_owners(&mut tags_all, ids);
     let mut state = SecretsState::new(id, tags_all);
     state.arns = found
-        .into_iter()
-        .map(|info| (info.name, info.arn))
+        .iter()
+        .map(|info| (info.name.clone(), info.arn.clone()))
         .collect();
-    state.to_value()
+    state
 }
 
 /// Secrets from several previous owners share no id, so `tags_all` would

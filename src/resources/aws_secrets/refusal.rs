@@ -63,9 +63,7 @@ impl Remedy {
                  apply add the rest (<ADDRESS> is the resource address shown above):\n\n\
                  {commands}  terraform apply\n\nor, with Terraform 1.5 or later, {}add this \
                  block and apply:\n\n  import {{\n    to = <ADDRESS>\n    id = \
-                 \"{id_list}\"\n  }}\n\nWith Terraform 1.14 or later, \
-                 `terraform query` with the planton_aws_secrets list resource shows every group \
-                 of secrets by id, and -generate-config-out writes the import blocks.",
+                 \"{id_list}\"\n  }}",
                 if commands.contains("state rm") {
                     "after the state rm, "
                 } else {
@@ -189,6 +187,10 @@ pub fn explain_refusals(
         detail.push_str("\n\n");
         let import = Import::of(names.iter().copied(), recorded);
         detail.push_str(&remedy.advice(&quoted(&names), &ids.join(", "), &import));
+        if remedy == Remedy::OtherOwner {
+            // The routes by identity and by `terraform query` (identity.rs).
+            detail.push_str(&super::identity::refusal_hint(ids.iter().copied()));
+        }
     }
     if refused
         .iter()
@@ -252,6 +254,8 @@ mod tests {
         assert!(detail.contains(&format!("terraform import <ADDRESS> '{id}'")));
         assert!(detail.contains(&format!("id = \"{id}\"")));
         assert!(detail.contains("Only if no state records asm-x"));
+        assert!(detail.contains("identity = {\n      id = \"asm-x\""));
+        assert!(detail.contains("terraform query"));
         assert!(detail.contains("create_before_destroy"));
     }
 

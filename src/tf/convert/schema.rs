@@ -1,12 +1,30 @@
 //! Schema model to its protobuf form.
 
 use crate::tf::proto::tfplugin6 as pb;
-use crate::tf::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+use crate::tf::schema::{Attribute, Block, IdentitySchema, NestedBlock, Nesting, Schema};
 
 pub fn to_proto(schema: &Schema) -> pb::Schema {
     pb::Schema {
         version: schema.version,
         block: Some(block_to_proto(&schema.block, schema.version)),
+    }
+}
+
+pub fn identity_to_proto(schema: &IdentitySchema) -> pb::ResourceIdentitySchema {
+    use pb::resource_identity_schema::IdentityAttribute;
+    pb::ResourceIdentitySchema {
+        version: schema.version,
+        identity_attributes: schema
+            .attributes
+            .iter()
+            .map(|a| IdentityAttribute {
+                name: a.name.clone(),
+                r#type: a.ty.to_json(),
+                required_for_import: a.required_for_import,
+                optional_for_import: !a.required_for_import,
+                description: a.description.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -19,6 +37,8 @@ fn block_to_proto(block: &Block, version: i64) -> pb::schema::Block {
         description_kind: pb::StringKind::Markdown as i32,
         deprecated: block.deprecated,
         deprecation_message: String::new(),
+        // Protocol 6.11's computed blocks: no schema here has one.
+        computed: false,
     }
 }
 
@@ -86,5 +106,33 @@ mod tests {
             pb::schema::nested_block::NestingMode::Single as i32
         );
         assert_eq!(block.block_types[0].max_items, 1);
+    }
+
+    #[test]
+    fn identity_attributes_say_what_import_needs() {
+        use crate::tf::schema::IdentityAttribute;
+        let schema = IdentitySchema::new(3)
+            .attribute(IdentityAttribute::required_for_import(
+                "id",
+                Type::String,
+                "the id",
+            ))
+            .attribute(IdentityAttribute::optional_for_import(
+                "region",
+                Type::String,
+                "",
+            ));
+        let proto = identity_to_proto(&schema);
+        assert_eq!(proto.version, 3);
+        let [id, region] = &proto.identity_attributes[..] else {
+            panic!("{proto:?}");
+        };
+        assert_eq!(id.r#type, br#""string""#.to_vec());
+        assert!(id.required_for_import && !id.optional_for_import);
+        assert!(region.optional_for_import && !region.required_for_import);
+        assert_eq!(
+            schema.value_type(),
+            Type::object([("id", Type::String), ("region", Type::String)])
+        );
     }
 }

@@ -4,19 +4,22 @@ use crate::tf::diag::Diagnostics;
 use crate::tf::provider::Provider;
 use crate::tf::value::Value;
 
-use super::{Engine, ResourceEntry};
+use super::{Engine, Recorded, ResourceEntry};
 
 impl<P: Provider> Engine<P> {
     /// Returns the new state to record; on failure it still describes what
-    /// exists, so Terraform's state never lies.
+    /// exists, so Terraform's state never lies. `planned_identity` is the
+    /// identity the plan gave (null when none); `planned_private` the
+    /// plan's private data (see `Planned::private`).
     pub async fn apply(
         &self,
         entry: &ResourceEntry<P::Client>,
         prior: &Value,
         planned: &Value,
         config: &Value,
+        planned_identity: &Value,
         planned_private: &[u8],
-    ) -> (Value, Diagnostics) {
+    ) -> Recorded {
         let mut diags = Diagnostics::new();
         let client = self.current_client();
         let ctx = self.context(client.as_deref());
@@ -35,6 +38,11 @@ impl<P: Provider> Engine<P> {
                     .await
             }
         };
-        (state, diags)
+        let identity = Self::identify(entry, &ctx, &state, planned_identity);
+        Recorded {
+            state,
+            identity,
+            diagnostics: diags,
+        }
     }
 }

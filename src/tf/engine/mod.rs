@@ -5,6 +5,8 @@
 mod apply;
 mod data;
 mod function;
+mod identity;
+mod list;
 mod plan;
 mod read;
 mod registry;
@@ -14,11 +16,13 @@ use std::sync::{Arc, RwLock};
 use crate::tf::data_source::DataSource;
 use crate::tf::diag::Diagnostics;
 use crate::tf::function::{Function, Signature};
+use crate::tf::list_resource::ListResource;
 use crate::tf::provider::{ConfigureRequest, Context, Provider, Resource};
-use crate::tf::schema::Schema;
+use crate::tf::schema::{IdentitySchema, Schema};
 use crate::tf::stop::StopSource;
 use crate::tf::value::{Type, Value};
 
+pub use list::ListOutcome;
 pub use plan::PlanOutcome;
 pub use registry::Registry;
 
@@ -27,6 +31,29 @@ pub struct ResourceEntry<C> {
     pub resource: Arc<dyn Resource<C>>,
     pub schema: Schema,
     pub value_type: Type,
+    /// `None` for a resource without an identity.
+    pub identity: Option<IdentityEntry>,
+}
+
+/// A resource's identity schema and the type of its values.
+pub struct IdentityEntry {
+    pub schema: IdentitySchema,
+    pub value_type: Type,
+}
+
+/// A registered list resource with its schema computed once.
+pub struct ListResourceEntry<C> {
+    pub list_resource: Arc<dyn ListResource<C>>,
+    pub schema: Schema,
+    pub value_type: Type,
+}
+
+/// What a resource call produced: the state to record and, for a resource
+/// with an identity, the identity to record with it (null otherwise).
+pub struct Recorded {
+    pub state: Value,
+    pub identity: Value,
+    pub diagnostics: Diagnostics,
 }
 
 /// A registered data source with its schema computed once.
@@ -49,6 +76,7 @@ pub struct Engine<P: Provider> {
     resources: Registry<ResourceEntry<P::Client>>,
     data_sources: Registry<DataSourceEntry<P::Client>>,
     functions: Registry<FunctionEntry>,
+    list_resources: Registry<ListResourceEntry<P::Client>>,
     client: RwLock<Option<Arc<P::Client>>>,
     stop: StopSource,
 }
@@ -61,10 +89,15 @@ impl<P: Provider> Engine<P> {
             let schema = resource.schema();
             let value_type = schema.value_type();
             let name = resource.type_name();
+            let identity = resource.identity_schema().map(|schema| IdentityEntry {
+                value_type: schema.value_type(),
+                schema,
+            });
             let entry = ResourceEntry {
                 resource,
                 schema,
                 value_type,
+                identity,
             };
             (name, entry)
         });
@@ -89,10 +122,22 @@ impl<P: Provider> Engine<P> {
                 },
             )
         });
+        let list_resources = provider.list_resources().into_iter().map(|list_resource| {
+            let schema = list_resource.schema();
+            let value_type = schema.value_type();
+            let name = list_resource.type_name();
+            let entry = ListResourceEntry {
+                list_resource,
+                schema,
+                value_type,
+            };
+            (name, entry)
+        });
         Self {
             resources: Registry::new("resource type", resources),
             data_sources: Registry::new("data source", data_sources),
             functions: Registry::new("function", functions),
+            list_resources: Registry::new("list resource", list_resources),
             provider,
             provider_schema,
             provider_type,
@@ -116,10 +161,11 @@ impl<P: Provider> Engine<P> {
             }
         };
         format!(
-            "resources: {}; data sources: {}; functions: {}",
+            "resources: {}; data sources: {}; functions: {}; list resources: {}",
             list(self.resources.names()),
             list(self.data_sources.names()),
-            list(self.functions.names())
+            list(self.functions.names()),
+            list(self.list_resources.names())
         )
     }
 
@@ -145,6 +191,12 @@ impl<P: Provider> Engine<P> {
         self.functions.iter()
     }
 
+    pub fn list_resources(
+        &self,
+    ) -> impl Iterator<Item = (&'static str, &ListResourceEntry<P::Client>)> {
+        self.list_resources.iter()
+    }
+
     /// Looks up a resource type, or explains that this provider has none by
     /// that name.
     pub fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Client>, Diagnostics> {
@@ -157,6 +209,13 @@ impl<P: Provider> Engine<P> {
 
     pub fn function(&self, name: &str) -> Result<&FunctionEntry, Diagnostics> {
         self.functions.get(name, self.provider.name())
+    }
+
+    pub fn list_resource(
+        &self,
+        type_name: &str,
+    ) -> Result<&ListResourceEntry<P::Client>, Diagnostics> {
+        self.list_resources.get(type_name, self.provider.name())
     }
 
     pub fn validate_provider_config(&self, config: &Value) -> Diagnostics {

@@ -8,6 +8,8 @@ use super::{Engine, ResourceEntry};
 
 pub struct PlanOutcome {
     pub planned_state: Value,
+    /// Null for a resource without an identity, or when none can be told.
+    pub planned_identity: Value,
     pub requires_replace: Vec<AttributePath>,
     pub private: Vec<u8>,
     pub diagnostics: Diagnostics,
@@ -20,6 +22,7 @@ impl<P: Provider> Engine<P> {
         prior: &Value,
         proposed: &Value,
         config: &Value,
+        prior_identity: &Value,
     ) -> PlanOutcome {
         let mut diagnostics = Diagnostics::new();
         let client = self.current_client();
@@ -34,6 +37,7 @@ impl<P: Provider> Engine<P> {
             }
             return PlanOutcome {
                 planned_state: Value::Null,
+                planned_identity: Value::Null,
                 requires_replace: Vec::new(),
                 private: Vec::new(),
                 diagnostics,
@@ -46,6 +50,12 @@ impl<P: Provider> Engine<P> {
         };
         match entry.resource.plan(&ctx, request, &mut diagnostics).await {
             Some(planned) => PlanOutcome {
+                planned_identity: known_or_none(Self::identify(
+                    entry,
+                    &ctx,
+                    &planned.state,
+                    prior_identity,
+                )),
                 planned_state: planned.state,
                 requires_replace: planned.requires_replace,
                 private: planned.private,
@@ -64,11 +74,24 @@ impl<P: Provider> Engine<P> {
                 // Terraform ignores the planned state when there are errors.
                 PlanOutcome {
                     planned_state: proposed.clone(),
+                    planned_identity: Value::Null,
                     requires_replace: Vec::new(),
                     private: Vec::new(),
                     diagnostics,
                 }
             }
         }
+    }
+}
+
+/// A planned identity goes out only when wholly known: Terraform accepts
+/// unknown parts for a create, but then fails to show or save the plan
+/// (Terraform 1.16 renders identities as JSON, which has no unknown). The
+/// identity of a new object arrives with the apply.
+fn known_or_none(identity: Value) -> Value {
+    if identity.is_wholly_known() {
+        identity
+    } else {
+        Value::Null
     }
 }

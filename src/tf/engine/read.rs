@@ -5,30 +5,46 @@ use crate::tf::diag::Diagnostics;
 use crate::tf::provider::Provider;
 use crate::tf::value::{json, Value};
 
-use super::{Engine, ResourceEntry};
+use super::{Engine, Recorded, ResourceEntry};
 
 impl<P: Provider> Engine<P> {
+    /// Refreshes `state`; `held` is the identity Terraform has for it.
     pub async fn read(
         &self,
         entry: &ResourceEntry<P::Client>,
         state: &Value,
-    ) -> (Value, Diagnostics) {
-        let mut diags = Diagnostics::new();
+        held: &Value,
+    ) -> Recorded {
+        let mut diagnostics = Diagnostics::new();
         if state.is_null() {
-            return (Value::Null, diags);
+            return Recorded {
+                state: Value::Null,
+                identity: Value::Null,
+                diagnostics,
+            };
         }
         let client = self.current_client();
         let ctx = self.context(client.as_deref());
-        let new_state = entry.resource.read(&ctx, state, &mut diags).await;
-        (new_state, diags)
+        let state = entry.resource.read(&ctx, state, &mut diagnostics).await;
+        let identity = Self::identify(entry, &ctx, &state, held);
+        Recorded {
+            state,
+            identity,
+            diagnostics,
+        }
     }
 
-    pub async fn import(&self, entry: &ResourceEntry<P::Client>, id: &str) -> (Value, Diagnostics) {
-        let mut diags = Diagnostics::new();
+    pub async fn import(&self, entry: &ResourceEntry<P::Client>, id: &str) -> Recorded {
+        let mut diagnostics = Diagnostics::new();
         let client = self.current_client();
         let ctx = self.context(client.as_deref());
-        let state = entry.resource.import(&ctx, id, &mut diags).await;
-        (state, diags)
+        let state = entry.resource.import(&ctx, id, &mut diagnostics).await;
+        let identity = Self::identify(entry, &ctx, &state, &Value::Null);
+        Recorded {
+            state,
+            identity,
+            diagnostics,
+        }
     }
 
     /// State written by the current schema version decodes as it is; older

@@ -2,7 +2,11 @@
 //! the request into engine values, call the engine, convert the answer.
 //! Failures become diagnostics in the response, never gRPC errors or panics.
 
+mod identity;
+mod list;
 mod memory;
+#[cfg(test)]
+mod tests;
 mod timing;
 mod unsupported;
 
@@ -23,6 +27,9 @@ use crate::tf::provider::Provider;
 use crate::tf::value::Value;
 
 type RpcResult<T> = Result<Response<T>, Status>;
+
+/// The block of a `list` block that holds the list resource's configuration.
+const LIST_CONFIG_BLOCK: &str = "config";
 
 /// Returns early from an RPC with a response holding only the diagnostics.
 macro_rules! or_respond {
@@ -55,6 +62,8 @@ macro_rules! diagnostics_response {
 diagnostics_response!(
     pb::validate_resource_config::Response,
     pb::upgrade_resource_state::Response,
+    pb::upgrade_resource_identity::Response,
+    pb::validate_list_resource_config::Response,
     pb::read_resource::Response,
     pb::plan_resource_change::Response,
     pb::apply_resource_change::Response,
@@ -146,11 +155,19 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 name: name.to_owned(),
             })
             .collect();
+        let list_resources = self
+            .engine
+            .list_resources()
+            .map(|(type_name, _)| pb::get_metadata::ListResourceMetadata {
+                type_name: type_name.to_owned(),
+            })
+            .collect();
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(Self::server_capabilities()),
             resources,
             data_sources,
             functions,
+            list_resources,
             ..Default::default()
         }))
     }
@@ -170,10 +187,16 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             .data_sources()
             .map(|(type_name, entry)| (type_name.to_owned(), schema::to_proto(&entry.schema)))
             .collect();
+        let list_resource_schemas = self
+            .engine
+            .list_resources()
+            .map(|(type_name, entry)| (type_name.to_owned(), schema::to_proto(&entry.schema)))
+            .collect();
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(schema::to_proto(self.engine.provider_schema())),
             resource_schemas,
             data_source_schemas,
+            list_resource_schemas,
             functions: self.function_definitions(),
             server_capabilities: Some(Self::server_capabilities()),
             ..Default::default()
@@ -184,8 +207,22 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
-        // No resource of this provider declares an identity.
-        Ok(Response::new(Default::default()))
+        let _timer = RpcTimer::start("GetResourceIdentitySchemas");
+        let identity_schemas = self
+            .engine
+            .resources()
+            .filter_map(|(type_name, entry)| {
+                let identity = entry.identity.as_ref()?;
+                Some((
+                    type_name.to_owned(),
+                    schema::identity_to_proto(&identity.schema),
+                ))
+            })
+            .collect();
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas,
+            diagnostics: Vec::new(),
+        }))
     }
 
     async fn validate_provider_config(
@@ -291,10 +328,19 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         &self,
         request: Request<pb::upgrade_resource_identity::Request>,
     ) -> RpcResult<pb::upgrade_resource_identity::Response> {
+        type Resp = pb::upgrade_resource_identity::Response;
         let request = request.into_inner();
-        Ok(Response::new(pb::upgrade_resource_identity::Response {
-            upgraded_identity: None,
-            diagnostics: unsupported::no_identity(&request.type_name),
+        let _timer = RpcTimer::start("UpgradeResourceIdentity");
+        let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
+        let raw = request.raw_identity.unwrap_or_default();
+        let (upgraded, mut diags) = self
+            .engine
+            .upgrade_identity(entry, request.version, &raw.json);
+        let upgraded_identity =
+            upgraded.and_then(|value| identity::encode(entry, &value, &mut diags));
+        Ok(Response::new(Resp {
+            upgraded_identity,
+            diagnostics: diagnostics::to_proto(diags),
         }))
     }
 
@@ -315,13 +361,25 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             ),
             Resp
         );
-        let (new_state, mut diags) = self.engine.read(entry, &state).await;
+        let held = or_respond!(
+            identity::decode(entry, request.current_identity.as_ref(), "current identity"),
+            Resp
+        );
+        let mut read = self.engine.read(entry, &state, &held).await;
         drop(state);
-        let new_state = encode_state(&new_state, entry, &mut diags).or(request.current_state);
+        let diags = &mut read.diagnostics;
+        let new_state = encode_state(&read.state, entry, diags).or(request.current_state);
+        // Kept as held when it cannot be told now (only for a resource
+        // with an identity: the others never answer with one).
+        let held = request
+            .current_identity
+            .filter(|_| entry.identity.is_some());
+        let new_identity = identity::encode(entry, &read.identity, diags).or(held);
         Ok(Response::new(Resp {
             new_state,
-            diagnostics: diagnostics::to_proto(diags),
+            diagnostics: diagnostics::to_proto(read.diagnostics),
             private: request.private,
+            new_identity,
             ..Default::default()
         }))
     }
@@ -355,11 +413,21 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             dynamic::decode(request.config.take().as_ref(), ty, "resource configuration"),
             Resp
         );
-        let mut outcome = self.engine.plan(entry, &prior, &proposed, &config).await;
+        let prior_identity = or_respond!(
+            identity::decode(entry, request.prior_identity.as_ref(), "prior identity"),
+            Resp
+        );
+        let mut outcome = self
+            .engine
+            .plan(entry, &prior, &proposed, &config, &prior_identity)
+            .await;
         drop((prior, proposed, config));
         let planned_state = encode_state(&outcome.planned_state, entry, &mut outcome.diagnostics);
+        let planned_identity =
+            identity::encode(entry, &outcome.planned_identity, &mut outcome.diagnostics);
         Ok(Response::new(Resp {
             planned_state,
+            planned_identity,
             requires_replace: outcome
                 .requires_replace
                 .iter()
@@ -395,19 +463,33 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             dynamic::decode(request.config.take().as_ref(), ty, "resource configuration"),
             Resp
         );
-        let (new_state, mut diags) = self
+        let planned_identity = or_respond!(
+            identity::decode(entry, request.planned_identity.as_ref(), "planned identity"),
+            Resp
+        );
+        let mut applied = self
             .engine
-            .apply(entry, &prior, &planned, &config, &request.planned_private)
+            .apply(
+                entry,
+                &prior,
+                &planned,
+                &config,
+                &planned_identity,
+                &request.planned_private,
+            )
             .await;
         drop((prior, planned, config));
+        let diags = &mut applied.diagnostics;
         // If the new state cannot be encoded, keep the prior state: it is
         // the last thing known to be true.
-        let new_state = encode_state(&new_state, entry, &mut diags).or(request.prior_state);
+        let new_state = encode_state(&applied.state, entry, diags).or(request.prior_state);
+        let new_identity = identity::encode(entry, &applied.identity, diags);
         Ok(Response::new(Resp {
             new_state,
             // Private data belongs to plans (see `Planned::private`).
             private: Vec::new(),
-            diagnostics: diagnostics::to_proto(diags),
+            diagnostics: diagnostics::to_proto(applied.diagnostics),
+            new_identity,
             ..Default::default()
         }))
     }
@@ -421,14 +503,31 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         let _timer = RpcTimer::start("ImportResourceState");
         memory::release_freed_memory();
         let entry = or_respond!(self.engine.resource(&request.type_name), Resp);
-        let (state, mut diags) = self.engine.import(entry, &request.id).await;
-        let imported_resources = if diags.has_errors() || state.is_null() {
+        // Terraform sends either an ID or an identity. A resource without
+        // an identity sees only the ID, as before identities existed.
+        let by_identity = match (&entry.identity, &request.identity) {
+            (Some(_), Some(data)) if request.id.is_empty() => Some(data),
+            _ => None,
+        };
+        let mut imported = match by_identity {
+            Some(data) => {
+                let requested =
+                    or_respond!(identity::decode(entry, Some(data), "import identity"), Resp);
+                self.engine.import_by_identity(entry, &requested).await
+            }
+            None => self.engine.import(entry, &request.id).await,
+        };
+        let diags = &mut imported.diagnostics;
+        let imported_resources = if diags.has_errors() || imported.state.is_null() {
             Vec::new()
         } else {
-            encode_state(&state, entry, &mut diags)
+            let state = encode_state(&imported.state, entry, diags);
+            let identity = identity::encode(entry, &imported.identity, diags);
+            state
                 .map(|state| pb::import_resource_state::ImportedResource {
                     type_name: request.type_name.clone(),
                     state: Some(state),
+                    identity,
                     ..Default::default()
                 })
                 .into_iter()
@@ -436,7 +535,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         };
         Ok(Response::new(Resp {
             imported_resources,
-            diagnostics: diagnostics::to_proto(diags),
+            diagnostics: diagnostics::to_proto(imported.diagnostics),
             ..Default::default()
         }))
     }
@@ -573,29 +672,41 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         }))
     }
 
-    type ListResourceStream = unsupported::OneShot<pb::list_resource::Event>;
+    type ListResourceStream = list::Events;
 
     async fn list_resource(
         &self,
         request: Request<pb::list_resource::Request>,
     ) -> RpcResult<Self::ListResourceStream> {
         let request = request.into_inner();
-        Ok(Response::new(unsupported::one_shot(
-            pb::list_resource::Event {
-                diagnostic: self.unsupported("list resource", &request.type_name),
-                ..Default::default()
-            },
-        )))
+        let _timer = RpcTimer::start("ListResource");
+        Ok(Response::new(list::run(&self.engine, request).await))
     }
 
     async fn validate_list_resource_config(
         &self,
         request: Request<pb::validate_list_resource_config::Request>,
     ) -> RpcResult<pb::validate_list_resource_config::Response> {
+        type Resp = pb::validate_list_resource_config::Response;
         let request = request.into_inner();
-        Ok(Response::new(pb::validate_list_resource_config::Response {
-            diagnostics: self.unsupported("list resource", &request.type_name),
-        }))
+        let _timer = RpcTimer::start("ValidateListResourceConfig");
+        let entry = or_respond!(self.engine.list_resource(&request.type_name), Resp);
+        let config = or_respond!(
+            dynamic::decode(
+                request.config.as_ref(),
+                &entry.value_type,
+                "list resource configuration"
+            ),
+            Resp
+        );
+        // Terraform places these diagnostics in the whole `list` block,
+        // where the configuration is the `config` block (ListResource
+        // events get that prefix from Terraform itself).
+        Ok(Response::new(Resp::from_diagnostics(
+            self.engine
+                .validate_list_resource_config(entry, &config)
+                .within(LIST_CONFIG_BLOCK),
+        )))
     }
 
     async fn get_functions(

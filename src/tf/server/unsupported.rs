@@ -35,15 +35,6 @@ pub fn no_kind(
     diagnostics::to_proto(diags)
 }
 
-pub fn no_identity(type_name: &str) -> Vec<pb::Diagnostic> {
-    let mut diags = Diagnostics::new();
-    diags.error(
-        "Resource identity is not supported",
-        format!("{type_name:?} declares no resource identity, so there is none to upgrade."),
-    );
-    diagnostics::to_proto(diags)
-}
-
 pub fn no_move(provider: &str, source: &str, target: &str) -> Vec<pb::Diagnostic> {
     let mut diags = Diagnostics::new();
     diags.error(

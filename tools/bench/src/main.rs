@@ -14,10 +14,16 @@
 //! its store fills, so without it whichever layout ran later would pay for
 //! the secrets the earlier ones left scheduled for deletion.
 //!
+//! With `--query N,G,R` it measures only listing and recovery
+//! (query.rs): `terraform query` over N planton secrets in G groups beside
+//! a raw paginated ListSecrets sweep, and the recovery of lost state for R
+//! secrets in three groups. It needs Terraform 1.14 or later.
+//!
 //! Run it through `scripts/bench`, which installs and starts what it needs.
 
 mod data_source;
 mod handshake;
+mod query;
 mod raw;
 mod report;
 mod terraform;
@@ -51,13 +57,16 @@ pub struct Options {
     /// A shell command that empties the endpoint's store, run before each
     /// layout of the scale comparison.
     pub fresh_store: Option<String>,
+    /// `--query N,G,R`: names and groups listed, names recovered.
+    pub query: Option<(usize, usize, usize)>,
 }
 
 fn usage() -> &'static str {
     "usage: planton-bench --provider PATH --terraform PATH --work DIR --out FILE \
      [--n 1000] [--big-n 10000|0] [--endpoint http://127.0.0.1:4566] [--go-provider PATH] \
      [--baseline-provider PATH] [--data-source-only] \
-     [--scale 1000,3000,10000 [--group-size 500] [--fresh-store CMD]]"
+     [--scale 1000,3000,10000 [--group-size 500] [--fresh-store CMD]] \
+     [--query 10000,20,750]"
 }
 
 fn parse(args: Vec<String>) -> Result<Options, String> {
@@ -67,6 +76,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
     let mut scale = Vec::new();
     let mut group_size = 500;
     let mut fresh_store = None;
+    let mut query = None;
     let (mut provider, mut terraform, mut work, mut out, mut go_provider) =
         (None, None, None, None, None);
     let mut baseline_provider = None;
@@ -91,6 +101,16 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
                 group_size = value()?.parse().map_err(|e| format!("--group-size: {e}"))?
             }
             "--fresh-store" => fresh_store = Some(value()?),
+            "--query" => {
+                let figures: Vec<usize> = value()?
+                    .split(',')
+                    .map(|n| n.trim().parse().map_err(|e| format!("--query: {e}")))
+                    .collect::<Result<_, _>>()?;
+                match figures[..] {
+                    [n, groups, recovered] => query = Some((n, groups, recovered)),
+                    _ => return Err(format!("--query takes N,GROUPS,RECOVERED\n{}", usage())),
+                }
+            }
             "--provider" => provider = Some(PathBuf::from(value()?)),
             "--go-provider" => go_provider = Some(PathBuf::from(value()?)),
             "--baseline-provider" => baseline_provider = Some(PathBuf::from(value()?)),
@@ -120,6 +140,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         scale,
         group_size,
         fresh_store,
+        query,
     })
 }
 
@@ -132,7 +153,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let outcome = if options.scale.is_empty() {
+    let outcome = if let Some((n, groups, recovered)) = options.query {
+        listing_and_recovery(&options, n, groups, recovered).await
+    } else if options.scale.is_empty() {
         run(&options).await
     } else {
         scale(&options)
@@ -243,6 +266,19 @@ async fn data_source_read(
         options.n,
     )
     .await
+}
+
+/// `--query`: listing beside the raw sweep, then the recovery.
+async fn listing_and_recovery(
+    options: &Options,
+    n: usize,
+    groups: usize,
+    recovered: usize,
+) -> Result<(), String> {
+    let listing = query::listing(options, n, groups).await?;
+    let recovery = query::recovery(options, recovered)?;
+    print!("{}", query::table(&listing, &recovery));
+    write_json(&options.out, &query::json(&listing, &recovery))
 }
 
 /// One resource vs. groups at each size of `--scale`.

@@ -1,16 +1,22 @@
 //! Registry documentation generated from the provider's own schema.
 //!
-//! [`generate`] renders `docs/index.md` (the provider), `docs/resources/NAME.md` and
-//! `docs/data-sources/NAME.md` (one page per resource and data source, NAME without the
-//! provider's prefix) and `docs/functions/NAME.md` (one page per function) in the layout the Terraform and OpenTofu
-//! registries read: front matter (`page_title`, `subcategory`, `description`), the description,
-//! `## Example Usage` from `examples/`, `## Schema` with Required / Optional / Read-Only lists and
-//! one section per nested block, and `## Import` from the resource's `import.sh`.
+//! [`generate`] renders `docs/index.md` (the provider), `docs/resources/NAME.md`,
+//! `docs/data-sources/NAME.md` and `docs/list-resources/NAME.md` (one page per resource, data
+//! source and list resource, NAME without the provider's prefix) and `docs/functions/NAME.md`
+//! (one page per function) in the layout the Terraform and OpenTofu registries read: front
+//! matter (`page_title`, `subcategory`, `description`), the description, `## Example Usage` from
+//! `examples/`, `## Schema` with Required / Optional / Read-Only lists and one section per nested
+//! block, for a resource with an identity `## Identity Schema`, and `## Import` from the
+//! resource's `import.sh` (and `identity/import.tf`).
 //!
 //! Examples come from:
 //! - `examples/provider/provider.tf`
 //! - `examples/resources/TYPE/resource.tf` (required for every resource)
 //! - `examples/resources/TYPE/import.sh` (optional; without it there is no Import section)
+//! - `examples/resources/TYPE/identity/import.tf` (optional: an `import` block with an
+//!   identity, shown under the Identity Schema; a subdirectory, so that copying the example
+//!   directory does not copy an import of a made-up id)
+//! - `examples/list-resources/TYPE/list-resource.tfquery.hcl` (required for every list resource)
 //! - `examples/resources/TYPE/notes.md` (optional: Markdown sections appended to the page, for
 //!   behaviour the schema cannot say, such as who owns what)
 //! - `examples/data-sources/TYPE/data-source.tf` (required for every data source)
@@ -25,7 +31,9 @@ use std::path::{Path, PathBuf};
 use planton::registry::PlantonProvider;
 use planton::tf::function::Signature;
 use planton::tf::provider::Provider;
-use planton::tf::schema::{Attribute, Block, NestedBlock, Nesting, Presence, Schema};
+use planton::tf::schema::{
+    Attribute, Block, IdentitySchema, NestedBlock, Nesting, Presence, Schema,
+};
 use planton::tf::value::Type;
 
 /// One generated file.
@@ -66,9 +74,9 @@ pub fn generate_for<P: Provider>(provider: &P, root: &Path) -> Result<Vec<Page>,
     check_descriptions("provider", &provider_schema.block, &mut missing);
     let mut resources = provider.resources();
     resources.sort_by_key(|r| r.type_name());
-    let schemas: Vec<(&'static str, Schema)> = resources
+    let schemas: Vec<(&'static str, Schema, Option<IdentitySchema>)> = resources
         .iter()
-        .map(|r| (r.type_name(), r.schema()))
+        .map(|r| (r.type_name(), r.schema(), r.identity_schema()))
         .collect();
     let mut data_sources = provider.data_sources();
     data_sources.sort_by_key(|d| d.type_name());
@@ -76,13 +84,27 @@ pub fn generate_for<P: Provider>(provider: &P, root: &Path) -> Result<Vec<Page>,
         .iter()
         .map(|d| (d.type_name(), d.schema()))
         .collect();
+    let mut list_resources = provider.list_resources();
+    list_resources.sort_by_key(|l| l.type_name());
+    let list_schemas: Vec<(&'static str, Schema)> = list_resources
+        .iter()
+        .map(|l| (l.type_name(), l.schema()))
+        .collect();
     let mut functions = provider.functions();
     functions.sort_by_key(|f| f.name());
     let signatures: Vec<(&'static str, Signature)> = functions
         .iter()
         .map(|f| (f.name(), f.signature()))
         .collect();
-    for (name, schema) in schemas.iter().chain(&data_schemas) {
+    for (name, schema, identity) in &schemas {
+        check_descriptions(name, &schema.block, &mut missing);
+        for a in identity.iter().flat_map(|i| &i.attributes) {
+            if a.description.trim().is_empty() {
+                missing.push(format!("{name}: identity attribute `{}`", a.name));
+            }
+        }
+    }
+    for (name, schema) in data_schemas.iter().chain(&list_schemas) {
         check_descriptions(name, &schema.block, &mut missing);
     }
     for (name, signature) in &signatures {
@@ -126,7 +148,7 @@ pub fn generate_for<P: Provider>(provider: &P, root: &Path) -> Result<Vec<Page>,
             .unwrap_or(type_name)
             .to_owned()
     };
-    for (type_name, schema) in &schemas {
+    for (type_name, schema, identity) in &schemas {
         let short = short(type_name);
         let dir = format!("examples/resources/{type_name}");
         let mut content = resource_page(
@@ -135,6 +157,12 @@ pub fn generate_for<P: Provider>(provider: &P, root: &Path) -> Result<Vec<Page>,
             &read(&format!("{dir}/resource.tf"))?,
             read_optional(&format!("{dir}/import.sh"))?.as_deref(),
         );
+        if let Some(identity) = identity {
+            content.push_str(&identity_section(
+                identity,
+                read_optional(&format!("{dir}/identity/import.tf"))?.as_deref(),
+            ));
+        }
         if let Some(notes) = read_optional(&format!("{dir}/notes.md"))? {
             content.push('\n');
             content.push_str(notes.trim_end());
@@ -152,6 +180,18 @@ pub fn generate_for<P: Provider>(provider: &P, root: &Path) -> Result<Vec<Page>,
                 type_name,
                 &schema.block,
                 &read(&format!("examples/data-sources/{type_name}/data-source.tf"))?,
+            ),
+        });
+    }
+    for (type_name, schema) in &list_schemas {
+        pages.push(Page {
+            path: PathBuf::from(format!("docs/list-resources/{}.md", short(type_name))),
+            content: list_resource_page(
+                type_name,
+                &schema.block,
+                &read(&format!(
+                    "examples/list-resources/{type_name}/list-resource.tfquery.hcl"
+                ))?,
             ),
         });
     }
@@ -268,6 +308,60 @@ fn resource_page(type_name: &str, block: &Block, example: &str, import: Option<&
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");
         out.push_str(&code("shell", import));
     }
+    out
+}
+
+/// What an identity names, the attributes an `import` block gives (required or optional for
+/// import), and the block itself when the resource has an example of one.
+fn identity_section(identity: &IdentitySchema, example: Option<&str>) -> String {
+    let mut out = String::from(
+        "\n## Identity Schema\n\nTerraform 1.12 and later record this identity with the state and \
+         import by it (`import { to = ..., identity = { ... } }`).\n",
+    );
+    for (required, title) in [(true, "Required"), (false, "Optional")] {
+        let mut members: Vec<_> = identity
+            .attributes
+            .iter()
+            .filter(|a| a.required_for_import == required)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+        out.push_str(&format!("\n### {title}\n\n"));
+        for a in members {
+            out.push_str(&format!(
+                "- `{}` ({}) {}\n",
+                a.name,
+                type_name(&a.ty),
+                one_line(&a.description)
+            ));
+        }
+    }
+    if let Some(example) = example {
+        out.push_str("\n### Import by identity\n\n");
+        out.push_str(&code("terraform", example));
+    }
+    out
+}
+
+fn list_resource_page(type_name: &str, block: &Block, example: &str) -> String {
+    let mut out = front_matter(
+        &format!(
+            "{type_name} List Resource - terraform-provider-{}",
+            provider_of(type_name)
+        ),
+        &block.description,
+    );
+    out.push_str(&format!(
+        "# {type_name} (List Resource)\n\n{}\n\nList resources need Terraform 1.14 or later: `list` \
+         blocks go in `.tfquery.hcl` files and run with `terraform query`.\n\n",
+        block.description.trim()
+    ));
+    out.push_str("## Example Usage\n\n");
+    out.push_str(&code("terraform", example));
+    out.push_str("\n## Schema\n");
+    out.push_str(&schema_section(block));
     out
 }
 

@@ -1,5 +1,6 @@
 //! `cargo run -p docgen -- [--check] [--root DIR]`: writes the provider's registry docs
-//! (docs/index.md, docs/resources/*.md, docs/data-sources/*.md, docs/functions/*.md) from its schema and examples/, or with `--check` only
+//! (docs/index.md, docs/resources/*.md, docs/data-sources/*.md, docs/list-resources/*.md,
+//! docs/functions/*.md) from its schema and examples/, or with `--check` only
 //! says whether the committed ones are current (exit 1 when not).
 
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 const USAGE: &str = "\
 usage: docgen [--check] [--root DIR]
 
-Generates docs/index.md, docs/resources/, docs/data-sources/ and docs/functions/ from the provider's schema and the examples/
+Generates docs/index.md, docs/resources/, docs/data-sources/, docs/list-resources/ and docs/functions/ from the provider's schema and the examples/
 files of the repository at DIR (default: this checkout).
   --check   write nothing; exit 1 naming each page that differs from what would be generated";
 
