@@ -1081,10 +1081,10 @@ fn ownership_tags_removed_out_of_band_are_put_back_only_on_the_same_secret() {
             &out,
             &[
                 &format!(
-                    "A secret named \"{c}\" cannot be taken: it exists and was not created by this provider"
+                    "\"{c}\": it exists and was not created by this provider"
                 ),
                 &format!(
-                    "A secret named \"{d}\" cannot be taken: it exists and belongs to another planton_aws_secrets resource (id {foreign_id})"
+                    "\"{d}\": it exists and belongs to another planton_aws_secrets resource (id {foreign_id})"
                 ),
             ],
         );
