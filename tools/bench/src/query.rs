@@ -26,7 +26,9 @@ use crate::{raw, Options};
 /// Rounds of (raw sweep, query); the medians are reported.
 const ROUNDS: usize = 3;
 /// Concurrent CreateSecret calls while the secrets are made.
-const SETUP_IN_FLIGHT: usize = 32;
+const SETUP_IN_FLIGHT: usize = 16;
+/// Attempts of one CreateSecret beyond the SDK's own.
+const SETUP_ATTEMPTS: usize = 10;
 
 pub struct Listing {
     pub names: usize,
@@ -212,14 +214,37 @@ async fn make_groups(
         .map(|i| async move {
             let g = i % groups;
             let name = format!("{prefix}g{g:02}/s{i:05}");
-            client
-                .create_secret()
-                .name(&name)
-                .set_tags(Some(tags[g].clone()))
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| format!("CreateSecret {name}: {e}"))
+            // LocalStack sometimes answers 500 when a write meets a scan of
+            // its store; the SDK's three attempts are not always enough.
+            let mut attempt = 0;
+            loop {
+                let sent = client
+                    .create_secret()
+                    .name(&name)
+                    .set_tags(Some(tags[g].clone()))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(_) => return Ok(()),
+                    // An earlier attempt's answer was lost: it is there.
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|e| e.is_resource_exists_exception()) =>
+                    {
+                        return Ok(())
+                    }
+                    Err(e) if attempt < SETUP_ATTEMPTS => {
+                        attempt += 1;
+                        let why = e.as_service_error().and_then(|e| e.meta().message());
+                        eprintln!(
+                            "bench: CreateSecret {name} failed ({}), retrying",
+                            why.unwrap_or("no answer")
+                        );
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                    Err(e) => return Err(format!("CreateSecret {name}: {e:?}")),
+                }
+            }
         })
         .buffer_unordered(SETUP_IN_FLIGHT)
         .try_collect::<Vec<()>>()
