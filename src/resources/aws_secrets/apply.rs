@@ -59,13 +59,13 @@ pub async fn create(
     let actions = match check_names(client, stop, names, &claim, diags).await {
         Ok(actions) => actions,
         Err(refused) => {
-            explain_refusals(refused, &BTreeMap::new(), diags);
+            explain_refusals(refused, &BTreeMap::new(), true, diags);
             return Value::Null;
         }
     };
     let mut state = SecretsState::new(id, tags.clone());
     let refused = add_names(client, stop, &mut state, actions, &claim, diags).await;
-    explain_refusals(refused, &state.arns, diags);
+    explain_refusals(refused, &state.arns, false, diags);
     if diags.has_errors() {
         if state.arns.is_empty() {
             // Nothing exists, so there is nothing to record.
@@ -197,7 +197,7 @@ pub async fn replace(
             converge(client, stop, handed_over, &names, added, diags).await
         }
         Err(refused) => {
-            explain_refusals(refused, &handed_over.arns, diags);
+            explain_refusals(refused, &handed_over.arns, true, diags);
             handed_over
         }
     };
@@ -242,7 +242,7 @@ async fn converge(
         tags: &desired_tags,
     };
     let refused = add_names(client, stop, &mut state, added, &claim, diags).await;
-    explain_refusals(refused, &state.arns, diags);
+    explain_refusals(refused, &state.arns, false, diags);
     state
 }
 

@@ -29,6 +29,11 @@ const PLANTON_TAG_KEYS: [&str; 4] = [OWNERSHIP_RESOURCE, OWNERSHIP_KIND, OWNERSH
 pub struct Owner {
     pub id: String,
     pub recorded: BTreeSet<String>,
+    /// Every id its state records, kept by [`Owner::for_adoption`]: an
+    /// import took those secrets deliberately, so their scheduled ones are
+    /// this instance's to restore even though their owner never released
+    /// them.
+    pub restores: BTreeSet<String>,
 }
 
 /// How `tags_all` records the previous owners of secrets imported from
@@ -43,20 +48,23 @@ impl Owner {
         Self {
             id: id.to_owned(),
             recorded: BTreeSet::new(),
+            restores: BTreeSet::new(),
         }
     }
 
     /// `recorded` is the `planton.ai/resource-id` in state's `tags_all`.
     pub fn with_recorded(id: &str, recorded: Option<&String>) -> Self {
+        let recorded: BTreeSet<String> = recorded
+            .into_iter()
+            .flat_map(|ids| ids.split(','))
+            .map(str::trim)
+            .filter(|r| !r.is_empty() && *r != id)
+            .map(str::to_owned)
+            .collect();
         Self {
             id: id.to_owned(),
-            recorded: recorded
-                .into_iter()
-                .flat_map(|ids| ids.split(','))
-                .map(str::trim)
-                .filter(|r| !r.is_empty() && *r != id)
-                .map(str::to_owned)
-                .collect(),
+            restores: recorded.clone(),
+            recorded,
         }
     }
 
@@ -72,6 +80,7 @@ impl Owner {
                 .filter(|r| is_legacy_id(r))
                 .cloned()
                 .collect(),
+            restores: self.restores.clone(),
         }
     }
 
@@ -205,7 +214,7 @@ pub fn decide(
     } else if let Some(other) = owner.foreign_owner(info) {
         // Only the owner comes back for what it did not let go of. Ids of
         // 0.1.0 were derived from names, so anyone could claim them anyway.
-        if !is_released(&info.tags) && !is_legacy_id(other) {
+        if !is_released(&info.tags) && !is_legacy_id(other) && !owner.restores.contains(other) {
             return Decision::Refuse(Refusal::ScheduledOwnedByAnother {
                 owner: other.to_owned(),
             });
@@ -365,6 +374,12 @@ mod tests {
         let owner = Owner::new(THEIRS);
         assert_eq!(
             decide(Some(&info), &owner, &keys(), Some(false)),
+            Decision::Restore
+        );
+        // An import of that owner's secrets takes its scheduled ones too.
+        let importer = Owner::with_recorded(OURS, Some(&THEIRS.to_owned())).for_adoption();
+        assert_eq!(
+            decide(Some(&info), &importer, &keys(), Some(false)),
             Decision::Restore
         );
         // 0.1.0's ids were derived from names: anyone could compute them.

@@ -140,10 +140,12 @@ pub fn refused_detail(name: &str, refusal: &Refusal) -> String {
 
 /// One error for the names an apply found it may not take: which, why, and
 /// for each kind of refusal what to do. `recorded` is what the resource
-/// holds in state after this apply.
+/// holds in state after this apply; `wrote_nothing` whether the apply
+/// wrote nothing at all (its names were all checked first).
 pub fn explain_refusals(
     mut refused: Vec<(String, Refusal)>,
     recorded: &BTreeMap<String, String>,
+    wrote_nothing: bool,
     diags: &mut Diagnostics,
 ) {
     if refused.is_empty() {
@@ -152,6 +154,8 @@ pub fn explain_refusals(
     refused.sort_by(|a, b| a.0.cmp(&b.0));
     let outcome = if recorded.is_empty() {
         "Nothing was created or changed."
+    } else if wrote_nothing {
+        "Nothing was created or changed; the names already recorded stay in state."
     } else {
         "They were left untouched; the resource's other names are in place and recorded in state."
     };
@@ -228,7 +232,7 @@ mod tests {
 
     fn explained(refused: Vec<(String, Refusal)>) -> String {
         let mut diags = Diagnostics::new();
-        explain_refusals(refused, &BTreeMap::new(), &mut diags);
+        explain_refusals(refused, &BTreeMap::new(), true, &mut diags);
         assert_eq!(diags.len(), 1);
         let detail = diags.iter().next().unwrap().detail.clone();
         detail
@@ -239,7 +243,7 @@ mod tests {
         let mut refused: Vec<_> = (0..12).rev().map(owned).collect();
         refused.insert(3, ("z".into(), Refusal::ScheduledNotPlanton));
         let mut diags = Diagnostics::new();
-        explain_refusals(refused, &BTreeMap::new(), &mut diags);
+        explain_refusals(refused, &BTreeMap::new(), true, &mut diags);
         assert_eq!(diags.len(), 1);
         let error = diags.iter().next().unwrap();
         assert!(error.summary.starts_with("13 secret name(s)"));
@@ -263,7 +267,7 @@ mod tests {
     fn a_resource_already_in_state_is_removed_before_the_import_of_all_its_names() {
         let recorded = BTreeMap::from([("mine".to_owned(), "arn:mine".to_owned())]);
         let mut diags = Diagnostics::new();
-        explain_refusals(vec![owned(1)], &recorded, &mut diags);
+        explain_refusals(vec![owned(1)], &recorded, false, &mut diags);
         let detail = &diags.iter().next().unwrap().detail;
         assert!(detail.starts_with("They were left untouched"), "{detail}");
         assert!(detail.contains(
