@@ -115,8 +115,8 @@ pub async fn read(
     }
     owned_elsewhere.sort();
     warn_owned_elsewhere(&owned_elsewhere, "dropped out of state", diags);
-    warn_untagged(&mut untagged, diags);
-    warn_replaced(&mut replaced, diags);
+    warn_untagged(&untagged, diags);
+    warn_replaced(&replaced, diags);
     if let Some(error) = first_error {
         unchecked.sort();
         unverified(&unchecked, &error, diags);
@@ -160,49 +160,57 @@ fn has_ownership_tags(tags: &BTreeMap<String, String>, owner: &Owner) -> bool {
         })
 }
 
-/// Tag repair is never silent: the secrets are the ones this resource
-/// made (same ARN as recorded), so the next apply tags them again.
-fn warn_untagged(names: &mut [String], diags: &mut Diagnostics) {
+/// One warning on `secret_names` about `names`, if any: "N secret(s)
+/// {summary}", and a detail around their (sorted) listing.
+fn warn_about(
+    names: &[String],
+    summary: &str,
+    detail: impl FnOnce(&str) -> String,
+    diags: &mut Diagnostics,
+) {
     if names.is_empty() {
         return;
     }
-    names.sort();
     diags.warning_at(
         AttributePath::root(SECRET_NAMES),
-        format!(
-            "{} secret(s) lost their ownership tags outside Terraform",
-            names.len()
-        ),
-        format!(
-            "The planton.ai/* ownership tags of these secrets were removed or changed outside \
-             Terraform: {}. They are still the secrets this resource created (the same ARNs it \
-             recorded), so the next apply tags them again; only a secret with a recorded ARN is \
-             ever re-tagged.",
-            brief_listing(names)
-        ),
+        format!("{} secret(s) {summary}", names.len()),
+        detail(&brief_listing(names)),
+    );
+}
+
+/// Tag repair is never silent: the secrets are the ones this resource
+/// made (same ARN as recorded), so the next apply tags them again.
+fn warn_untagged(names: &[String], diags: &mut Diagnostics) {
+    warn_about(
+        names,
+        "lost their ownership tags outside Terraform",
+        |listed| {
+            format!(
+                "The planton.ai/* ownership tags of these secrets were removed or changed outside \
+             Terraform: {listed}. They are still the secrets this resource created (the same ARNs \
+             it recorded), so the next apply tags them again; only a secret with a recorded ARN \
+             is ever re-tagged."
+            )
+        },
+        diags,
     );
 }
 
 /// A different secret took a recorded name: it is not this resource's, so
 /// it leaves state untouched.
-fn warn_replaced(names: &mut [String], diags: &mut Diagnostics) {
-    if names.is_empty() {
-        return;
-    }
-    names.sort();
-    diags.warning_at(
-        AttributePath::root(SECRET_NAMES),
-        format!(
-            "{} secret(s) were replaced by other secrets of the same name",
-            names.len()
-        ),
-        format!(
+fn warn_replaced(names: &[String], diags: &mut Diagnostics) {
+    warn_about(
+        names,
+        "were replaced by other secrets of the same name",
+        |listed| {
+            format!(
             "The secrets this resource recorded under these names are gone, and another secret \
-             (another ARN) now has each name: {}. Those are not this resource's; they leave its \
-             state untouched, and the next apply refuses to take them over unless they are \
-             clean planton secrets released by their owner.",
-            brief_listing(names)
-        ),
+             (another ARN) now has each name: {listed}. Those are not this resource's; they leave \
+             its state untouched, and the next apply refuses to take them over unless they are \
+             clean planton secrets released by their owner."
+        )
+        },
+        diags,
     );
 }
 
