@@ -29,6 +29,8 @@ struct FakeState {
     with_policy: HashSet<String>,
     /// Every ListSecrets fails with AccessDenied.
     listing_denied: bool,
+    /// Names ListSecrets does not show yet (AWS's listing lags writes).
+    unlisted: HashSet<String>,
 }
 
 fn error(kind: ErrorKind, code: &str, message: String) -> ApiError {
@@ -103,6 +105,11 @@ impl FakeSecrets {
         self.state.lock().unwrap().listing_denied = true;
     }
 
+    /// ListSecrets leaves `name` out, as AWS's may for minutes after a write.
+    pub fn hide_from_listing(&self, name: &str) {
+        self.state.lock().unwrap().unlisted.insert(name.to_owned());
+    }
+
     pub fn get(&self, name: &str) -> Option<SecretInfo> {
         self.state.lock().unwrap().secrets.get(name).cloned()
     }
@@ -135,7 +142,11 @@ fn listed(secret: &SecretInfo, filter: &ListFilter) -> bool {
     let starts =
         |text: &str, prefix: &Option<String>| prefix.as_deref().is_none_or(|p| text.starts_with(p));
     (filter.include_scheduled || !secret.scheduled_for_deletion)
-        && starts(&secret.name, &filter.name_prefix)
+        && (filter.name_prefixes.is_empty()
+            || filter
+                .name_prefixes
+                .iter()
+                .any(|p| secret.name.starts_with(p)))
         && (filter.tag_key.is_none() || secret.tags.keys().any(|k| starts(k, &filter.tag_key)))
         && (filter.tag_value.is_none()
             || secret.tags.values().any(|v| starts(v, &filter.tag_value)))
@@ -267,7 +278,7 @@ impl SecretsApi for FakeSecrets {
         let matching: Vec<&SecretInfo> = state
             .secrets
             .values()
-            .filter(|s| listed(s, filter))
+            .filter(|s| listed(s, filter) && !state.unlisted.contains(&s.name))
             .collect();
         let end = start
             .saturating_add(LIST_PAGE_SIZE as usize)

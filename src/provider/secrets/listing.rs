@@ -9,6 +9,9 @@ use crate::tf::stop::StopSignal;
 /// account and region.
 const MAX_PAGES: usize = 50_000;
 
+/// The code of the error for a listing that needed more pages than allowed.
+pub const TOO_MANY_PAGES: &str = "TooManyPages";
+
 /// All secrets matching `filter`, in the order the pages gave them. A stop
 /// request ends the listing before the next page with an error.
 pub async fn list_all(
@@ -16,9 +19,20 @@ pub async fn list_all(
     filter: &ListFilter,
     stop: &StopSignal,
 ) -> ApiResult<Vec<SecretInfo>> {
+    list_at_most(api, filter, stop, MAX_PAGES).await
+}
+
+/// [`list_all`], or a [`TOO_MANY_PAGES`] error once `max_pages` pages did not
+/// reach the end.
+pub async fn list_at_most(
+    api: &dyn SecretsApi,
+    filter: &ListFilter,
+    stop: &StopSignal,
+    max_pages: usize,
+) -> ApiResult<Vec<SecretInfo>> {
     let mut secrets = Vec::new();
     let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
+    for _ in 0..max_pages {
         if stop.is_stopped() {
             return Err(failure(
                 "Stopped",
@@ -40,8 +54,8 @@ pub async fn list_all(
         }
     }
     Err(failure(
-        "TooManyPages",
-        &format!("ListSecrets kept answering with a NextToken after {MAX_PAGES} pages"),
+        TOO_MANY_PAGES,
+        &format!("ListSecrets kept answering with a NextToken after {max_pages} pages"),
     ))
 }
 

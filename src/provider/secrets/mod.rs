@@ -14,7 +14,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-pub use listing::list_all;
+pub use listing::{list_all, list_at_most, TOO_MANY_PAGES};
 pub use sdk::SdkSecrets;
 
 /// The alias of the key Secrets Manager uses when none is chosen.
@@ -77,6 +77,9 @@ impl SecretInfo {
     }
 }
 
+/// How many name prefixes one ListSecrets filter may carry (AWS's limit).
+pub const NAME_PREFIXES_PER_QUERY: usize = 10;
+
 /// Which secrets ListSecrets returns. Every filter is a prefix match, as
 /// AWS's are; callers still check what they need exactly.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -85,8 +88,9 @@ pub struct ListFilter {
     pub tag_key: Option<String>,
     /// Secrets with a tag whose value starts with this (any tag's).
     pub tag_value: Option<String>,
-    /// Secrets whose name starts with this.
-    pub name_prefix: Option<String>,
+    /// Secrets whose name starts with any of these (AWS takes at most
+    /// [`NAME_PREFIXES_PER_QUERY`]); none = any name.
+    pub name_prefixes: Vec<String>,
     /// Secrets scheduled for deletion too.
     pub include_scheduled: bool,
 }

@@ -253,15 +253,19 @@ fn secret_info(output: DescribeSecretOutput, name_or_arn: &str) -> SecretInfo {
 /// The SDK's filters for a [`ListFilter`] (several filters: all must match).
 fn sdk_filters(filter: &ListFilter) -> Vec<Filter> {
     [
-        (FilterNameStringType::TagKey, &filter.tag_key),
-        (FilterNameStringType::TagValue, &filter.tag_value),
-        (FilterNameStringType::Name, &filter.name_prefix),
+        (
+            FilterNameStringType::TagKey,
+            Vec::from_iter(filter.tag_key.clone()),
+        ),
+        (
+            FilterNameStringType::TagValue,
+            Vec::from_iter(filter.tag_value.clone()),
+        ),
+        (FilterNameStringType::Name, filter.name_prefixes.clone()),
     ]
     .into_iter()
-    .filter_map(|(key, value)| {
-        let value = value.as_ref()?;
-        Some(Filter::builder().key(key).values(value).build())
-    })
+    .filter(|(_, values)| !values.is_empty())
+    .map(|(key, values)| Filter::builder().key(key).set_values(Some(values)).build())
     .collect()
 }
 

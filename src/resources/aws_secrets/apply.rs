@@ -22,11 +22,13 @@ use super::plan::warn_deletions;
 use super::refusal::{explain_refusals, refused_detail};
 use super::report::{brief_listing, NameReport};
 use super::schema::SECRET_NAMES;
+use super::taken;
 
-/// Creates every name, or nothing: each name is first described and
-/// judged, and if any is not this new resource's to take, the create fails
-/// before a single write (so the import that a refusal may offer finds the
-/// address free). A create that fails part-way later (throttling, an
+/// Creates every name, or nothing: each existing name is first described
+/// and judged, and if any is not this new resource's to take, the create
+/// fails before a single write (so the import that a refusal may offer finds
+/// the address free). Many names are first narrowed down to those that
+/// exist by a listing (see `taken`). A create that fails part-way later (throttling, an
 /// outage, a stop) records what it made; the replacement Terraform then
 /// plans for the tainted object hands it over (see `handover`).
 pub async fn create(
@@ -56,13 +58,21 @@ pub async fn create(
         default_tag_keys: &default_tag_keys,
         tags: &tags,
     };
-    let actions = match check_names(client, stop, names, &claim, diags).await {
+    // Names a listing found are checked one by one; names it did not find
+    // go straight to CreateSecret, which judges a name taken after all.
+    let (check, create): (Vec<String>, Vec<String>) =
+        match taken::listed(client.secrets.as_ref(), stop, &names).await {
+            Some(taken) => names.into_iter().partition(|n| taken.contains(n)),
+            None => (names, Vec::new()),
+        };
+    let mut actions = match check_names(client, stop, check, &claim, diags).await {
         Ok(actions) => actions,
         Err(refused) => {
             explain_refusals(refused, &BTreeMap::new(), true, diags);
             return Value::Null;
         }
     };
+    actions.extend(create.into_iter().map(|name| (name, Action::Create)));
     let mut state = SecretsState::new(id, tags.clone());
     let refused = add_names(client, stop, &mut state, actions, &claim, diags).await;
     explain_refusals(refused, &state.arns, false, diags);
@@ -726,6 +736,67 @@ pub(super) mod tests {
             .detail
             .contains("\"untagged\" were not made by this provider"));
         assert_eq!(fake.get("a").unwrap().tags[OWNERSHIP_ID], first.id);
+    }
+
+    fn many(prefix: &str, count: usize) -> Vec<String> {
+        (0..count).map(|i| format!("{prefix}{i:03}")).collect()
+    }
+
+    #[tokio::test]
+    async fn many_names_are_checked_by_listing_and_only_found_ones_described() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let names = many("app/", 200);
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let state = created(&client, &refs).await;
+        assert_eq!(state.arns.len(), 200);
+        let calls = fake.calls();
+        assert!(
+            !calls.iter().any(|c| c.starts_with("DescribeSecret")),
+            "nothing existed, so nothing is described: {calls:?}"
+        );
+        let listings = calls
+            .iter()
+            .filter(|c| c.starts_with("ListSecrets"))
+            .count();
+        assert!((1..=4).contains(&listings), "{listings} listings");
+
+        // The same names again, one of them planted by someone else: found
+        // by the listing, described, refused before any write.
+        let other = Arc::new(FakeSecrets::new());
+        other.insert(&names[150], BTreeMap::new(), false);
+        let client = configured(&other, &[]);
+        let mut diags = Diagnostics::new();
+        let value = create(&client, &never(), &planned(&refs), &mut diags).await;
+        assert!(value.is_null());
+        let calls = other.calls();
+        assert!(
+            calls
+                .iter()
+                .all(|c| c.starts_with("ListSecrets")
+                    || *c == format!("DescribeSecret {}", names[150])),
+            "only the listing and the found name before the refusal: {calls:?}"
+        );
+        assert!(diags.has_errors());
+        assert!(other.get(&names[0]).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_name_the_listing_missed_is_still_judged_at_create() {
+        let fake = Arc::new(FakeSecrets::new());
+        let names = many("app/", 50);
+        fake.insert(&names[7], BTreeMap::new(), false);
+        // As AWS may for a secret made minutes ago.
+        fake.hide_from_listing(&names[7]);
+        let client = configured(&fake, &[]);
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut diags = Diagnostics::new();
+        let value = create(&client, &never(), &planned(&refs), &mut diags).await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.arns.len(), 49, "the others are made and recorded");
+        assert!(!state.arns.contains_key(&names[7]));
+        assert!(fake.get(&names[7]).unwrap().tags.is_empty(), "never taken");
+        assert!(diags.has_errors());
     }
 
     #[tokio::test]

@@ -52,7 +52,7 @@ impl Search {
         ListFilter {
             tag_key: Some(OWNERSHIP_ID.to_owned()),
             tag_value: self.id.clone(),
-            name_prefix: self.name_prefix.clone(),
+            name_prefixes: self.name_prefix.iter().cloned().collect(),
             include_scheduled: self.include_scheduled,
         }
     }

@@ -18,6 +18,7 @@ mod read;
 mod refusal;
 mod report;
 mod schema;
+mod taken;
 mod upgrade;
 mod validate;
 

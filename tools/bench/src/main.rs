@@ -44,6 +44,9 @@ pub struct Options {
     pub baseline_provider: Option<PathBuf>,
     /// Only the data source comparison.
     pub data_source_only: bool,
+    /// Only creating: the raw loop around one apply of N names, and the
+    /// throttled case.
+    pub create_only: bool,
     pub terraform: PathBuf,
     pub work: PathBuf,
     pub out: PathBuf,
@@ -64,7 +67,7 @@ pub struct Options {
 fn usage() -> &'static str {
     "usage: planton-bench --provider PATH --terraform PATH --work DIR --out FILE \
      [--n 1000] [--big-n 10000|0] [--endpoint http://127.0.0.1:4566] [--go-provider PATH] \
-     [--baseline-provider PATH] [--data-source-only] \
+     [--baseline-provider PATH] [--data-source-only | --create-only] \
      [--scale 1000,3000,10000 [--group-size 500] [--fresh-store CMD]] \
      [--query 10000,20,750]"
 }
@@ -81,6 +84,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         (None, None, None, None, None);
     let mut baseline_provider = None;
     let mut data_source_only = false;
+    let mut create_only = false;
     let mut it = args.into_iter();
     while let Some(flag) = it.next() {
         let mut value = || {
@@ -115,6 +119,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--go-provider" => go_provider = Some(PathBuf::from(value()?)),
             "--baseline-provider" => baseline_provider = Some(PathBuf::from(value()?)),
             "--data-source-only" => data_source_only = true,
+            "--create-only" => create_only = true,
             "--terraform" => terraform = Some(PathBuf::from(value()?)),
             "--work" => work = Some(PathBuf::from(value()?)),
             "--out" => out = Some(PathBuf::from(value()?)),
@@ -133,6 +138,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         go_provider,
         baseline_provider,
         data_source_only,
+        create_only,
         terraform: terraform.ok_or(usage())?,
         work: work.ok_or(usage())?,
         out: out.ok_or(usage())?,
@@ -182,11 +188,13 @@ async fn run(options: &Options) -> Result<(), String> {
         return write_json(&options.out, &report.json());
     }
 
-    eprintln!("bench: start-up and memory at rest, beside the Go provider");
-    report.handshake = Some(handshake::compare(
-        &options.provider,
-        options.go_provider.as_deref(),
-    )?);
+    if !options.create_only {
+        eprintln!("bench: start-up and memory at rest, beside the Go provider");
+        report.handshake = Some(handshake::compare(
+            &options.provider,
+            options.go_provider.as_deref(),
+        )?);
+    }
 
     // The raw ceiling brackets the Terraform run it is compared with:
     // LocalStack slows a little as its store fills with each run's secrets,
@@ -211,13 +219,9 @@ async fn run(options: &Options) -> Result<(), String> {
     .await?;
     report.raw_runs = vec![raw_before, raw_after];
 
-    eprintln!(
-        "bench: terraform, {} single-name resources through for_each",
-        options.n
-    );
-    report.for_each = Some(tf.for_each(&format!("{}/each", options.run_id), options.n)?);
-
-    report.data_source = Some(data_source_read(options, &tf).await?);
+    if !options.create_only {
+        others(options, &tf, &mut report).await?;
+    }
 
     let throttled_n = options.n.min(THROTTLED_NAMES);
     eprintln!(
@@ -234,13 +238,28 @@ async fn run(options: &Options) -> Result<(), String> {
         .await?,
     );
 
-    if options.big_n > 0 {
+    if options.big_n > 0 && !options.create_only {
         eprintln!("bench: memory with {} names in one resource", options.big_n);
         report.big = Some(tf.one_resource(&format!("{}/big", options.run_id), options.big_n)?);
     }
 
     print!("{}", report.table());
     write_json(&options.out, &report.json())
+}
+
+/// The runs beside the create figures: `for_each` and the data source.
+async fn others(
+    options: &Options,
+    tf: &terraform::Bench,
+    report: &mut report::Report,
+) -> Result<(), String> {
+    eprintln!(
+        "bench: terraform, {} single-name resources through for_each",
+        options.n
+    );
+    report.for_each = Some(tf.for_each(&format!("{}/each", options.run_id), options.n)?);
+    report.data_source = Some(data_source_read(options, tf).await?);
+    Ok(())
 }
 
 async fn data_source_read(
