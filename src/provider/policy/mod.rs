@@ -9,8 +9,8 @@
 //! Splitting aims at two things at once: few documents, because a role
 //! attaches at most 20 managed policies, and stability, because every
 //! document that changes is a policy update. The resource keeps its
-//! documents from one state to the next ([`kept`]); the data source, which
-//! has no history, splits by a hash of each ARN ([`split`]).
+//! documents from one state to the next (`kept.rs`); the data source, which
+//! has no history, splits by a hash of each ARN (`split.rs`).
 
 mod kept;
 mod split;

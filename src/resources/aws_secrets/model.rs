@@ -21,8 +21,9 @@ pub struct SecretsState {
     /// name -> ARN; the keys are the resource's `secret_names`.
     pub arns: BTreeMap<String, String>,
     pub tags_all: BTreeMap<String, String>,
-    /// The `read_policy_documents` the state this one continues recorded;
-    /// empty for a new or imported object.
+    /// The `read_policy_documents` recorded in the state this one
+    /// continues, which the next ones are kept from; empty for a new or
+    /// imported object.
     pub documents: Vec<String>,
 }
 
