@@ -1,8 +1,9 @@
 //! Read access for every consumer: the resource's read_policy_documents at a
-//! few hundred realistic names, a second working directory reading a subset
-//! through the data source (reads only), the function's policy equal to the
-//! data source's where the client has provider functions, and the data
-//! source refusing a missing and a scheduled name.
+//! few hundred realistic names (kept when a name is dropped and one added), a
+//! second working directory reading a subset through the data source (reads
+//! only), the function's policy equal to the data source's where the client
+//! has provider functions, and the data source refusing a missing and a
+//! scheduled name.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -54,13 +55,13 @@ fn documents_fit_iam_and_consumers_read_exact_grants() {
         let platform = Scenario::new(tf, "access-platform");
         let names = realistic_names(&platform, 300);
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        platform.write_main(
-            "",
-            &format!(
+        let platform_main = |names: &[&str]| {
+            format!(
                 "{}\noutput \"documents\" {{\n  value = planton_aws_secrets.all.read_policy_documents\n}}\n",
-                secrets_resource("all", &refs)
-            ),
-        );
+                secrets_resource("all", names)
+            )
+        };
+        platform.write_main("", &platform_main(&refs));
         platform.init();
         // The first plan already warns: the ARNs do not exist yet, but
         // their length is known.
@@ -189,6 +190,29 @@ fn documents_fit_iam_and_consumers_read_exact_grants() {
         }
         consumer.assert_empty_plan();
         assert_eq!(consumer.proxy.operation_set(), operations);
+
+        // One name dropped (not one the consumer reads) and one added: two
+        // single changes rewrite at most four documents, none moves to
+        // another index, and the next plan is empty.
+        let dropped = refs[151];
+        let added = platform.name("team-9/production/service-new/DATABASE_PASSWORD");
+        let changed: Vec<&str> = refs
+            .iter()
+            .copied()
+            .filter(|n| *n != dropped)
+            .chain([added.as_str()])
+            .collect();
+        platform.write_main("", &platform_main(&changed));
+        platform.apply();
+        let after = strings(platform.state().output("documents"));
+        let rewritten = documents.iter().zip(&after).filter(|(a, b)| a != b).count()
+            + documents.len().abs_diff(after.len());
+        report(&format!(
+            "acceptance: one name dropped and one added rewrote {rewritten} of {} documents",
+            documents.len()
+        ));
+        assert!(rewritten <= 4, "{rewritten} documents rewritten");
+        platform.assert_empty_plan();
         platform.destroy();
     });
 }

@@ -14,7 +14,7 @@ use crate::provider::arn::{secret_arn_problem, secret_name};
 use crate::provider::lookup::{describe_names, Lookup};
 use crate::provider::names::report_invalid_names;
 use crate::provider::policy::{
-    policy_values, READ_POLICY_DOCUMENTS_DESCRIPTION, READ_POLICY_JSON_DESCRIPTION,
+    policy_values, READ_POLICY_JSON_DESCRIPTION, SPLIT_DOCUMENTS_DESCRIPTION,
 };
 use crate::provider::secrets::SecretInfo;
 use crate::provider::Configured;
@@ -66,7 +66,7 @@ impl DataSource<Configured> for AwsSecretsData {
             "Map from each secret name to its ARN.",
         ))
         .attribute(Attribute::computed(READ_POLICY_JSON, Type::String).description(READ_POLICY_JSON_DESCRIPTION))
-        .attribute(Attribute::computed(READ_POLICY_DOCUMENTS, Type::list(Type::String)).description(READ_POLICY_DOCUMENTS_DESCRIPTION))
+        .attribute(Attribute::computed(READ_POLICY_DOCUMENTS, Type::list(Type::String)).description(SPLIT_DOCUMENTS_DESCRIPTION))
         .attribute(Attribute::computed(SECRETS, Type::map(secret_type())).description(SECRETS_DESCRIPTION))
         .attribute(Attribute::computed(NAMES_WITHOUT_VALUE, Type::list(Type::String)).description(
             "Sorted names of the secrets that hold no value yet (`has_value` false): what a deploy gate checks.",

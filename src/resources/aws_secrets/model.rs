@@ -6,20 +6,25 @@ use crate::provider::tags::OWNERSHIP_ID;
 use crate::tf::value::Value;
 
 use super::ownership::Owner;
-use crate::provider::policy::policy_values;
+use crate::provider::policy::kept_policy_values;
 
 use super::schema::{
     ID, READ_POLICY_DOCUMENTS, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL,
 };
 
 /// What is recorded for one `planton_aws_secrets`: the names that exist,
-/// with their ARNs, under one id.
+/// with their ARNs, under one id, and the read policy documents recorded
+/// last (the next ones are kept from them).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SecretsState {
     pub id: String,
     /// name -> ARN; the keys are the resource's `secret_names`.
     pub arns: BTreeMap<String, String>,
     pub tags_all: BTreeMap<String, String>,
+    /// The `read_policy_documents` recorded in the state this one
+    /// continues, which the next ones are kept from; empty for a new or
+    /// imported object.
+    pub documents: Vec<String>,
 }
 
 impl SecretsState {
@@ -28,7 +33,23 @@ impl SecretsState {
             id,
             arns: BTreeMap::new(),
             tags_all,
+            documents: Vec::new(),
         }
+    }
+
+    /// An empty state under the same id that keeps this one's documents,
+    /// for rebuilding what exists now from what was recorded.
+    pub fn successor(&self, tags_all: BTreeMap<String, String>) -> Self {
+        Self {
+            documents: self.documents.clone(),
+            ..Self::new(self.id.clone(), tags_all)
+        }
+    }
+
+    /// `read_policy_json` and `read_policy_documents` for these ARNs, the
+    /// documents kept from the recorded ones.
+    pub fn policy_values(&self) -> (Value, Value) {
+        kept_policy_values(&self.documents, self.arns.values())
     }
 
     /// Who owns this state's secrets: its id, and the id its `tags_all`
@@ -38,7 +59,8 @@ impl SecretsState {
         Owner::with_recorded(&self.id, self.tags_all.get(OWNERSHIP_ID))
     }
 
-    /// The state value; the policies are derived from the ARNs.
+    /// The state value; the policies are derived from the ARNs (and the
+    /// recorded documents).
     pub fn to_value(&self) -> Value {
         let names = self.arns.keys().map(|n| Value::String(n.clone())).collect();
         let arns = self
@@ -46,7 +68,7 @@ impl SecretsState {
             .iter()
             .map(|(n, a)| (n.clone(), Value::String(a.clone())))
             .collect();
-        let (policy, documents) = policy_values(self.arns.values());
+        let (policy, documents) = self.policy_values();
         Value::Object(
             [
                 (ID, Value::String(self.id.clone())),
@@ -72,7 +94,14 @@ impl SecretsState {
         let arns = known_string_map(value.get_attribute(SECRET_ARN_MAP))
             .ok_or("the recorded state has no secret_arn_map")?;
         let tags_all = known_string_map(value.get_attribute(TAGS_ALL)).unwrap_or_default();
-        Ok(Self { id, arns, tags_all })
+        let documents =
+            known_strings(value.get_attribute(READ_POLICY_DOCUMENTS)).unwrap_or_default();
+        Ok(Self {
+            id,
+            arns,
+            tags_all,
+            documents,
+        })
     }
 }
 
@@ -96,6 +125,11 @@ pub fn known_string_map(value: Option<&Value>) -> Option<BTreeMap<String, String
 /// The known names of a `secret_names` value; `None` when the set or any
 /// element is not known yet.
 pub fn known_names(value: Option<&Value>) -> Option<Vec<String>> {
+    known_strings(value)
+}
+
+/// The strings of a wholly known list or set, or `None`.
+fn known_strings(value: Option<&Value>) -> Option<Vec<String>> {
     value?
         .as_elements()?
         .iter()
@@ -104,7 +138,7 @@ pub fn known_names(value: Option<&Value>) -> Option<Vec<String>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
 
     #[test]
@@ -118,7 +152,14 @@ mod tests {
             "arn:aws:secretsmanager:us-east-1:1:secret:a-AbCdEf".into(),
         );
         let value = state.to_value();
-        assert_eq!(SecretsState::from_value(&value).unwrap(), state);
+        let recorded = SecretsState::from_value(&value).unwrap();
+        assert_eq!(recorded.documents.len(), 1);
+        let without_documents = SecretsState {
+            documents: Vec::new(),
+            ..recorded.clone()
+        };
+        assert_eq!(without_documents, state);
+        assert_eq!(recorded.to_value(), value);
         let names = known_names(value.get_attribute(SECRET_NAMES)).unwrap();
         assert_eq!(names, vec!["a".to_owned()]);
         assert!(value
@@ -127,6 +168,44 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("a-AbCdEf"));
+    }
+
+    /// A state with 1,000 secrets, recorded.
+    pub fn recorded_thousand() -> SecretsState {
+        let arns = crate::provider::policy::tests::platform_arns(1_000, 7);
+        let mut state = SecretsState::new("asm-1".into(), BTreeMap::new());
+        state.arns = (0..).map(|i| format!("n{i:04}")).zip(arns).collect();
+        SecretsState::from_value(&state.to_value()).unwrap()
+    }
+
+    /// How many documents differ between two recordings, counting a
+    /// document added or dropped at the end.
+    pub fn documents_changed(before: &SecretsState, after: &SecretsState) -> usize {
+        let (b, a) = (&before.documents, &after.documents);
+        b.iter().zip(a).filter(|(x, y)| x != y).count() + b.len().abs_diff(a.len())
+    }
+
+    #[test]
+    fn each_recording_keeps_the_documents_of_the_last() {
+        let mut recorded = recorded_thousand();
+        assert!(recorded.documents.len() > 10);
+        for removed in ["n0500", "n0000", "n0999", "n0501"] {
+            let mut next = recorded.successor(recorded.tags_all.clone());
+            next.arns = recorded.arns.clone();
+            next.arns.remove(removed);
+            let next = SecretsState::from_value(&next.to_value()).unwrap();
+            assert!(documents_changed(&recorded, &next) <= 2);
+            recorded = next;
+        }
+        let fresh = SecretsState {
+            documents: Vec::new(),
+            ..recorded.clone()
+        };
+        let fresh = SecretsState::from_value(&fresh.to_value()).unwrap();
+        assert_ne!(
+            fresh.documents, recorded.documents,
+            "kept, not packed afresh"
+        );
     }
 
     #[test]

@@ -8,8 +8,6 @@ use crate::tf::diag::Diagnostics;
 use crate::tf::provider::Planned;
 use crate::tf::value::{AttributePath, Value};
 
-use crate::provider::policy::policy_values;
-
 use super::model::{known_names, SecretsState};
 use super::report::brief_listing;
 use super::schema::{
@@ -52,7 +50,7 @@ pub fn plan(
                 let unchanged = names.len() == prior.arns.len()
                     && names.iter().all(|n| prior.arns.contains_key(n));
                 let planned_policies = if unchanged {
-                    policy_values(prior.arns.values())
+                    prior.policy_values()
                 } else {
                     unknown_policies()
                 };
@@ -195,6 +193,32 @@ mod tests {
                 prior().get_attribute(attribute)
             );
         }
+    }
+
+    /// Documents kept through earlier changes (not a fresh packing) are
+    /// planned exactly as recorded while the names stay.
+    #[test]
+    fn unchanged_names_plan_the_recorded_documents() {
+        let mut prior = crate::resources::aws_secrets::model::tests::recorded_thousand();
+        prior.arns.remove("n0500");
+        let prior = SecretsState::from_value(&prior.to_value()).unwrap();
+        let names: Vec<&str> = prior.arns.keys().map(String::as_str).collect();
+        let planned = plan(&prior.to_value(), &config(&names), Some(&BTreeMap::new()))
+            .unwrap()
+            .state;
+        let documents: Vec<Value> = prior.documents.iter().cloned().map(Value::String).collect();
+        assert_eq!(
+            planned.get_attribute(READ_POLICY_DOCUMENTS),
+            Some(&Value::List(documents))
+        );
+        let fresh = SecretsState {
+            documents: Vec::new(),
+            ..prior.clone()
+        };
+        assert_ne!(
+            fresh.to_value().get_attribute(READ_POLICY_DOCUMENTS),
+            planned.get_attribute(READ_POLICY_DOCUMENTS)
+        );
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub async fn read(
         }
     })
     .await;
-    let mut state = SecretsState::new(prior.id.clone(), BTreeMap::new());
+    let mut state = prior.successor(BTreeMap::new());
     let mut owned_elsewhere = Vec::new();
     let mut live_ids = BTreeSet::new();
     let mut untagged: Vec<String> = Vec::new();
@@ -420,6 +420,7 @@ mod tests {
     use crate::provider::secrets::SecretsApi;
     use crate::resources::aws_secrets::apply::tests::{configured, planned};
     use crate::resources::aws_secrets::apply::{self, create};
+    use crate::resources::aws_secrets::model::tests::documents_changed;
     use std::sync::Arc;
 
     async fn setup(names: &[&str]) -> (Arc<FakeSecrets>, Configured, SecretsState) {
@@ -440,6 +441,38 @@ mod tests {
         assert_eq!(state.arns.keys().collect::<Vec<_>>(), ["a", "c"]);
         assert_eq!(state.tags_all, prior.tags_all);
         assert!(fake.calls().iter().all(|c| !c.contains("Value")));
+    }
+
+    /// A refresh records the documents it found unless a secret vanished;
+    /// then it rewrites at most two. An update with unchanged names
+    /// records them as they were, as its plan did.
+    #[tokio::test]
+    async fn refresh_and_update_keep_the_recorded_documents() {
+        let names: Vec<String> = (0..300)
+            .map(|i| format!("team-{}/production/service-{i:03}/DATABASE_PASSWORD", i % 7))
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (fake, client, created) = setup(&refs).await;
+        assert!(created.documents.len() > 3, "{}", created.documents.len());
+        let stop = StopSignal::never();
+        let mut diags = Diagnostics::new();
+        let fewer = planned(&refs[1..]);
+        let value = apply::update(&client, &stop, created.clone(), &fewer, &mut diags).await;
+        let kept = SecretsState::from_value(&value).unwrap();
+        assert!(documents_changed(&created, &kept) <= 2);
+        let refreshed = read(&client, &stop, kept.clone(), &mut diags).await;
+        assert_eq!(SecretsState::from_value(&refreshed).unwrap(), kept);
+        fake.delete(&kept.arns[&names[150]], 30).await.unwrap();
+        let refreshed = read(&client, &stop, kept.clone(), &mut diags).await;
+        let refreshed = SecretsState::from_value(&refreshed).unwrap();
+        assert_eq!(refreshed.arns.len(), 298);
+        assert!(documents_changed(&kept, &refreshed) <= 2);
+        let remaining: Vec<&str> = refreshed.arns.keys().map(String::as_str).collect();
+        let same = planned(&remaining);
+        let value = apply::update(&client, &stop, refreshed.clone(), &same, &mut diags).await;
+        let applied = SecretsState::from_value(&value).unwrap();
+        assert_eq!(applied.documents, refreshed.documents);
+        assert!(!diags.has_errors(), "{diags:?}");
     }
 
     #[tokio::test]

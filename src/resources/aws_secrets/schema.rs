@@ -1,7 +1,7 @@
 //! The `planton_aws_secrets` schema; docs/resources/aws_secrets.md is
 //! generated from it.
 
-use crate::provider::policy::{READ_POLICY_DOCUMENTS_DESCRIPTION, READ_POLICY_JSON_DESCRIPTION};
+use crate::provider::policy::{KEPT_DOCUMENTS_DESCRIPTION, READ_POLICY_JSON_DESCRIPTION};
 use crate::tf::schema::{Attribute, Block, Schema};
 use crate::tf::value::Type;
 
@@ -30,7 +30,7 @@ pub fn resource_schema() -> Schema {
         "Map from each secret name to its ARN.",
     ))
     .attribute(Attribute::computed(READ_POLICY_JSON, Type::String).description(READ_POLICY_JSON_DESCRIPTION))
-    .attribute(Attribute::computed(READ_POLICY_DOCUMENTS, Type::list(Type::String)).description(READ_POLICY_DOCUMENTS_DESCRIPTION))
+    .attribute(Attribute::computed(READ_POLICY_DOCUMENTS, Type::list(Type::String)).description(KEPT_DOCUMENTS_DESCRIPTION))
     .attribute(Attribute::computed(TAGS_ALL, Type::map(Type::String)).description(
         "Tags on every secret: the provider's `default_tags` plus the `planton.ai/*` ownership tags.",
     ));
