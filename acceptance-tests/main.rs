@@ -60,5 +60,6 @@ mod resilience_quota;
 mod resilience_retries_exhausted;
 mod retry;
 mod schema;
+mod transport_tcp;
 mod unknown_names;
 mod validation;

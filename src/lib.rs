@@ -21,6 +21,7 @@ pub const IDENTITY: tf::identity::Identity = tf::identity::Identity {
     binary: "terraform-provider-planton",
     source: "project-planton/planton",
     log_targets: &["planton", "terraform_provider_planton"],
+    transport_variable: "PLANTON_PLUGIN_TRANSPORT",
 };
 
 /// The gRPC routes of this provider's tfplugin6 service, ready for the

@@ -3,6 +3,8 @@
 //! PLUGIN_CLIENT_CERT, the handshake line, mutual TLS over the Unix socket,
 //! then go-plugin's health, stdio, broker and controller services. Also the
 //! process's life: SIGINT and SIGTERM (ignored), no stdin, and a parent killed with SIGKILL.
+//! And the same over TCP on loopback, go-plugin's Windows transport, forced
+//! here with PLANTON_PLUGIN_TRANSPORT=tcp: the port range, mutual TLS, errors.
 
 mod common;
 
@@ -13,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::{
     channel, client_config, go_plugin_cert, health, parse_handshake, provider_command,
-    terraform_env, ClientCert, Provider, BIN, TLS12, TLS13,
+    terraform_env, Address, ClientCert, Io, Provider, BIN, FORCE_TCP, TLS12, TLS13,
 };
 use planton::tf::proto::plugin::grpc_broker_client::GrpcBrokerClient;
 use planton::tf::proto::plugin::grpc_controller_client::GrpcControllerClient;
@@ -24,14 +26,13 @@ use planton::tf::proto::tfplugin6::provider_client::ProviderClient;
 use rustls::pki_types::ServerName;
 use rustls::{AlertDescription, SupportedProtocolVersion};
 use tokio::io::AsyncReadExt;
-use tokio::net::UnixStream;
 use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 
 // ---------------------------------------------------------------------------
 // Connecting like go-plugin's client (the rest is in common/)
 
-type TlsStream = tokio_rustls::client::TlsStream<UnixStream>;
+type TlsStream = tokio_rustls::client::TlsStream<Box<dyn Io>>;
 
 async fn connect_tls(
     provider: &Provider,
@@ -40,7 +41,7 @@ async fn connect_tls(
 ) -> std::io::Result<TlsStream> {
     let server_cert = provider.server_cert.as_ref().expect("TLS provider");
     let config = client_config(server_cert, client, version);
-    let stream = UnixStream::connect(&provider.socket).await?;
+    let stream = provider.address.connect().await?;
     let name = ServerName::try_from("localhost").unwrap();
     tokio_rustls::TlsConnector::from(config)
         .connect(name, stream)
@@ -186,7 +187,7 @@ async fn terraform_handshake_over_mtls_then_shutdown() {
         "streams must stay open and silent: {quiet:?}"
     );
 
-    let socket = provider.socket.clone();
+    let socket = provider.socket().to_owned();
     let started = Instant::now();
     shutdown(&channel).await.unwrap();
     let status = provider.wait_exit(Duration::from_secs(3));
@@ -304,7 +305,7 @@ async fn sigint_and_sigterm_are_ignored() {
     let fresh = provider.channel(&client).await;
     assert_eq!(health(&fresh).await.unwrap(), ServingStatus::Serving);
     // Terraform's own way to end it still works.
-    let socket = provider.socket.clone();
+    let socket = provider.socket().to_owned();
     shutdown(&fresh).await.unwrap();
     assert!(provider.wait_exit(Duration::from_secs(3)).success());
     assert!(!socket.exists());
@@ -356,7 +357,10 @@ fn dies_with_its_parent() {
         }
     }
     let pid = pid.unwrap();
-    let (socket, _) = parse_handshake(&handshake.unwrap());
+    let (address, _) = parse_handshake(&handshake.unwrap());
+    let Address::Unix(socket) = address else {
+        panic!("a socket by default on Unix: {address:?}")
+    };
     assert!(alive(pid));
 
     shell.kill().unwrap(); // SIGKILL
@@ -417,10 +421,148 @@ async fn socket_honours_plugin_unix_socket_dir() {
         Some(&client),
         &[("PLUGIN_UNIX_SOCKET_DIR", dir.path().to_str().unwrap())],
     );
-    assert_eq!(provider.socket.parent(), Some(dir.path()));
+    assert_eq!(provider.socket().parent(), Some(dir.path()));
     let channel = provider.channel(&client).await;
     shutdown(&channel).await.unwrap();
     assert!(provider.wait_exit(Duration::from_secs(3)).success());
-    assert!(!provider.socket.exists());
+    assert!(!provider.socket().exists());
     assert!(dir.path().exists(), "the host's directory is the host's");
+}
+
+// ---------------------------------------------------------------------------
+// TCP, as on Windows
+
+/// A loopback port that was free a moment ago.
+fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    probe.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn tcp_serves_mutual_tls_on_the_first_free_port_of_the_range() {
+    // The range starts at a port someone else holds: the provider moves on.
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let min = held.local_addr().unwrap().port();
+    let max = min.saturating_add(40);
+    let (min_text, max_text) = (min.to_string(), max.to_string());
+    let client = go_plugin_cert();
+    let mut provider = Provider::start_with(
+        Some(&client),
+        &[
+            FORCE_TCP,
+            ("PLUGIN_MIN_PORT", &min_text),
+            ("PLUGIN_MAX_PORT", &max_text),
+        ],
+    );
+    let Address::Tcp(address) = provider.address.clone() else {
+        panic!("not TCP: {:?}", provider.address)
+    };
+    println!("range {min}..={max}, {min} held; the provider took {address}");
+    assert!(address.ip().is_loopback());
+    assert!(
+        address.port() > min && address.port() <= max,
+        "{address} outside {}..={max}",
+        min + 1
+    );
+
+    // The same pinned mutual TLS as on the socket.
+    for version in [TLS13, TLS12] {
+        assert!(tls_refusal(&provider, Some(&client), version)
+            .await
+            .is_none());
+        assert_eq!(
+            tls_refusal(&provider, None, version).await,
+            Some(rustls::Error::AlertReceived(
+                AlertDescription::CertificateRequired
+            )),
+            "{version:?}"
+        );
+        assert_eq!(
+            tls_refusal(&provider, Some(&go_plugin_cert()), version).await,
+            Some(rustls::Error::AlertReceived(AlertDescription::AccessDenied)),
+            "{version:?}"
+        );
+    }
+    let channel = provider.channel(&client).await;
+    assert_eq!(health(&channel).await.unwrap(), ServingStatus::Serving);
+    let schema = get_provider_schema(&channel)
+        .await
+        .unwrap_or_else(|e| panic!("GetProviderSchema: {e}; stderr:\n{}", provider.stderr()));
+    assert!(schema.resource_schemas.contains_key("planton_aws_secrets"));
+
+    shutdown(&channel).await.unwrap();
+    assert!(provider.wait_exit(Duration::from_secs(3)).success());
+    // The port is free again once the provider is gone.
+    std::net::TcpListener::bind(address).expect("the provider released its port");
+    drop(held);
+}
+
+#[tokio::test]
+async fn tcp_plain_grpc_without_a_client_certificate() {
+    let port = free_port().to_string();
+    let mut provider = Provider::start_with(
+        None,
+        &[
+            FORCE_TCP,
+            ("PLUGIN_MIN_PORT", &port),
+            ("PLUGIN_MAX_PORT", &port),
+        ],
+    );
+    assert!(matches!(provider.address, Address::Tcp(a) if a.port().to_string() == port));
+    let channel = channel(&provider, None, TLS13).await.unwrap();
+    assert_eq!(health(&channel).await.unwrap(), ServingStatus::Serving);
+    shutdown(&channel).await.unwrap();
+    assert!(provider.wait_exit(Duration::from_secs(3)).success());
+}
+
+/// Exit 1, nothing on stdout, and `expected` on stderr.
+fn assert_refused_to_start(env: &[(&str, &str)], expected: &str) {
+    let output = provider_command(None)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{env:?}: {stderr}");
+    assert!(output.stdout.is_empty(), "no handshake line for {env:?}");
+    assert!(stderr.contains(expected), "{env:?}: {stderr}");
+}
+
+#[test]
+fn tcp_refuses_a_malformed_or_inverted_port_range() {
+    assert_refused_to_start(
+        &[FORCE_TCP, ("PLUGIN_MIN_PORT", "ten thousand")],
+        "PLUGIN_MIN_PORT is \"ten thousand\", which is not a port number",
+    );
+    assert_refused_to_start(
+        &[FORCE_TCP, ("PLUGIN_MAX_PORT", "70000")],
+        "PLUGIN_MAX_PORT is \"70000\", which is not a port number",
+    );
+    assert_refused_to_start(
+        &[
+            FORCE_TCP,
+            ("PLUGIN_MIN_PORT", "20000"),
+            ("PLUGIN_MAX_PORT", "19999"),
+        ],
+        "PLUGIN_MIN_PORT (20000) is greater than PLUGIN_MAX_PORT (19999)",
+    );
+}
+
+#[test]
+fn an_unknown_transport_is_refused() {
+    assert_refused_to_start(
+        &[("PLANTON_PLUGIN_TRANSPORT", "quic")],
+        "PLANTON_PLUGIN_TRANSPORT is \"quic\"; set it to tcp or unix",
+    );
+}
+
+#[tokio::test]
+async fn unix_can_be_named_and_is_the_default() {
+    for env in [&[][..], &[("PLANTON_PLUGIN_TRANSPORT", "unix")][..]] {
+        let provider = Provider::start_with(None, env);
+        assert!(
+            matches!(provider.address, Address::Unix(_)),
+            "{env:?}: {:?}",
+            provider.address
+        );
+    }
 }

@@ -13,6 +13,9 @@ pub struct Identity {
     /// `tracing` targets (crate names) that belong to the provider and are
     /// logged at the level Terraform asks for; every other crate is capped.
     pub log_targets: &'static [&'static str],
+    /// The environment variable that picks the plugin transport (`tcp`, or
+    /// `unix` on Unix) instead of go-plugin's choice for the platform.
+    pub transport_variable: &'static str,
 }
 
 impl Identity {

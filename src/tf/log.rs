@@ -270,6 +270,7 @@ mod tests {
         binary: "terraform-provider-example",
         source: "example/example",
         log_targets: &["planton"],
+        transport_variable: "EXAMPLE_PLUGIN_TRANSPORT",
     };
     const MODULE: &str = "provider.terraform-provider-example";
 

@@ -3,13 +3,15 @@
 //! tests/malformed_input.rs share.
 //!
 //! Magic cookie, protocol list, a P-521 client certificate in
-//! PLUGIN_CLIENT_CERT, the handshake line, mutual TLS over the Unix socket.
+//! PLUGIN_CLIENT_CERT, the handshake line, mutual TLS over the Unix socket
+//! or, with [`FORCE_TCP`], over TCP on loopback as on Windows.
 
 #![allow(dead_code)]
 
 use std::future::Future;
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
@@ -20,7 +22,7 @@ use base64::Engine as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::SupportedProtocolVersion;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::UnixStream;
+use tokio::net::{TcpStream, UnixStream};
 use tonic::transport::{Channel, Endpoint, Uri};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -30,6 +32,10 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-planton");
 pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 pub const TLS13: &SupportedProtocolVersion = &rustls::version::TLS13;
 pub const TLS12: &SupportedProtocolVersion = &rustls::version::TLS12;
+/// The provider's variable that picks the plugin transport.
+pub const TRANSPORT_VARIABLE: &str = "PLANTON_PLUGIN_TRANSPORT";
+/// The environment that puts the provider on TCP, as on Windows.
+pub const FORCE_TCP: (&str, &str) = (TRANSPORT_VARIABLE, "tcp");
 
 // ---------------------------------------------------------------------------
 // Certificates as go-plugin makes them
@@ -77,10 +83,27 @@ pub fn go_plugin_cert() -> ClientCert {
 // ---------------------------------------------------------------------------
 // The provider process
 
+/// Where the handshake line says to connect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Address {
+    Unix(PathBuf),
+    Tcp(SocketAddr),
+}
+
+impl Address {
+    /// Connects as go-plugin's client does for this network.
+    pub async fn connect(&self) -> std::io::Result<Box<dyn Io>> {
+        Ok(match self {
+            Address::Unix(path) => Box::new(UnixStream::connect(path).await?),
+            Address::Tcp(address) => Box::new(TcpStream::connect(address).await?),
+        })
+    }
+}
+
 /// The provider, started as Terraform starts it, after its handshake line.
 pub struct Provider {
     pub child: Child,
-    pub socket: PathBuf,
+    pub address: Address,
     pub server_cert: Option<CertificateDer<'static>>,
     pub stdout_lines: Arc<Mutex<Vec<String>>>,
     stderr: Arc<Mutex<String>>,
@@ -120,7 +143,7 @@ impl Provider {
                 panic!("no handshake line; stderr:\n{}", stderr.lock().unwrap());
             }
         };
-        let (socket, server_cert) = parse_handshake(&line);
+        let (address, server_cert) = parse_handshake(&line);
         assert_eq!(
             server_cert.is_some(),
             client.is_some(),
@@ -128,10 +151,18 @@ impl Provider {
         );
         Provider {
             child,
-            socket,
+            address,
             server_cert,
             stdout_lines,
             stderr,
+        }
+    }
+
+    /// The Unix socket; fails the test when the provider serves TCP.
+    pub fn socket(&self) -> &Path {
+        match &self.address {
+            Address::Unix(path) => path,
+            Address::Tcp(address) => panic!("the provider serves TCP on {address}, not a socket"),
         }
     }
 
@@ -188,9 +219,11 @@ impl Drop for Provider {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if std::fs::remove_file(&self.socket).is_ok() {
-            if let Some(dir) = self.socket.parent() {
-                let _ = std::fs::remove_dir(dir);
+        if let Address::Unix(socket) = &self.address {
+            if std::fs::remove_file(socket).is_ok() {
+                if let Some(dir) = socket.parent() {
+                    let _ = std::fs::remove_dir(dir);
+                }
             }
         }
     }
@@ -218,6 +251,7 @@ pub fn terraform_env(command: &mut Command, client: Option<&ClientCert>) {
         .env_remove("PLUGIN_CLIENT_CERT")
         .env_remove("PLUGIN_UNIX_SOCKET_DIR")
         .env_remove("PLUGIN_UNIX_SOCKET_GROUP")
+        .env_remove(TRANSPORT_VARIABLE)
         .env_remove("TF_LOG")
         .env_remove("TF_LOG_PROVIDER");
     if let Some(client) = client {
@@ -242,17 +276,31 @@ fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
     text
 }
 
-/// Checks the line as go-plugin's client does and returns the socket and
+/// Checks the line as go-plugin's client does and returns the address and
 /// the server certificate.
-pub fn parse_handshake(line: &str) -> (PathBuf, Option<CertificateDer<'static>>) {
+pub fn parse_handshake(line: &str) -> (Address, Option<CertificateDer<'static>>) {
     let parts: Vec<&str> = line.trim().split('|').collect();
     assert_eq!(parts.len(), 6, "six fields: {line:?}");
     assert_eq!(parts[0], "1", "core protocol version");
     assert_eq!(parts[1], "6", "app protocol version");
-    assert_eq!(parts[2], "unix", "network");
     assert_eq!(parts[4], "grpc", "protocol");
-    let socket = PathBuf::from(parts[3]);
-    assert!(socket.is_absolute() && socket.exists(), "{socket:?}");
+    let address = match parts[2] {
+        "unix" => {
+            let socket = PathBuf::from(parts[3]);
+            assert!(socket.is_absolute() && socket.exists(), "{socket:?}");
+            Address::Unix(socket)
+        }
+        "tcp" => {
+            let address: SocketAddr = parts[3].parse().expect("IP:PORT");
+            assert_eq!(
+                address.ip().to_string(),
+                "127.0.0.1",
+                "loopback only: {line}"
+            );
+            Address::Tcp(address)
+        }
+        other => panic!("network {other:?} is neither unix nor tcp: {line}"),
+    };
     let cert = (!parts[5].is_empty()).then(|| {
         assert!(!parts[5].contains('='), "no base64 padding: {line}");
         let der = base64::engine::general_purpose::STANDARD_NO_PAD
@@ -260,7 +308,7 @@ pub fn parse_handshake(line: &str) -> (PathBuf, Option<CertificateDer<'static>>)
             .expect("standard base64 without padding");
         CertificateDer::from(der)
     });
-    (socket, cert)
+    (address, cert)
 }
 
 // ---------------------------------------------------------------------------
@@ -291,13 +339,13 @@ pub fn client_config(
     Arc::new(config)
 }
 
-trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+pub trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
 
-/// Dials the provider's socket for tonic, with or without TLS.
+/// Dials the provider for tonic, with or without TLS.
 #[derive(Clone)]
 struct Dialer {
-    socket: PathBuf,
+    address: Address,
     tls: Option<(Arc<rustls::ClientConfig>, CertificateDer<'static>)>,
 }
 
@@ -313,7 +361,7 @@ impl tower::Service<Uri> for Dialer {
     fn call(&mut self, _uri: Uri) -> Self::Future {
         let dialer = self.clone();
         Box::pin(async move {
-            let stream = UnixStream::connect(&dialer.socket).await?;
+            let stream = dialer.address.connect().await?;
             let io: Box<dyn Io> = match dialer.tls {
                 None => Box::new(stream),
                 Some((config, expected_server_cert)) => {
@@ -345,7 +393,7 @@ pub async fn channel(
         .as_ref()
         .map(|cert| (client_config(cert, client, version), cert.clone()));
     let dialer = Dialer {
-        socket: provider.socket.clone(),
+        address: provider.address.clone(),
         tls,
     };
     Endpoint::from_static("http://localhost")

@@ -105,6 +105,10 @@ mod tests {
     #[test]
     fn line_matches_go_plugin() {
         assert_eq!(line(6, "unix", "/tmp/p/s", None), "1|6|unix|/tmp/p/s|grpc|");
+        assert_eq!(
+            line(6, "tcp", "127.0.0.1:10000", Some(&[0xfb, 0xff])),
+            "1|6|tcp|127.0.0.1:10000|grpc|+/8"
+        );
         // 0xfb 0xff encodes with '+' and '/' in the standard alphabet, no '='.
         assert_eq!(
             line(6, "unix", "/s", Some(&[0xfb, 0xff])),

@@ -1,5 +1,6 @@
-//! Turns accepted socket connections into the stream of connections tonic
-//! serves: as they are, or after a TLS handshake.
+//! Turns the connections a listener accepts (Unix socket or TCP alike) into
+//! the stream of connections tonic serves: as they are, or after a TLS
+//! handshake.
 //!
 //! Each handshake runs in its own task with a deadline, so a client that
 //! stalls or fails (a refused certificate) holds up nobody and ends up as a
@@ -12,27 +13,30 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures::{Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::server::{Connected, UdsConnectInfo};
+use tonic::transport::server::Connected;
 
 /// How long a client may take to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections as accepted, for plain gRPC.
-pub fn plain(listener: UnixListener) -> ReceiverStream<io::Result<UnixStream>> {
-    accept_loop(listener, |stream| async move { Ok(stream) })
+pub fn plain<S: Send + 'static>(accepted: impl Accepted<S>) -> ReceiverStream<io::Result<S>> {
+    accept_loop(accepted, |stream| async move { Ok(stream) })
 }
 
 /// Connections that completed a TLS handshake under `config`.
-pub fn tls(
-    listener: UnixListener,
+pub fn tls<S>(
+    accepted: impl Accepted<S>,
     config: Arc<rustls::ServerConfig>,
-) -> ReceiverStream<io::Result<TlsConn>> {
+) -> ReceiverStream<io::Result<TlsConn<S>>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    accept_loop(listener, move |stream| {
+    accept_loop(accepted, move |stream| {
         let acceptor = acceptor.clone();
         async move {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
@@ -46,24 +50,33 @@ pub fn tls(
     })
 }
 
+/// A listener's stream of accepted connections.
+pub trait Accepted<S>: Stream<Item = io::Result<S>> + Send + Unpin + 'static {}
+impl<S, T: Stream<Item = io::Result<S>> + Send + Unpin + 'static> Accepted<S> for T {}
+
 /// Accepts until the returned stream is dropped (tonic drops it when it
 /// shuts down), which also closes the listener.
-fn accept_loop<IO, F, Fut>(listener: UnixListener, upgrade: F) -> ReceiverStream<io::Result<IO>>
+fn accept_loop<S, IO, F, Fut>(
+    mut accepted: impl Accepted<S>,
+    upgrade: F,
+) -> ReceiverStream<io::Result<IO>>
 where
+    S: Send + 'static,
     IO: Send + 'static,
-    F: Fn(UnixStream) -> Fut + Send + 'static,
+    F: Fn(S) -> Fut + Send + 'static,
     Fut: Future<Output = io::Result<IO>> + Send + 'static,
 {
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         loop {
-            let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
+            let next = tokio::select! {
+                next = accepted.next() => next,
                 () = tx.closed() => break,
             };
-            let stream = match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
+            let stream = match next {
+                Some(Ok(stream)) => stream,
+                None => break,
+                Some(Err(e)) => {
                     // E.g. out of file descriptors: wait instead of spinning.
                     tracing::warn!(error = %e, "cannot accept a plugin connection");
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -89,17 +102,17 @@ where
 }
 
 /// A TLS connection tonic can serve (it needs `Connected`).
-pub struct TlsConn(tokio_rustls::server::TlsStream<UnixStream>);
+pub struct TlsConn<S>(tokio_rustls::server::TlsStream<S>);
 
-impl Connected for TlsConn {
-    type ConnectInfo = UdsConnectInfo;
+impl<S: Connected> Connected for TlsConn<S> {
+    type ConnectInfo = S::ConnectInfo;
 
     fn connect_info(&self) -> Self::ConnectInfo {
         self.0.get_ref().0.connect_info()
     }
 }
 
-impl AsyncRead for TlsConn {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsConn<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -109,7 +122,7 @@ impl AsyncRead for TlsConn {
     }
 }
 
-impl AsyncWrite for TlsConn {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsConn<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

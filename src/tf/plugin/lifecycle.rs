@@ -1,8 +1,9 @@
 //! How the provider process ends: on Terraform's request or when Terraform
 //! is gone; and what does not end it.
 //!
-//! - SIGINT and SIGTERM are ignored (and logged): a Ctrl-C, or a CI system
-//!   cancelling a job, reaches the whole process group, and Terraform then
+//! - Interrupts are ignored (and logged): SIGINT and SIGTERM on Unix,
+//!   Ctrl-C and Ctrl-Break on Windows. A Ctrl-C, or a CI system cancelling a
+//!   job, reaches the whole process group (console), and Terraform then
 //!   stops work through the StopProvider call and still needs the provider
 //!   to answer, so that what was done is recorded in state. (Go providers
 //!   ignore SIGINT but die on SIGTERM, losing the answer.) Terraform ends
@@ -10,12 +11,16 @@
 //! - stdin is never read, so a host without stdin changes nothing.
 //! - Terraform dying, even by SIGKILL, must not leave the provider behind:
 //!   on Linux the kernel signals us when the parent goes (PR_SET_PDEATHSIG),
-//!   and everywhere a once-a-second look at the parent pid catches the rest.
+//!   and on every Unix a once-a-second look at the parent pid catches the
+//!   rest. Windows has no parent pid to watch without its own API; there,
+//!   as with Go providers, a provider whose Terraform was killed outright
+//!   lives on (idle) until it is ended.
 
 use std::sync::Arc;
+#[cfg(unix)]
 use std::time::Duration;
 
-use tokio::signal::unix::{signal, SignalKind};
+use futures::{Stream, StreamExt};
 use tokio::sync::watch;
 
 /// Why the provider is shutting down.
@@ -23,7 +28,8 @@ use tokio::sync::watch;
 pub enum Reason {
     /// Terraform called GRPCController/Shutdown.
     Controller,
-    /// The process that started us has exited.
+    /// The process that started us has exited (only watched on Unix).
+    #[cfg_attr(not(unix), allow(dead_code))]
     ParentGone,
 }
 
@@ -66,17 +72,23 @@ impl Shutdown {
     }
 }
 
+/// The process that started us, as it was at startup.
+#[derive(Clone, Copy, Debug)]
+pub struct Parent {
+    #[cfg(unix)]
+    pid: libc::pid_t,
+}
+
 /// The signal the kernel sends us when our parent exits. Not SIGTERM: Linux
 /// also sends it when just the parent *thread* that forked us exits (Go
 /// threads can), so we check the parent pid before believing it.
 #[cfg(target_os = "linux")]
 const PARENT_DEATH_SIGNAL: libc::c_int = libc::SIGUSR1;
 
-/// Asks the kernel to tell us when our parent dies and returns the parent's
-/// pid, to compare against later. Call first thing, before any thread starts.
-pub fn arm_parent_death_signal() -> libc::pid_t {
-    // SAFETY: getppid has no preconditions.
-    let parent = unsafe { libc::getppid() };
+/// Asks the kernel (Linux) to tell us when our parent dies and notes who the
+/// parent is, to compare against later. Call first thing, before any thread
+/// starts.
+pub fn arm_parent_death_signal() -> Parent {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: PR_SET_PDEATHSIG takes a signal number; no memory involved.
@@ -91,42 +103,79 @@ pub fn arm_parent_death_signal() -> libc::pid_t {
             );
         }
     }
-    parent
+    Parent {
+        // SAFETY: getppid has no preconditions.
+        #[cfg(unix)]
+        pid: unsafe { libc::getppid() },
+    }
 }
 
-fn parent_changed(original: libc::pid_t) -> bool {
+#[cfg(unix)]
+fn parent_changed(original: Parent) -> bool {
     // SAFETY: getppid has no preconditions.
-    unsafe { libc::getppid() != original }
+    unsafe { libc::getppid() != original.pid }
 }
 
-/// Installs the signal handlers and the parent watch; they trigger
+/// Installs the interrupt handlers and the parent watch; they trigger
 /// `shutdown` as described above. Must run inside the tokio runtime, and
 /// before the handshake, when Terraform may start sending signals.
-pub fn watch(shutdown: &Shutdown, parent: libc::pid_t) -> Result<(), String> {
-    let install = |kind: SignalKind, name: &str| {
-        signal(kind).map_err(|e| format!("cannot install the {name} handler: {e}"))
-    };
-    let interrupts = install(SignalKind::interrupt(), "SIGINT")?;
-    let terminate = install(SignalKind::terminate(), "SIGTERM")?;
-    #[cfg(target_os = "linux")]
-    let mut parent_death = install(SignalKind::from_raw(PARENT_DEATH_SIGNAL), "parent-death")?;
-
-    for (mut received, name) in [(interrupts, "SIGINT"), (terminate, "SIGTERM")] {
-        tokio::spawn(async move {
-            let mut count = 0u64;
-            while received.recv().await.is_some() {
-                count += 1;
-                tracing::info!(
-                    count,
-                    "ignoring {name}: Terraform stops providers with StopProvider and ends them \
-                     when it is done"
-                );
-            }
-        });
+pub fn watch(shutdown: &Shutdown, parent: Parent) -> Result<(), String> {
+    for (name, received) in interrupts()? {
+        tokio::spawn(ignore(name, received));
     }
+    watch_parent(shutdown, parent)
+}
 
+type Interrupts = Vec<(&'static str, futures::stream::BoxStream<'static, ()>)>;
+
+#[cfg(unix)]
+fn interrupts() -> Result<Interrupts, String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    use tokio_stream::wrappers::SignalStream;
+    let install = |kind: SignalKind, name: &'static str| {
+        signal(kind)
+            .map(|received| (name, SignalStream::new(received).boxed()))
+            .map_err(|e| format!("cannot install the {name} handler: {e}"))
+    };
+    Ok(vec![
+        install(SignalKind::interrupt(), "SIGINT")?,
+        install(SignalKind::terminate(), "SIGTERM")?,
+    ])
+}
+
+#[cfg(windows)]
+fn interrupts() -> Result<Interrupts, String> {
+    use tokio::signal::windows::{ctrl_break, ctrl_c};
+    use tokio_stream::wrappers::{CtrlBreakStream, CtrlCStream};
+    let failed = |name: &str, e: std::io::Error| format!("cannot install the {name} handler: {e}");
+    let ctrl_c = ctrl_c().map_err(|e| failed("Ctrl-C", e))?;
+    let ctrl_break = ctrl_break().map_err(|e| failed("Ctrl-Break", e))?;
+    Ok(vec![
+        ("Ctrl-C", CtrlCStream::new(ctrl_c).boxed()),
+        ("Ctrl-Break", CtrlBreakStream::new(ctrl_break).boxed()),
+    ])
+}
+
+/// Holding the handler keeps the default action (ending the process) away.
+async fn ignore(name: &'static str, mut received: impl Stream<Item = ()> + Unpin) {
+    let mut count = 0u64;
+    while received.next().await.is_some() {
+        count += 1;
+        tracing::info!(
+            count,
+            "ignoring {name}: Terraform stops providers with StopProvider and ends them \
+             when it is done"
+        );
+    }
+}
+
+#[cfg(unix)]
+fn watch_parent(shutdown: &Shutdown, parent: Parent) -> Result<(), String> {
     #[cfg(target_os = "linux")]
     {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut parent_death = signal(SignalKind::from_raw(PARENT_DEATH_SIGNAL))
+            .map_err(|e| format!("cannot install the parent-death handler: {e}"))?;
         let on_death = shutdown.clone();
         tokio::spawn(async move {
             while parent_death.recv().await.is_some() {
@@ -156,6 +205,12 @@ pub fn watch(shutdown: &Shutdown, parent: libc::pid_t) -> Result<(), String> {
     if parent_changed(parent) {
         shutdown.trigger(Reason::ParentGone);
     }
+    Ok(())
+}
+
+/// No parent watch off Unix (see the module documentation).
+#[cfg(not(unix))]
+fn watch_parent(_shutdown: &Shutdown, _parent: Parent) -> Result<(), String> {
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! The plugin transport Terraform's go-plugin client expects: magic cookie,
-//! protocol negotiation, a Unix socket, mutual TLS, the handshake line on
-//! stdout, go-plugin's own gRPC services beside the provider's, and a
-//! process that lives exactly as long as Terraform wants it to.
+//! protocol negotiation, a Unix socket (TCP on loopback on Windows), mutual
+//! TLS, the handshake line on stdout, go-plugin's own gRPC services beside
+//! the provider's, and a process that lives exactly as long as Terraform
+//! wants it to.
 //!
 //! [`run`] is the whole public surface: `main` hands it the provider's
 //! identity and routes.
@@ -9,12 +10,16 @@
 mod handshake;
 mod incoming;
 mod lifecycle;
-mod listener;
 mod mtls;
 mod services;
+mod tcp;
+mod transport;
+#[cfg(unix)]
+mod unix_socket;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::Stream;
@@ -24,7 +29,8 @@ use tonic::transport::server::{Connected, Router};
 
 use crate::tf::identity::Identity;
 pub use handshake::{APP_PROTOCOL_VERSION, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
-use lifecycle::Shutdown;
+use lifecycle::{Parent, Shutdown};
+use transport::{Listener, Transport};
 
 /// How long in-flight calls may run on after a shutdown starts. Terraform
 /// force-kills a provider 2 s after asking it to shut down.
@@ -34,7 +40,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// process, until it asks us to stop or goes away (signals do not end it).
 ///
 /// `routes` builds the provider's gRPC services; it runs once, before the
-/// handshake line is printed. Returns the process exit code: 0 after a
+/// handshake line is printed. The listener is go-plugin's for the platform
+/// unless the environment variable `identity.transport_variable` names one
+/// (`tcp`, or `unix` on Unix). Returns the process exit code: 0 after a
 /// requested shutdown, 1 (with a message on stderr) when the process was not
 /// started by a plugin host or the channel cannot be set up.
 pub fn run(identity: &Identity, routes: impl FnOnce() -> Routes) -> ExitCode {
@@ -48,6 +56,10 @@ pub fn run(identity: &Identity, routes: impl FnOnce() -> Routes) -> ExitCode {
         Ok(version) => version,
         Err(message) => return fail(&message),
     };
+    let transport = match transport_setting(identity.transport_variable) {
+        Ok(transport) => transport,
+        Err(message) => return fail(&message),
+    };
     let parent = lifecycle::arm_parent_death_signal();
     crate::tf::log::init(identity);
 
@@ -58,13 +70,26 @@ pub fn run(identity: &Identity, routes: impl FnOnce() -> Routes) -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
-    let outcome = runtime.block_on(serve(routes, version, parent));
+    let outcome = runtime.block_on(serve(routes, version, transport, parent));
     // Tasks still blocked (a call past its grace) must not hold up the exit.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => fail(&message),
     }
+}
+
+fn transport_setting(variable: &str) -> Result<Transport, String> {
+    let value = match std::env::var(variable) {
+        Ok(value) => Some(value),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(format!(
+                "{variable} is not valid UTF-8; set it to tcp, or unset it."
+            ))
+        }
+    };
+    Transport::from_setting(variable, value.as_deref())
 }
 
 /// Reports a fatal error: as a log line for Terraform's log, and as plain
@@ -78,37 +103,65 @@ fn fail(message: &str) -> ExitCode {
 async fn serve(
     routes: impl FnOnce() -> Routes,
     version: u32,
-    parent: libc::pid_t,
+    transport: Transport,
+    parent: Parent,
 ) -> Result<(), String> {
     let shutdown = Shutdown::default();
     lifecycle::watch(&shutdown, parent)?;
     let tls = mtls::from_env()?;
-    let (listener, socket) = listener::bind()?;
+    let listener = Listener::bind(transport)?;
     let routes = services::with_plugin_services(routes(), &shutdown).await;
     let router = tonic::transport::Server::builder().add_routes(routes);
 
-    let address = socket.path().to_string_lossy();
+    let network = transport.network();
+    let address = listener.address();
     let line = handshake::line(
         version,
-        "unix",
+        network,
         &address,
         tls.as_ref().map(|t| t.cert_der.as_ref()),
     );
     handshake::announce(&line)?;
     tracing::debug!(
-        network = "unix",
+        network,
         address = %address,
         tls = tls.is_some(),
         protocol_version = version,
         "plugin serving"
     );
 
-    let result = match tls {
-        Some(tls) => drive(router, incoming::tls(listener, tls.config), &shutdown).await,
-        None => drive(router, incoming::plain(listener), &shutdown).await,
-    };
-    drop(socket);
-    result
+    if tls.is_none() && transport == Transport::Tcp {
+        // Unlike a socket in a private directory, a loopback port is open to
+        // every local user; the host chose this by sending no certificate.
+        tracing::warn!("serving plain gRPC on {address}: any local process can connect");
+    }
+    let tls = tls.map(|tls| tls.config);
+    match listener {
+        #[cfg(unix)]
+        Listener::UnixSocket(listener, _removed_on_return) => {
+            let accepted = tokio_stream::wrappers::UnixListenerStream::new(listener);
+            serve_connections(router, accepted, tls, &shutdown).await
+        }
+        Listener::Tcp(listener, _) => {
+            serve_connections(router, tcp::accepted(listener), tls, &shutdown).await
+        }
+    }
+}
+
+/// Serves what `accepted` yields, over TLS under `tls` or plain without it.
+async fn serve_connections<S>(
+    router: Router,
+    accepted: impl incoming::Accepted<S>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: &Shutdown,
+) -> Result<(), String>
+where
+    S: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
+{
+    match tls {
+        Some(config) => drive(router, incoming::tls(accepted, config), shutdown).await,
+        None => drive(router, incoming::plain(accepted), shutdown).await,
+    }
 }
 
 /// Serves until shutdown, then lets in-flight calls finish for at most
