@@ -11,7 +11,7 @@ use tokio::sync::OnceCell;
 
 use super::connect_error::ConnectError;
 use super::credentials::{profile_role_chain, static_credentials};
-use super::files::{check_profile_exists, existing_files, profile_files};
+use super::files::{self, check_profile_exists, existing_files, profile_files};
 use super::sts::{sts_client, validation_error};
 use crate::provider::auth;
 use crate::provider::bounds::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT};
@@ -55,7 +55,7 @@ impl AwsConnection {
         )?;
         let sts_endpoint = endpoint("sts", non_empty(&settings.sts_endpoint))?;
         let profile = non_empty(&settings.profile);
-        let home = std::env::var("HOME").ok();
+        let home = files::home_dir();
         let config_files = existing_files(
             &settings.shared_config_files,
             "shared_config_files",

@@ -9,6 +9,23 @@ use aws_runtime::env_config::file::EnvConfigFiles;
 use super::connect_error::ConnectError;
 use crate::provider::settings::AwsSettings;
 
+/// The directory `~` stands for: `HOME`, and on Windows, where `HOME` is
+/// rarely set, `USERPROFILE`, then `HOMEDRIVE` with `HOMEPATH` (the order
+/// the AWS SDKs use).
+pub(super) fn home_dir() -> Option<String> {
+    home_from(|name| std::env::var(name).ok(), cfg!(windows))
+}
+
+fn home_from(var: impl Fn(&str) -> Option<String>, windows: bool) -> Option<String> {
+    let set = |name| var(name).filter(|value| !value.is_empty());
+    set("HOME").or_else(|| {
+        if !windows {
+            return None;
+        }
+        set("USERPROFILE").or_else(|| Some(format!("{}{}", set("HOMEDRIVE")?, set("HOMEPATH")?)))
+    })
+}
+
 /// `~/` at the start of a path means the home directory, as in the AWS CLI.
 fn expand_home(path: &str, home: Option<&str>) -> PathBuf {
     match (path.strip_prefix("~/"), home) {
@@ -169,6 +186,37 @@ fn section_names(text: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn home_is_home_else_the_windows_profile_directories() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let all = env(&[
+            ("HOME", "/home/u"),
+            ("USERPROFILE", r"C:\Users\u"),
+            ("HOMEDRIVE", "D:"),
+            ("HOMEPATH", r"\u"),
+        ]);
+        assert_eq!(home_from(all, false).as_deref(), Some("/home/u"));
+        assert_eq!(home_from(all, true).as_deref(), Some("/home/u"));
+        let windows = env(&[
+            ("HOME", ""),
+            ("USERPROFILE", r"C:\Users\u"),
+            ("HOMEDRIVE", "D:"),
+            ("HOMEPATH", r"\u"),
+        ]);
+        assert_eq!(home_from(windows, false), None);
+        assert_eq!(home_from(windows, true).as_deref(), Some(r"C:\Users\u"));
+        let drive = env(&[("HOMEDRIVE", "D:"), ("HOMEPATH", r"\u")]);
+        assert_eq!(home_from(drive, true).as_deref(), Some(r"D:\u"));
+        assert_eq!(home_from(env(&[("HOMEDRIVE", "D:")]), true), None);
+    }
 
     #[test]
     fn home_expansion() {
