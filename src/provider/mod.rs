@@ -24,6 +24,8 @@ pub mod settings;
 pub mod tags;
 #[cfg(test)]
 pub mod test_endpoints;
+#[cfg(test)]
+pub mod test_env;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

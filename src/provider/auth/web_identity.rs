@@ -150,14 +150,7 @@ mod tests {
 
     #[test]
     fn environment_needs_role_and_token_file() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
+        let env = crate::provider::test_env::lookup;
         assert_eq!(
             WebIdentity::from_environment(env(&[("AWS_ROLE_ARN", "arn:aws:iam::1:role/x")])),
             None

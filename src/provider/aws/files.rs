@@ -189,14 +189,7 @@ mod tests {
 
     #[test]
     fn home_is_home_else_the_windows_profile_directories() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
+        let env = crate::provider::test_env::lookup;
         let all = env(&[
             ("HOME", "/home/u"),
             ("USERPROFILE", r"C:\Users\u"),
