@@ -59,6 +59,11 @@ pub const BYPASSES: &[(&str, Bypass, &str)] = &[
         Bypass::ListLag,
         LISTING_UNDER_TEST,
     ),
+    (
+        "a_denied_listing_fails_fast_with_one_error_and_a_throttled_one_is_paced",
+        Bypass::ListLag,
+        LISTING_UNDER_TEST,
+    ),
 ];
 
 /// Why the tests of `terraform query` and identity imports bypass the lag.
