@@ -31,6 +31,8 @@ struct FakeState {
     listing_denied: bool,
     /// Names ListSecrets does not show yet (AWS's listing lags writes).
     unlisted: HashSet<String>,
+    /// The recovery window of every DeleteSecret, in order.
+    windows: Vec<i64>,
 }
 
 fn error(kind: ErrorKind, code: &str, message: String) -> ApiError {
@@ -114,6 +116,11 @@ impl FakeSecrets {
         self.state.lock().unwrap().secrets.get(name).cloned()
     }
 
+    /// The recovery windows DeleteSecret was called with, in order.
+    pub fn windows(&self) -> Vec<i64> {
+        self.state.lock().unwrap().windows.clone()
+    }
+
     pub fn calls(&self) -> Vec<String> {
         self.state.lock().unwrap().calls.clone()
     }
@@ -183,7 +190,12 @@ impl FakeState {
 
 #[async_trait]
 impl SecretsApi for FakeSecrets {
-    async fn create(&self, name: &str, tags: &BTreeMap<String, String>) -> ApiResult<String> {
+    async fn create(
+        &self,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+        kms_key_id: Option<&str>,
+    ) -> ApiResult<String> {
         let mut state = self.enter("CreateSecret", name)?;
         if let Some(existing) = state.secrets.get(name) {
             return Err(if existing.scheduled_for_deletion {
@@ -201,9 +213,16 @@ impl SecretsApi for FakeSecrets {
             });
         }
         let arn = state.arn_for(name);
-        let info = made_now(name, &arn, false, tags.clone());
+        let mut info = made_now(name, &arn, false, tags.clone());
+        info.kms_key_id = kms_key_id.map(str::to_owned);
         state.secrets.insert(name.to_owned(), info);
         Ok(arn)
+    }
+
+    async fn set_kms_key(&self, arn: &str, kms_key_id: &str) -> ApiResult<()> {
+        let mut state = self.enter("UpdateSecret", arn)?;
+        state.secret_mut(arn)?.kms_key_id = Some(kms_key_id.to_owned());
+        Ok(())
     }
 
     async fn describe(&self, key: &str) -> ApiResult<Option<SecretInfo>> {
@@ -219,6 +238,7 @@ impl SecretsApi for FakeSecrets {
 
     async fn delete(&self, arn: &str, recovery_window_in_days: i64) -> ApiResult<()> {
         let mut state = self.enter("DeleteSecret", arn)?;
+        state.windows.push(recovery_window_in_days);
         if !(7..=30).contains(&recovery_window_in_days) {
             return Err(error(
                 ErrorKind::Other,
