@@ -59,6 +59,20 @@ pub const BYPASSES: &[(&str, Bypass, &str)] = &[
         Bypass::ListLag,
         LISTING_UNDER_TEST,
     ),
+    (
+        "a_denied_listing_fails_fast_with_one_error_and_a_throttled_one_is_paced",
+        Bypass::ListLag,
+        LISTING_UNDER_TEST,
+    ),
+    (
+        "resilience_kill9",
+        Bypass::ListLag,
+        "it asserts that the apply after a kill -9 refuses before any write, naming the \
+         orphans; a create of more than 32 names finds existing names by ListSecrets, which \
+         shows the killed run's secrets only minutes later on AWS: a retry within that time \
+         creates the other names first, then refuses the orphans (the resource's notes say \
+         so). Every other rule applies",
+    ),
 ];
 
 /// Why the tests of `terraform query` and identity imports bypass the lag.
