@@ -21,7 +21,7 @@ pub fn provider_schema() -> Schema {
         );
     let default_tags = Block::new("Tags added to every secret this provider creates.").attribute(
         Attribute::optional("tags", Type::map(Type::String))
-            .description("Tags added to every secret this provider creates, beside its own `planton.ai/*` ownership tags. The whole `planton.ai/` namespace is reserved: a key in it, compared without case and ignoring surrounding spaces, is refused. Changing them updates the secrets in place."),
+            .description("Tags added to every secret this provider creates, beside its own `planton.ai/*` ownership tags. The whole `planton.ai/` namespace is reserved: a key in it, compared without case and ignoring surrounding spaces, is refused. At most 46: AWS allows 50 tags per secret and the provider adds up to 4 of its own over a secret's life. Keys of 1 to 127 and values of at most 255 characters, letters, numbers, spaces and `+ - = . _ : / @`, without the `aws:` prefix, as AWS documents. Changing them updates the secrets in place, adding the new tags before removing the old ones."),
     );
     let ignore_tags = Block::new("Tags other tools set on the secrets, which this provider leaves alone.")
         .attribute(Attribute::optional("keys", Type::set(Type::String)).description(
