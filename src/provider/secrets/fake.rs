@@ -101,6 +101,10 @@ impl FakeSecrets {
         self.state.lock().unwrap().denied.insert(name.to_owned());
     }
 
+    pub fn allow(&self, name: &str) {
+        self.state.lock().unwrap().denied.remove(name);
+    }
+
     pub fn deny_listing(&self) {
         self.state.lock().unwrap().listing_denied = true;
     }

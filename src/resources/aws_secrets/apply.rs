@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::provider::batch::{run_all, Outcome};
-use crate::provider::secrets::ApiError;
 use crate::provider::tags::{
     ownership_tags, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,
 };
@@ -15,6 +14,7 @@ use crate::tf::stop::StopSignal;
 use crate::tf::value::{AttributePath, Value};
 
 use super::ensure::{carry_out, ensure_secret, judge, Action, Claim, EnsureError};
+use super::guard::{check_after, still_moving, After, Leases};
 use super::id::new_id;
 use super::model::{known_names, SecretsState};
 use super::ownership::{Owner, Refusal};
@@ -219,7 +219,8 @@ pub async fn replace(
 
 /// Brings `state` to `names`: removes the names no longer listed, brings
 /// the tags in line, then carries out `added` (names judged already, or
-/// [`Action::Create`] to create-or-judge).
+/// [`Action::Create`] to create-or-judge). Secrets imported from another
+/// owner are moved under that owner's lease (see `guard`).
 async fn converge(
     client: &Configured,
     stop: &StopSignal,
@@ -229,8 +230,12 @@ async fn converge(
     diags: &mut Diagnostics,
 ) -> SecretsState {
     let mut state = prior;
+    let api = client.secrets.as_ref();
     let desired_tags = ownership_tags(&client.default_tags, &state.id);
-    let owner = state.owner();
+    let recorded = state.owner();
+    let leases = Leases::take(api, &recorded, diags).await;
+    let owner = leases.writer(&recorded);
+    let errors_before = diags.error_count();
 
     let removed: Vec<String> = state
         .arns
@@ -240,19 +245,33 @@ async fn converge(
         .collect();
     remove_names(client, stop, &mut state, &owner, removed, diags).await;
 
+    let mut owned_elsewhere = Vec::new();
     if state.tags_all != desired_tags {
-        retag(client, stop, &mut state, &desired_tags, diags).await;
+        owned_elsewhere = retag(client, stop, &mut state, &desired_tags, &owner, diags).await;
     }
 
-    let owner = owner.for_adoption();
+    let adopter = Owner {
+        recorded: owner.recorded.clone(),
+        ..owner.for_adoption()
+    };
     let default_tag_keys = default_tag_keys(client);
     let claim = Claim {
-        owner: &owner,
+        owner: &adopter,
         default_tag_keys: &default_tag_keys,
         tags: &desired_tags,
     };
     let refused = add_names(client, stop, &mut state, added, &claim, diags).await;
+    leases.refuse_owned_elsewhere(&owned_elsewhere, diags);
     explain_refusals(refused, &state.arns, false, diags);
+    let failed = diags.error_count() > errors_before;
+    let moving = leases.finish(api, failed, diags).await;
+    if !moving.is_empty() && state.tags_all.get(OWNERSHIP_ID) == Some(&state.id) {
+        // Not moved whole yet: the state keeps the previous ids, so the
+        // next apply takes their leases again and finishes.
+        state
+            .tags_all
+            .insert(OWNERSHIP_ID.to_owned(), still_moving(&state.id, &moving));
+    }
     state
 }
 
@@ -336,6 +355,21 @@ enum Removal {
     Deleted,
     /// Another resource instance owns it now: left alone.
     OwnedBy(String),
+    /// Scheduled by this apply while another resource took it: released,
+    /// so that resource's next apply restores it.
+    ScheduledWhileTaken(String),
+}
+
+/// The owner id a secret carries now when it is not `owner`'s.
+async fn owner_now(
+    api: &dyn crate::provider::secrets::SecretsApi,
+    arn: &str,
+    owner: &Owner,
+) -> Result<Option<String>, crate::provider::secrets::ApiError> {
+    Ok(api
+        .describe(arn)
+        .await?
+        .and_then(|info| owner.foreign_owner(&info).map(str::to_owned)))
 }
 
 /// What a release tags a secret with before it is scheduled.
@@ -377,10 +411,19 @@ async fn remove_names(
                     api.tag(&arn, release)
                         .await
                         .map_err(|e| ("TagResource", e))?;
+                    // Checked again between writes and after them: a
+                    // secret another resource took meanwhile is its own.
+                    let describe = |e| ("DescribeSecret", e);
+                    if let Some(other) = owner_now(api, &arn, owner).await.map_err(describe)? {
+                        return Ok(Removal::OwnedBy(other));
+                    }
                     api.delete(&arn, window)
                         .await
                         .map_err(|e| ("DeleteSecret", e))?;
-                    Ok(Removal::Deleted)
+                    match owner_now(api, &arn, owner).await.map_err(describe)? {
+                        Some(other) => Ok(Removal::ScheduledWhileTaken(other)),
+                        None => Ok(Removal::Deleted),
+                    }
                 }
             },
         }
@@ -388,12 +431,15 @@ async fn remove_names(
     .await;
     let mut report = NameReport::new("deleted");
     let mut left_alone = Vec::new();
+    let mut taken_meanwhile = Vec::new();
     for ((name, _), outcome) in results {
         match outcome {
             Outcome::Done(removal) => {
                 state.arns.remove(&name);
-                if let Removal::OwnedBy(other) = removal {
-                    left_alone.push((name, other));
+                match removal {
+                    Removal::Deleted => {}
+                    Removal::OwnedBy(other) => left_alone.push((name, other)),
+                    Removal::ScheduledWhileTaken(other) => taken_meanwhile.push((name, other)),
                 }
             }
             Outcome::Failed((_, error)) if report.shared_cause(&name, Some(&error)) => {}
@@ -410,6 +456,27 @@ async fn remove_names(
     }
     left_alone.sort();
     warn_owned_elsewhere(&left_alone, "were not deleted", diags);
+    taken_meanwhile.sort();
+    if !taken_meanwhile.is_empty() {
+        let listed: Vec<String> = taken_meanwhile
+            .iter()
+            .map(|(name, other)| format!("{name:?} (now {other})"))
+            .collect();
+        diags.error_at(
+            AttributePath::root(SECRET_NAMES),
+            format!(
+                "{} secret(s) were scheduled for deletion while another resource took them",
+                taken_meanwhile.len()
+            ),
+            format!(
+                "This apply released and scheduled these secrets (recovery window {window} days) \
+                 while another planton_aws_secrets resource imported them: {}. They are released, \
+                 so that resource's next apply (the same configuration, applied again) restores \
+                 them with their ARNs.",
+                brief_listing(&listed)
+            ),
+        );
+    }
     report.finish(diags);
 }
 
@@ -439,22 +506,21 @@ pub fn warn_owned_elsewhere(names: &[(String, String)], what: &str, diags: &mut 
     );
 }
 
-/// Brings every secret's managed tags to `desired`. `tags_all` moves to the
-/// new tags only when every secret has them, so a partial failure is
-/// retried by the next plan.
+/// Brings every secret's managed tags to `desired`, each secret checked
+/// before (its owner is `owner`, or it lost its ownership tags but keeps
+/// its recorded ARN) and after (it carries this resource's id). Only the
+/// tags a secret lacks are written. `tags_all` moves to the new tags only
+/// when every secret has them, so a partial failure is retried by the next
+/// plan. Returns the secrets found with another owner: they leave state.
 async fn retag(
     client: &Configured,
     stop: &StopSignal,
     state: &mut SecretsState,
     desired: &BTreeMap<String, String>,
+    owner: &Owner,
     diags: &mut Diagnostics,
-) {
+) -> Vec<(String, String)> {
     let api = client.secrets.as_ref();
-    let changed: BTreeMap<String, String> = desired
-        .iter()
-        .filter(|(k, v)| state.tags_all.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     let stale: Vec<String> = state
         .tags_all
         .keys()
@@ -469,21 +535,57 @@ async fn retag(
         .iter()
         .map(|(n, a)| (n.clone(), a.clone()))
         .collect();
-    let (changed, stale) = (&changed, &stale);
+    let stale = &stale;
     let results = run_all(targets, stop, |(_, arn)| async move {
+        let Some(info) = api.describe(&arn).await? else {
+            return Ok(After::Gone);
+        };
+        if info.scheduled_for_deletion || info.arn != arn {
+            return Ok(After::Gone);
+        }
+        if let Some(other) = owner.foreign_owner(&info) {
+            return Ok(After::OwnedBy(other.to_owned()));
+        }
+        let changed: BTreeMap<String, String> = desired
+            .iter()
+            .filter(|(k, v)| info.tags.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let stale: Vec<String> = stale
+            .iter()
+            .filter(|k| info.tags.contains_key(*k))
+            .cloned()
+            .collect();
+        if changed.is_empty() && stale.is_empty() {
+            return Ok(After::Ours);
+        }
         if !changed.is_empty() {
-            api.tag(&arn, changed).await?;
+            api.tag(&arn, &changed).await?;
         }
         if !stale.is_empty() {
-            api.untag(&arn, stale).await?;
+            api.untag(&arn, &stale).await?;
         }
-        Ok::<(), ApiError>(())
+        check_after(api, &arn, &owner.id).await
     })
     .await;
     let mut report = NameReport::new("re-tagged");
+    let mut owned_elsewhere = Vec::new();
     for ((name, _), outcome) in results {
         match outcome {
-            Outcome::Done(()) => {}
+            Outcome::Done(After::Ours) => {}
+            Outcome::Done(After::OwnedBy(other)) => {
+                state.arns.remove(&name);
+                owned_elsewhere.push((name, other));
+            }
+            Outcome::Done(After::Gone) => {
+                state.arns.remove(&name);
+                report.failed(
+                    &name,
+                    format!("Secret {name:?} was deleted during the apply"),
+                    "The secret was deleted or scheduled for deletion outside Terraform while                      this apply updated its tags; it left state and the next plan adds it back."
+                        .to_owned(),
+                );
+            }
             Outcome::Failed(error) if report.shared_cause(&name, Some(&error)) => {}
             Outcome::Failed(error) => report.failed(
                 &name,
@@ -495,10 +597,11 @@ async fn retag(
             Outcome::Skipped => report.stopped(&name),
         }
     }
-    if report.is_clean() {
+    if report.is_clean() && owned_elsewhere.is_empty() {
         state.tags_all = desired.clone();
     }
     report.finish(diags);
+    owned_elsewhere
 }
 
 /// The summary and detail of one name's failure to exist.

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::provider::secrets::{ApiError, ErrorKind, SecretInfo, SecretsApi};
 use crate::provider::tags::RELEASED;
 
+use super::guard::{check_after, After};
 use super::ownership::{decide, Decision, Owner, Refusal};
 
 /// Why a name could not be made to exist.
@@ -116,6 +117,7 @@ pub async fn carry_out(
     action: Action,
     claim: &Claim<'_>,
 ) -> Result<String, EnsureError> {
+    let restored = matches!(action, Action::Restore(_));
     let existing = match action {
         Action::Create => {
             return api
@@ -133,11 +135,14 @@ pub async fn carry_out(
     };
     // Restored or adopted: make its tags this resource's, and no longer
     // released.
-    if claim
+    let retag = claim
         .tags
         .iter()
-        .any(|(k, v)| existing.tags.get(k) != Some(v))
-    {
+        .any(|(k, v)| existing.tags.get(k) != Some(v));
+    if !(restored || retag || existing.tags.contains_key(RELEASED)) {
+        return Ok(existing.arn);
+    }
+    if retag {
         api.tag(&existing.arn, claim.tags)
             .await
             .map_err(api_error("TagResource"))?;
@@ -147,7 +152,21 @@ pub async fn carry_out(
             .await
             .map_err(api_error("UntagResource"))?;
     }
-    Ok(existing.arn)
+    // Checked after writing: another resource may have taken it meanwhile.
+    match check_after(api, &existing.arn, &claim.owner.id)
+        .await
+        .map_err(api_error("DescribeSecret"))?
+    {
+        After::Ours => Ok(existing.arn),
+        After::OwnedBy(owner) if !owner.is_empty() => {
+            Err(EnsureError::Refused(Refusal::OwnedByAnother { owner }))
+        }
+        After::OwnedBy(_) => Err(EnsureError::Refused(Refusal::NotPlanton)),
+        After::Gone => Err(EnsureError::Refused(Refusal::Altered {
+            scheduled_for_deletion: true,
+            differences: vec!["it was scheduled for deletion again during this apply".to_owned()],
+        })),
+    }
 }
 
 #[cfg(test)]
