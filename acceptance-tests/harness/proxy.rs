@@ -113,6 +113,13 @@ impl RecordingProxy {
             .count()
     }
 
+    /// How many `operation` requests were recorded for the group's own
+    /// secrets, leaving out the lease secrets (`planton.ai/lease/...`) the
+    /// first apply after an import makes and schedules.
+    pub fn count_except_leases(&self, operation: &str) -> usize {
+        count_except_leases(&self.operations(), operation)
+    }
+
     /// Forgets what was recorded; returns how many operations that was.
     pub fn clear(&self) -> usize {
         self.handle.clear_operations()
@@ -156,4 +163,16 @@ impl RecordingProxy {
             );
         }
     }
+}
+
+/// How many `operation` requests in `ops` name anything but a lease secret.
+pub fn count_except_leases(ops: &[Operation], operation: &str) -> usize {
+    ops.iter()
+        .filter(|op| op.operation.as_deref() == Some(operation))
+        .filter(|op| {
+            !op.secret
+                .as_deref()
+                .is_some_and(|s| s.contains("planton.ai/lease/"))
+        })
+        .count()
 }
