@@ -343,7 +343,7 @@ mod tests {
         assert!(c_state.arns.is_empty());
         let error = diags.iter().next().unwrap();
         assert!(
-            error.detail.contains("\"a\" carry asm-d."),
+            error.detail.contains("\"a\" carry asm-d"),
             "{}",
             error.detail
         );

@@ -261,6 +261,7 @@ async fn restorable(
         owner: &owner,
         default_tag_keys: &keys,
         tags: &client.default_tags,
+        recovery_window_in_days: client.recovery_window_in_days,
     };
     let claim = &claim;
     let targets: Vec<String> = group.scheduled.iter().map(|s| s.arn.clone()).collect();
@@ -290,9 +291,7 @@ async fn restorable(
             Outcome::Failed(EnsureError::Refused(refusal)) => {
                 problems.push(format!("{name:?} ({refusal}; restore it with aws secretsmanager restore-secret --secret-id '{arn}' and undo the difference)"));
             }
-            Outcome::Failed(EnsureError::Api { operation, error }) => {
-                problems.push(format!("{name:?} ({operation} failed: {error})"));
-            }
+            Outcome::Failed(error) => problems.push(format!("{name:?} ({error})")),
             Outcome::Skipped => {
                 problems.push(format!("{name:?} (not checked: the provider was stopped)"))
             }
