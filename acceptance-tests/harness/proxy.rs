@@ -33,7 +33,20 @@ pub enum Bypass {
 
 /// Every test that bypasses a strict-AWS rule, the rule, and why. Each
 /// prints its line when it runs (see `for_each_terraform`).
-pub const BYPASSES: &[(&str, Bypass, &str)] = &[];
+pub const BYPASSES: &[(&str, Bypass, &str)] = &[
+    (
+        "two_workspaces_importing_one_group_leave_it_whole_with_one_owner",
+        Bypass::ListLag,
+        "the identity import lists a group made seconds before; on AWS such an import \
+         follows a lost state, long after the group's writes",
+    ),
+    (
+        "an_identity_import_restores_its_scheduled_secrets_and_two_of_one_id_are_refused",
+        Bypass::ListLag,
+        "the identity import lists a group made seconds before; on AWS such an import \
+         follows a lost state, long after the group's writes",
+    ),
+];
 
 thread_local! {
     /// The test `for_each_terraform` is running on this thread.
