@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use crate::provider::batch::{run_all, Outcome};
 use crate::provider::tags::OWNERSHIP_ID;
 
-use super::ensure::{judge, Claim, EnsureError};
+use super::ensure::{judge, Claim, EnsureError, KeyWanted};
 use super::groups::{self, Group, Search};
 use super::id::is_well_formed;
 use super::model::SecretsState;
@@ -257,26 +257,33 @@ async fn restorable(
     let mut owner = Owner::new("");
     owner.restores.insert(group.id.clone());
     let keys: BTreeSet<String> = client.default_tags.keys().cloned().collect();
-    let claim = Claim {
-        owner: &owner,
-        default_tag_keys: &keys,
-        tags: &client.default_tags,
-        recovery_window_in_days: client.recovery_window_in_days,
-    };
-    let claim = &claim;
+    let (owner, keys) = (&owner, &keys);
     let targets: Vec<String> = group.scheduled.iter().map(|s| s.arn.clone()).collect();
     let results = run_all(targets, stop, |arn| async move {
         let existing = api.describe(&arn).await.map_err(|error| EnsureError::Api {
             operation: "DescribeSecret",
             error,
         })?;
-        match existing {
-            // Restored or purged since the listing: nothing to promise.
-            Some(info) if info.scheduled_for_deletion => {
-                judge(api, Some(info), claim).await.map(|_| ())
-            }
-            _ => Ok(()),
-        }
+        // Restored or purged since the listing: nothing to promise.
+        let Some(info) = existing.filter(|i| i.scheduled_for_deletion) else {
+            return Ok(());
+        };
+        // The import does not know the configuration's kms_key_id: the
+        // secret's own key is not held against it here.
+        let key = KeyWanted {
+            kms_key_id: info.customer_kms_key().map(str::to_owned),
+            key_arn: None,
+        };
+        let claim = Claim {
+            owner,
+            default_tag_keys: keys,
+            tags: &client.default_tags,
+            key: &key,
+            keys: client.keys.as_ref(),
+            ignore: &client.ignore_tags,
+            recovery_window_in_days: client.recovery_window_in_days,
+        };
+        judge(api, Some(info), &claim).await.map(|_| ())
     })
     .await;
     let mut problems = Vec::new();

@@ -52,7 +52,7 @@ pub async fn take(
         (LEASE_OF.to_owned(), previous.to_owned()),
         (LEASE_HOLDER.to_owned(), me.to_owned()),
     ]);
-    match api.create(&name, &tags).await {
+    match api.create(&name, &tags, None).await {
         Ok(arn) => return Ok(Lease::Held { arn }),
         Err(e)
             if matches!(
