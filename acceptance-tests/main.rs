@@ -63,3 +63,4 @@ mod schema;
 mod transport_tcp;
 mod unknown_names;
 mod validation;
+mod wiring;

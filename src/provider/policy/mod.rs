@@ -17,7 +17,7 @@ mod split;
 
 use crate::tf::value::Value;
 
-pub use kept::kept_documents;
+pub use kept::{kept_documents, planned_documents};
 pub use split::read_policy_documents;
 
 /// What an application needs to read its secrets, and nothing more.

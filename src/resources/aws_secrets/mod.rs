@@ -144,7 +144,12 @@ impl Resource<Configured> for AwsSecrets {
         }
         let default_tags = client.map(|c| &c.default_tags);
         self.claim_names(&request, diags);
-        match plan::plan(request.prior, request.config, default_tags) {
+        match plan::plan(
+            request.prior,
+            request.config,
+            default_tags,
+            client.map(Configured::place),
+        ) {
             Ok(mut planned) => {
                 if request.prior.is_null() {
                     let names = known_names(request.config.get_attribute(SECRET_NAMES));
@@ -152,7 +157,12 @@ impl Resource<Configured> for AwsSecrets {
                 }
                 let removed = plan::removed_names(request.prior, &planned.state);
                 plan::warn_deletions(&removed, client.map(|c| c.recovery_window_in_days), diags);
-                advice::warn(&planned.state, client.map(Configured::place), diags);
+                advice::warn(
+                    request.prior,
+                    &planned.state,
+                    client.map(Configured::place),
+                    diags,
+                );
                 validate::warn_arn_like_suffixes(request.config, request.prior, diags);
                 Some(planned)
             }
@@ -193,10 +203,12 @@ impl Resource<Configured> for AwsSecrets {
         };
         let handed_over = known_names(planned.get_attribute(SECRET_NAMES))
             .and_then(|names| self.handovers.take(&names));
-        match handed_over {
+        let applied = match handed_over {
             Some(old) => apply::replace(client, &ctx.stop, old, planned, diags).await,
             None => apply::create(client, &ctx.stop, planned, diags).await,
-        }
+        };
+        plan::check_applied(planned, &applied, diags);
+        applied
     }
 
     async fn update(
@@ -213,7 +225,9 @@ impl Resource<Configured> for AwsSecrets {
         if !in_place(client, &recorded, diags) {
             return prior.clone();
         }
-        apply::update(client, &ctx.stop, recorded, planned, diags).await
+        let applied = apply::update(client, &ctx.stop, recorded, planned, diags).await;
+        plan::check_applied(planned, &applied, diags);
+        applied
     }
 
     async fn delete(
