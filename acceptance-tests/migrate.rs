@@ -29,7 +29,7 @@ fn hashicorp_aws_secrets_move_as_the_migration_guide_says() {
             let mut sc = Scenario::isolated(tf, "migrate-aws");
             use_both_mirrors(&mut sc);
             sc.wd
-                .write("providers.tf", &providers(&sc, &["secretsmanager"]));
+                .write("providers.tf", &providers(&sc, &["secretsmanager"], &[]));
             sc.wd
                 .write("main.tf", &guide_block("migrate.md", "aws-before"));
             sc.init();

@@ -135,7 +135,7 @@ fn the_access_guides_wiring_applies_in_one_plain_apply_each_time() {
         let mut sc = Scenario::isolated(tf, "wiring");
         use_both_mirrors(&mut sc);
         let endpoint = require_localstack().endpoint.clone();
-        sc.wd.write("providers.tf", &providers(&sc, &["iam"]));
+        sc.wd.write("providers.tf", &providers(&sc, &[], &["iam"]));
         sc.wd.write(
             "main.tf",
             &format!(

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use super::mirror::mirrored_addrs;
-use super::Scenario;
+use super::{require_localstack, Scenario};
 
 pub const AWS_VERSION: &str = "5.100.0";
 pub const AWS_ADDR: &str = "registry.terraform.io/hashicorp/aws";
@@ -43,14 +43,19 @@ pub fn use_both_mirrors(sc: &mut Scenario) {
 }
 
 /// `terraform {}` with both providers, and both provider blocks pointing at
-/// the recording proxy; hashicorp/aws for the `services` given (its
-/// endpoint names: "secretsmanager", "iam", ...), with STS.
-pub fn providers(sc: &Scenario, services: &[&str]) -> String {
-    let endpoint = sc.proxy.endpoint();
-    let endpoints: String = services
+/// the recording proxy; hashicorp/aws for the `proxied` services given (its
+/// endpoint names: "secretsmanager", ...) with STS, and straight at
+/// LocalStack for the `direct` ones (such as "iam"), whose calls are not
+/// the Secrets Manager traffic the proxy checks.
+pub fn providers(sc: &Scenario, proxied: &[&str], direct: &[&str]) -> String {
+    let proxy = sc.proxy.endpoint();
+    let localstack = require_localstack().endpoint.clone();
+    let endpoints: String = proxied
         .iter()
         .chain(&["sts"])
-        .map(|s| format!("    {s:<14} = \"{endpoint}\"\n"))
+        .map(|s| (s, proxy.as_str()))
+        .chain(direct.iter().map(|s| (s, localstack.as_str())))
+        .map(|(s, endpoint)| format!("    {s:<14} = \"{endpoint}\"\n"))
         .collect();
     format!(
         "terraform {{\n  required_providers {{\n    planton = {{\n      source = \"project-planton/planton\"\n    }}\n    aws = {{\n      source  = \"{AWS_ADDR}\"\n      version = \"{AWS_VERSION}\"\n    }}\n  }}\n}}\n\n{}\nprovider \"aws\" {{\n  region                      = \"us-east-1\"\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n\n  endpoints {{\n{endpoints}  }}\n}}\n",
