@@ -16,7 +16,9 @@ use serde_json::Value;
 use crate::harness::hashicorp_aws::{providers, use_both_mirrors};
 use crate::harness::iam::{attached_policies, policy_document};
 use crate::harness::terraform::report;
-use crate::harness::{for_each_terraform, guide_block, require_localstack, Scenario, TfState};
+use crate::harness::{
+    for_each_terraform, guide_block, require_localstack, PlanJson, Scenario, TfState,
+};
 
 /// The guide's names of the role and its policies.
 const ROLE: &str = "platform-secrets-auditor";
@@ -63,16 +65,18 @@ fn write_names(sc: &Scenario, platform: &[String], apps: &[&str]) {
     sc.wd.write("terraform.tfvars.json", &vars.to_string());
 }
 
-/// What the plan of one step must show: `read_all` instances by action
-/// (`create`, `update`, `delete`) and `read_one` keys by action.
-fn planned(sc: &Scenario, step: &str) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
-    let (out, plan) = sc.plan_json_out();
-    out.assert_code(2);
+/// One plain apply (`-json`, so its own plan is read from it, with no
+/// separate `terraform plan` and no `-target`): `read_all` instances by the
+/// action its plan showed (`create`, `update`, `delete`) and `read_one`
+/// keys likewise.
+fn apply(sc: &Scenario, step: &str) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let out = sc.tf(&["apply", "-json", "-auto-approve", "-input=false"]);
     assert!(
-        plan.diagnostics_of("error").is_empty(),
-        "{step}: the first plan must work: {}",
+        out.success(),
+        "{step}: one plain apply must work: {}",
         out.describe()
     );
+    let plan = PlanJson::parse(&out);
     let mut read_all = BTreeMap::new();
     let mut read_one = BTreeMap::new();
     for (address, action) in plan.changes {
@@ -152,21 +156,20 @@ fn the_access_guides_wiring_applies_in_one_plain_apply_each_time() {
         sc.init();
 
         // From scratch: the first plan knows one document and both keys.
-        let (read_all, read_one) = planned(&sc, "from scratch");
+        let (read_all, read_one) = apply(&sc, "from scratch");
         assert_eq!(read_all, BTreeMap::from([("0".into(), "create".into())]));
         assert_eq!(read_one.len(), 2, "{read_one:?}");
         report(&format!(
             "acceptance: wiring ({}): first plan from scratch: count = 1 document, for_each = 2 keys: ok",
             tf.name()
         ));
-        sc.apply();
         check_truth(&sc, &endpoint, &platform, &apps);
 
         // One name more: it opens a second document, which the plan knows.
         platform.push(long_name(per_document));
         apps.push("checkout/prod/STRIPE_KEY");
         write_names(&sc, &platform, &apps);
-        let (read_all, read_one) = planned(&sc, "a name added");
+        let (read_all, read_one) = apply(&sc, "a name added");
         assert_eq!(
             read_all,
             BTreeMap::from([("0".into(), "update".into()), ("1".into(), "create".into())])
@@ -176,14 +179,13 @@ fn the_access_guides_wiring_applies_in_one_plain_apply_each_time() {
             ["create"],
             "{read_one:?}"
         );
-        sc.apply();
         check_truth(&sc, &endpoint, &platform, &apps);
 
         // One name fewer: back to one document, known entirely at plan.
         platform.remove(0);
         apps.remove(0);
         write_names(&sc, &platform, &apps);
-        let (read_all, read_one) = planned(&sc, "a name removed");
+        let (read_all, read_one) = apply(&sc, "a name removed");
         assert_eq!(
             read_all,
             BTreeMap::from([("0".into(), "update".into()), ("1".into(), "delete".into())])
@@ -193,10 +195,8 @@ fn the_access_guides_wiring_applies_in_one_plain_apply_each_time() {
             ["delete"],
             "{read_one:?}"
         );
-        sc.apply();
         check_truth(&sc, &endpoint, &platform, &apps);
         sc.assert_empty_plan();
-        sc.destroy();
         report(&format!(
             "acceptance: wiring ({}): {:.1}s",
             tf.name(),
