@@ -156,7 +156,9 @@ impl Resource<Configured> for AwsSecrets {
                     planned.private = CreatePlan::for_names(names.as_deref()).into_private();
                 }
                 let removed = plan::removed_names(request.prior, &planned.state);
-                plan::warn_deletions(&removed, client.map(|c| c.recovery_window_in_days), diags);
+                let window = plan::planned_window(&planned.state)
+                    .or(client.map(|c| c.recovery_window_in_days));
+                plan::warn_deletions(&removed, window, diags);
                 advice::warn(
                     request.prior,
                     &planned.state,
@@ -183,10 +185,10 @@ impl Resource<Configured> for AwsSecrets {
         diags: &mut Diagnostics,
     ) {
         if let Ok(state) = SecretsState::from_value(prior) {
-            let names: Vec<String> = state.arns.into_keys().collect();
-            let window = ctx
+            let window = state.recovery_window_in_days.or(ctx
                 .client_if_configured()
-                .map(|c| c.recovery_window_in_days);
+                .map(|c| c.recovery_window_in_days));
+            let names: Vec<String> = state.arns.into_keys().collect();
             plan::warn_deletions(&names, window, diags);
         }
     }

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::provider::arn::{partition_of_region, predicted_secret_arn};
+use crate::provider::keys::{is_aws_managed_alias, known_policy_key_arn};
 use crate::provider::place::{region_and_account, Place};
-use crate::provider::policy::{planned_documents, read_policy_json};
+use crate::provider::policy::{keyed_policy_json, planned_documents};
 use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
 use crate::tf::diag::Diagnostics;
 use crate::tf::provider::Planned;
@@ -14,12 +15,12 @@ use crate::tf::value::{AttributePath, Value};
 use super::model::{known_names, SecretsState};
 use super::report::brief_listing;
 use super::schema::{
-    ID, READ_POLICY_DOCUMENTS, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL,
+    ID, KMS_KEY_ID, READ_POLICY_DOCUMENTS, READ_POLICY_JSON, RECOVERY_WINDOW, SECRET_ARN_MAP,
+    SECRET_NAMES, TAGS_ALL,
 };
 
-/// Plans a create (`prior` null) or an update. `default_tags` is `None`
-/// when the provider configuration is not known yet; `here` is where the
-/// configured provider creates secrets, when it is configured.
+/// Plans a create (`prior` null) or an update. `default_tags` and `place`
+/// are `None` when the provider configuration is not known yet.
 ///
 /// Everything knowable is planned (docs/development/decisions.md, "The plan
 /// is the truth"): `secret_arn_map` has a key for every known name, the
@@ -31,8 +32,11 @@ pub fn plan(
     prior: &Value,
     config: &Value,
     default_tags: Option<&BTreeMap<String, String>>,
-    here: Option<Place<'_>>,
+    place: Option<Place<'_>>,
 ) -> Result<Planned, String> {
+    let attribute = |name| config.get_attribute(name).cloned().unwrap_or(Value::Null);
+    let key_value = attribute(KMS_KEY_ID);
+    let window_value = attribute(RECOVERY_WINDOW);
     let names_value = config
         .get_attribute(SECRET_NAMES)
         .cloned()
@@ -46,9 +50,31 @@ pub fn plan(
     let id = recorded
         .as_ref()
         .map_or_else(Value::unknown, |r| Value::String(r.id.clone()));
-    let (arn_map, policy, documents) = match &names {
-        Some(names) => planned_grants(recorded.as_ref(), names, here),
-        None => (Value::unknown(), Value::unknown(), Value::unknown()),
+    let (arn_map, (policy, documents)) = match &names {
+        Some(names) => {
+            let recorded_arn = |name: &str| recorded.as_ref().and_then(|r| r.arns.get(name));
+            let arn_map = Value::Map(
+                names
+                    .iter()
+                    .map(|n| {
+                        let arn = recorded_arn(n)
+                            .map_or_else(Value::unknown, |a| Value::String(a.clone()));
+                        (n.clone(), arn)
+                    })
+                    .collect(),
+            );
+            let policies = match &recorded {
+                Some(prior)
+                    if names.len() == prior.arns.len()
+                        && names.iter().all(|n| prior.arns.contains_key(n)) =>
+                {
+                    planned_key_policies(prior, &key_value, place)
+                }
+                _ => planned_grants(recorded.as_ref(), names, &key_value, place),
+            };
+            (arn_map, policies)
+        }
+        None => (Value::unknown(), (Value::unknown(), Value::unknown())),
     };
 
     let tags_all = match default_tags {
@@ -64,6 +90,8 @@ pub fn plan(
             (READ_POLICY_JSON, policy),
             (READ_POLICY_DOCUMENTS, documents),
             (TAGS_ALL, tags_all),
+            (KMS_KEY_ID, key_value),
+            (RECOVERY_WINDOW, window_value),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -76,64 +104,80 @@ pub fn plan(
     })
 }
 
-/// `secret_arn_map`, `read_policy_json` and `read_policy_documents` for
-/// known `names`, continuing `recorded` (`None` for a create, which packs
-/// afresh as apply's create does).
+/// `read_policy_json` and `read_policy_documents` for known `names` that
+/// add or remove some, continuing `recorded` (`None` for a create, which
+/// packs afresh as apply's create does), under the planned key.
 fn planned_grants(
     recorded: Option<&SecretsState>,
     names: &[String],
-    here: Option<Place<'_>>,
-) -> (Value, Value, Value) {
-    let recorded_arn = |name: &str| recorded.and_then(|r| r.arns.get(name));
-    let arn_map = Value::Map(
-        names
-            .iter()
-            .map(|n| {
-                let arn = recorded_arn(n).map_or_else(Value::unknown, |a| Value::String(a.clone()));
-                (n.clone(), arn)
-            })
-            .collect(),
-    );
-    if let Some(recorded) = recorded {
-        let unchanged = names.len() == recorded.arns.len()
-            && names.iter().all(|n| recorded.arns.contains_key(n));
-        if unchanged {
-            let (policy, documents) = recorded.policy_values();
-            return (arn_map, policy, documents);
-        }
+    key: &Value,
+    place: Option<Place<'_>>,
+) -> (Value, Value) {
+    let unknown = || (Value::unknown(), Value::unknown());
+    // Whether a key is set decides the room every document keeps.
+    if !key.is_known() {
+        return unknown();
     }
-    let added: Vec<&String> = names.iter().filter(|n| recorded_arn(n).is_none()).collect();
-    let here = here.or_else(|| recorded.and_then(recorded_place));
+    let new_key = key.as_str().map(str::to_owned);
+    let customer = new_key.as_deref().is_some_and(|k| !is_aws_managed_alias(k));
+    let place = place.or_else(|| recorded.and_then(recorded_place));
+    // The key ARN the applied documents will name, when known now.
+    let key_arn = match recorded {
+        Some(prior) if new_key == prior.kms_key_id && (prior.key_arn.is_some() || !customer) => {
+            Some(prior.key_arn.clone())
+        }
+        _ => place.and_then(|p| known_policy_key_arn(new_key.as_deref(), p.region, p.account)),
+    };
+    let template = SecretsState {
+        kms_key_id: new_key.clone(),
+        key_arn: key_arn.clone().flatten(),
+        ..recorded.cloned().unwrap_or_default()
+    };
+    let grant = template.key_grant();
+    let reserve = new_key.is_some();
+    let recorded_arn = |name: &str| recorded.and_then(|r| r.arns.get(name));
     let mut arns: Vec<String> = names
         .iter()
         .filter_map(|n| recorded_arn(n).cloned())
         .collect();
+    let added: Vec<&String> = names.iter().filter(|n| recorded_arn(n).is_none()).collect();
     let mut predicted = Vec::with_capacity(added.len());
     if !added.is_empty() {
         // Without the place, or in a region whose partition is not known,
         // an ARN's length is not known: nothing more is.
-        let Some(here) = here.filter(|h| partition_of_region(h.region).is_some()) else {
-            return (arn_map, Value::unknown(), Value::unknown());
+        let Some(place) = place.filter(|p| partition_of_region(p.region).is_some()) else {
+            return unknown();
         };
         predicted.extend(
             added
                 .iter()
-                .map(|n| predicted_secret_arn(here.region, here.account, n)),
+                .map(|n| predicted_secret_arn(place.region, place.account, n)),
         );
     }
     let predicted_set: BTreeSet<&str> = predicted.iter().map(String::as_str).collect();
-    let policy = if predicted.is_empty() {
-        read_policy_json(arns.iter().map(String::as_str)).map_or(Value::Null, Value::String)
+    let texts_known = key_arn.is_some();
+    let policy = if predicted.is_empty() && texts_known {
+        keyed_policy_json(arns.iter().map(String::as_str), grant.as_ref())
+            .map_or(Value::Null, Value::String)
     } else {
         Value::unknown()
     };
     arns.extend(predicted.iter().cloned());
     let kept_from = recorded.map_or(&[][..], |r| r.documents.as_slice());
-    let documents = planned_documents(kept_from, arns.iter().map(String::as_str), &predicted_set)
-        .into_iter()
-        .map(|d| d.map_or_else(Value::unknown, Value::String))
-        .collect();
-    (arn_map, policy, Value::List(documents))
+    let documents = planned_documents(
+        kept_from,
+        arns.iter().map(String::as_str),
+        &predicted_set,
+        grant.as_ref(),
+        reserve,
+    )
+    .into_iter()
+    .map(|d| {
+        d.filter(|_| texts_known)
+            .map_or_else(Value::unknown, Value::String)
+    })
+    .collect();
+    (policy, Value::List(documents))
 }
 
 /// The place a recorded ARN names: where an unconfigured provider's
@@ -146,6 +190,55 @@ fn recorded_place(recorded: &SecretsState) -> Option<Place<'_>> {
             account: Some(account),
         })
     })
+}
+
+/// The policies of unchanged names under the planned key: the recorded
+/// ones when the key stays, else as the new key makes them when its ARN is
+/// known without asking KMS. Otherwise the text waits for apply, but the
+/// count is known: every document keeps the same room for a key statement
+/// whichever key it is (a key not known yet is taken to be set).
+fn planned_key_policies(
+    prior: &SecretsState,
+    key: &Value,
+    place: Option<Place<'_>>,
+) -> (Value, Value) {
+    let new_key = key.as_str().map(str::to_owned);
+    // Recorded: no customer key, or one whose ARN the documents hold.
+    let customer = new_key.as_deref().is_some_and(|k| !is_aws_managed_alias(k));
+    if key.is_known() && new_key == prior.kms_key_id && (prior.key_arn.is_some() || !customer) {
+        return prior.policy_values();
+    }
+    let resolved = match (key.is_known(), place) {
+        (true, Some(place)) => {
+            known_policy_key_arn(new_key.as_deref(), place.region, place.account)
+        }
+        _ => None,
+    };
+    if let Some(key_arn) = resolved {
+        let next = SecretsState {
+            kms_key_id: new_key,
+            key_arn,
+            ..prior.clone()
+        };
+        return next.policy_values();
+    }
+    let placeholder = SecretsState {
+        kms_key_id: Some(new_key.unwrap_or_default()),
+        key_arn: None,
+        ..prior.clone()
+    };
+    let (_, documents) = placeholder.policy_values();
+    let count = documents.as_elements().map_or(0, <[Value]>::len);
+    (Value::unknown(), Value::List(vec![Value::unknown(); count]))
+}
+
+/// The resource's own recovery window in a planned state, when set and
+/// known.
+pub fn planned_window(planned: &Value) -> Option<i64> {
+    planned
+        .get_attribute(RECOVERY_WINDOW)
+        .and_then(Value::as_number)
+        .and_then(|n| n.as_i64())
 }
 
 /// Terraform rejects an apply whose result contradicts a known planned value
@@ -417,6 +510,48 @@ mod tests {
     }
 
     #[test]
+    fn a_new_key_plans_its_documents_or_at_least_their_count() {
+        let prior = crate::resources::aws_secrets::model::tests::recorded_thousand();
+        let names: Vec<&str> = prior.arns.keys().map(String::as_str).collect();
+        let place = Place {
+            region: "us-east-1",
+            account: Some("111122223333"),
+        };
+        let with_key = |key: Value| {
+            let mut config = config(&names);
+            if let Value::Object(attributes) = &mut config {
+                attributes.insert(KMS_KEY_ID.to_owned(), key);
+            }
+            let planned = plan(
+                &prior.to_value(),
+                &config,
+                Some(&BTreeMap::new()),
+                Some(place),
+            )
+            .unwrap()
+            .state;
+            planned
+                .get_attribute(READ_POLICY_DOCUMENTS)
+                .unwrap()
+                .clone()
+        };
+        let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let known = with_key(Value::String(key.into()));
+        let known = known.as_elements().unwrap();
+        assert!(known.iter().all(|d| d.as_str().unwrap().contains(key)));
+        // By key id: the ARN follows from the region and account.
+        let by_id = with_key(Value::String("1234abcd-12ab-34cd-56ef-1234567890ab".into()));
+        assert_eq!(by_id.as_elements().unwrap(), known);
+        // An alias, or a key not known yet: the text waits, the count not.
+        for key in [Value::String("alias/app".into()), Value::unknown()] {
+            let waiting = with_key(key);
+            let waiting = waiting.as_elements().unwrap();
+            assert_eq!(waiting.len(), known.len());
+            assert!(waiting.iter().all(Value::is_unknown));
+        }
+    }
+
+    #[test]
     fn unknown_names_make_arns_unknown() {
         let names = Value::Set(vec![Value::String("a".into()), Value::unknown()]);
         let config = Value::Object([(SECRET_NAMES.to_owned(), names)].into_iter().collect());
@@ -424,7 +559,6 @@ mod tests {
         assert!(planned.get_attribute(SECRET_ARN_MAP).unwrap().is_unknown());
         assert!(planned.get_attribute(TAGS_ALL).unwrap().is_unknown());
     }
-
     const HERE: Place = Place {
         region: "us-east-1",
         account: None,
