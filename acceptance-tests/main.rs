@@ -65,3 +65,4 @@ mod takeover;
 mod transport_tcp;
 mod unknown_names;
 mod validation;
+mod wiring;

@@ -1004,9 +1004,13 @@ fn ownership_tags_removed_out_of_band_are_put_back_only_on_the_same_secret() {
         sc.proxy.clear();
         let plan = sc.plan_code(2);
         let lost_tags = [
-            "2 secret(s) lost their ownership tags outside Terraform",
+            "2 secret(s) will be tagged as this resource's",
             &format!("\"{a}\", \"{b}\""),
-            "the next apply tags them again; only a secret with a recorded ARN is ever re-tagged",
+            &format!(
+                "recorded by planton_aws_secrets {} with the same ARNs",
+                made.id
+            ),
+            "The next apply tags them.",
         ];
         assert_says(&plan, &lost_tags);
         sc.assert_no_writes("the plan");

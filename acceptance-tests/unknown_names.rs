@@ -1,5 +1,5 @@
 //! Names known only after another resource is applied (here, built from a
-//! first `planton_aws_secrets`'s `id` and `secret_arn_map`) plan as
+//! first `planton_aws_secrets`'s `id`) plan as
 //! unknown and apply correctly.
 
 use std::collections::BTreeMap;
@@ -26,9 +26,10 @@ resource "planton_aws_secrets" "partly" {{
   secret_names = ["{fixed}", "{prefix}by-id/${{planton_aws_secrets.base.id}}"]
 }}
 
-# The whole set unknown until base exists.
+# The whole set unknown until base exists (secret_arn_map's keys are known
+# at plan, so the set is built from the id).
 resource "planton_aws_secrets" "wholly" {{
-  secret_names = [for name, arn in planton_aws_secrets.base.secret_arn_map : "${{name}}/copy"]
+  secret_names = [for part in split(",", planton_aws_secrets.base.id) : "{base}/copy"]
 }}
 "#,
                 base_list = hcl_list(&[&base]),

@@ -23,11 +23,16 @@
 //!   tests.
 //! - [`sdk`]: the AWS SDK client the probe, the out-of-band writes and the
 //!   clean-up of a prefix share.
+//! - [`hashicorp_aws`]: hashicorp/aws from the image's filesystem mirror,
+//!   beside this provider; [`iam`]: LocalStack's IAM as the server's truth
+//!   about the policies it wires up.
 //! - [`scenario`]: all of the above around one working directory
 //!   ([`Scenario`]).
 
 #![allow(dead_code)]
 
+pub mod hashicorp_aws;
+pub mod iam;
 pub mod localstack;
 pub mod mirror;
 pub mod names;
@@ -55,6 +60,25 @@ pub use terraform::{for_each_terraform, terraform_versions, Terraform};
 pub use workdir::{TfOutput, Workdir};
 
 use std::path::{Path, PathBuf};
+
+/// The fenced `terraform` block after `<!-- tested: NAME -->` in
+/// docs/guides/`guide`: what a guide shows is what its test runs.
+pub fn guide_block(guide: &str, name: &str) -> String {
+    let path = repo_root().join("docs/guides").join(guide);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let marker = format!("<!-- tested: {name} -->");
+    let after = text
+        .split_once(&marker)
+        .unwrap_or_else(|| panic!("no {marker} in {}", path.display()))
+        .1;
+    let body = after
+        .split_once("```terraform\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .unwrap_or_else(|| panic!("no terraform block after {marker}"))
+        .0;
+    format!("{body}\n")
+}
 
 /// The repository root (this package's manifest directory).
 pub fn repo_root() -> &'static Path {

@@ -44,6 +44,19 @@ pub(super) fn sts_client(
     aws_sdk_sts::Client::from_conf(builder.build())
 }
 
+/// Where credentials come from when the provider block has none, in the
+/// order the AWS SDK's default chain tries them (the `assume_role` and
+/// `assume_role_with_web_identity` blocks start from what it finds).
+const SOURCES_TRIED: &str = "1. access_key and secret_key in the provider block (not set); \
+    2. the environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; \
+    3. the selected profile (profile, else AWS_PROFILE, else \"default\") in the shared \
+    credentials and config files (shared_credentials_files and shared_config_files, else \
+    ~/.aws/credentials and ~/.aws/config), with its credential_process, SSO or role settings; \
+    4. web identity (AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN); \
+    5. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or \
+    AWS_CONTAINER_CREDENTIALS_FULL_URI); \
+    6. the EC2 instance metadata service";
+
 /// Why validating credentials with STS failed, blaming `access_key` when
 /// `static_credentials` says the provider block gave them.
 pub(super) fn validation_error<E, R>(err: SdkError<E, R>, static_credentials: bool) -> ConnectError
@@ -51,9 +64,10 @@ where
     E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
     R: fmt::Debug + Send + Sync + 'static,
 {
+    // No switch is offered: skip_credentials_validation would only move the
+    // same failure to the first Secrets Manager call.
     const ADVICE: &str = "check access_key/secret_key, profile or the environment \
-        (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE), or set \
-        skip_credentials_validation = true to skip this check";
+        (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE)";
     let attribute = static_credentials.then_some("access_key");
     if let Some(refused) = auth::role::refusal(&err) {
         return ConnectError::new(
@@ -76,15 +90,24 @@ where
     // "no credentials anywhere" arrives as a dispatch failure: look for
     // the credentials error in the chain before blaming the network.
     if let Some(credentials) = find_source::<CredentialsError>(&err) {
-        let summary = match credentials {
-            CredentialsError::CredentialsNotLoaded(_) => "No AWS credentials found",
-            _ => "Cannot obtain AWS credentials",
+        return match credentials {
+            CredentialsError::CredentialsNotLoaded(_) => ConnectError::new(
+                attribute,
+                "No AWS credentials found",
+                format!(
+                    "The provider looked for credentials in this order and found none: \
+                     {SOURCES_TRIED} ({}). Set one of them: access_key and secret_key in the \
+                     provider block, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile that \
+                     has credentials, or run where a container or instance role is available.",
+                    error_chain(credentials)
+                ),
+            ),
+            _ => ConnectError::new(
+                attribute,
+                "Cannot obtain AWS credentials",
+                format!("{}; {ADVICE}.", error_chain(credentials)),
+            ),
         };
-        return ConnectError::new(
-            attribute,
-            summary,
-            format!("{}; {ADVICE}.", error_chain(credentials)),
-        );
     }
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ConnectError::new(

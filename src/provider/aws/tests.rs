@@ -187,8 +187,9 @@ async fn rejected_credentials_are_reported_clearly() {
             .starts_with("AWS rejected the provider's credentials: InvalidClientTokenId"),
         "{err:?}"
     );
+    // A switch that only moves the failure to apply is no advice.
     assert!(
-        err.detail.contains("skip_credentials_validation"),
+        !err.detail.contains("skip_credentials_validation"),
         "{err:?}"
     );
     assert_no_secret(&err.to_string());
@@ -257,6 +258,24 @@ async fn child_case(case: &str) {
             assert_eq!(err.summary, "No AWS credentials found", "{err:?}");
             assert_eq!(err.attribute, None);
             assert!(err.detail.contains("no credentials found"), "{err:?}");
+            // Every source, in the order tried; no switch that only delays.
+            let order = [
+                "1. access_key and secret_key in the provider block",
+                "2. the environment variables AWS_ACCESS_KEY_ID",
+                "3. the selected profile",
+                "4. web identity",
+                "5. container credentials",
+                "6. the EC2 instance metadata service",
+            ];
+            let at: Vec<usize> = order
+                .iter()
+                .map(|s| err.detail.find(s).unwrap_or_else(|| panic!("{s}: {err:?}")))
+                .collect();
+            assert!(at.windows(2).all(|w| w[0] < w[1]), "{err:?}");
+            assert!(
+                !err.detail.contains("skip_credentials_validation"),
+                "{err:?}"
+            );
         }
         "endpoints-from-env" | "endpoint-setting-wins" => {
             settings.sts_endpoint = None;

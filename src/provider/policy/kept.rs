@@ -24,11 +24,18 @@
 //! ARNs added one by one, in name order, to no documents. Name order keeps
 //! a prefix's secrets together, so adding or removing an application's
 //! secrets at once touches few documents.
+//!
+//! Every decision depends only on the secrets' names, the order of their
+//! names and what each ARN costs, never on an ARN's random suffix or
+//! account digits: a plan packs ARNs it predicts (the right length, a
+//! placeholder suffix) and gets the packing apply gets with the real ones
+//! (see `resources::aws_secrets::plan`).
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
 use super::{arn_cost, document, KeyGrant, BUDGET};
+use crate::provider::arn::SUFFIX_LEN;
 
 /// The most one ARN costs: a 512-character name (Secrets Manager's limit)
 /// in the longest partition and region names costs 592, under a tenth of
@@ -97,23 +104,57 @@ pub fn keyed_kept_documents<'a>(
     key: Option<&KeyGrant>,
     reserve: bool,
 ) -> Vec<String> {
-    let arns: BTreeSet<&str> = arns.into_iter().collect();
-    let limits = Limits::reserving(if reserve || key.is_some() {
-        KeyGrant::ROOM
-    } else {
-        0
-    });
-    // Recorded documents are read with the key they were written with, so
-    // a new key keeps the split (the room was already there).
-    let recorded_key = recorded.first().and_then(|d| KeyGrant::of_document(d));
-    let mut layout = Layout::parse(recorded, recorded_key.as_ref(), &limits)
-        .filter(Layout::holds_invariant)
-        .unwrap_or_else(|| Layout {
-            documents: Vec::new(),
-            limits,
+    Layout::kept(recorded, arns, key, reserve).render(key)
+}
+
+/// [`keyed_kept_documents`] where the ARNs in `predicted` do not exist yet
+/// (the length they will have, a placeholder suffix): a document holding
+/// one of them is `None`, since its text is not known before apply; every
+/// other document is exactly the one apply records. The number of
+/// documents is exact too, as the packing depends only on names and costs.
+pub fn planned_documents<'a>(
+    recorded: &[String],
+    arns: impl IntoIterator<Item = &'a str>,
+    predicted: &BTreeSet<&str>,
+    key: Option<&KeyGrant>,
+    reserve: bool,
+) -> Vec<Option<String>> {
+    Layout::kept(recorded, arns, key, reserve)
+        .documents
+        .iter()
+        .map(|d| {
+            let touched = d.arns.iter().any(|a| predicted.contains(a.as_str()));
+            (!touched).then(|| d.render(key))
+        })
+        .collect()
+}
+
+impl Layout {
+    /// The `recorded` layout (when usable) brought to `arns`.
+    fn kept<'a>(
+        recorded: &[String],
+        arns: impl IntoIterator<Item = &'a str>,
+        key: Option<&KeyGrant>,
+        reserve: bool,
+    ) -> Self {
+        let arns: BTreeSet<&str> = arns.into_iter().collect();
+        let limits = Limits::reserving(if reserve || key.is_some() {
+            KeyGrant::ROOM
+        } else {
+            0
         });
-    layout.update(&arns);
-    layout.render(key)
+        // Recorded documents are read with the key they were written with, so
+        // a new key keeps the split (the room was already there).
+        let recorded_key = recorded.first().and_then(|d| KeyGrant::of_document(d));
+        let mut layout = Layout::parse(recorded, recorded_key.as_ref(), &limits)
+            .filter(Layout::holds_invariant)
+            .unwrap_or_else(|| Layout {
+                documents: Vec::new(),
+                limits,
+            });
+        layout.update(&arns);
+        layout
+    }
 }
 
 /// One document's ARNs and what they cost it.
@@ -147,7 +188,8 @@ impl Document {
     /// Moves ARNs to `to`, in name order, each one `wanted` accepts given
     /// both documents as they are then and the ARN's cost.
     fn give(&mut self, to: &mut Document, wanted: impl Fn(&Document, &Document, usize) -> bool) {
-        let arns: Vec<String> = self.arns.iter().cloned().collect();
+        let mut arns: Vec<String> = self.arns.iter().cloned().collect();
+        arns.sort_by(|a, b| by_name(a, b));
         for arn in arns {
             if wanted(self, to, arn_cost(&arn)) {
                 let arn = self.take(&arn).expect("listed just now");
@@ -221,11 +263,20 @@ impl Layout {
             .iter()
             .flat_map(|d| d.arns.iter().cloned())
             .collect();
-        for arn in held.iter().filter(|a| !arns.contains(a.as_str())) {
+        let mut removed: Vec<&String> =
+            held.iter().filter(|a| !arns.contains(a.as_str())).collect();
+        removed.sort_by(|a, b| by_name(a, b));
+        for arn in removed {
             self.remove(arn);
         }
-        for arn in arns.iter().filter(|a| !held.contains(**a)) {
-            self.add((*arn).to_owned());
+        let mut added: Vec<&str> = arns
+            .iter()
+            .copied()
+            .filter(|a| !held.contains(*a))
+            .collect();
+        added.sort_by(|a, b| by_name(a, b));
+        for arn in added {
+            self.add(arn.to_owned());
         }
     }
 
@@ -322,6 +373,22 @@ impl Layout {
     fn render(&self, key: Option<&KeyGrant>) -> Vec<String> {
         self.documents.iter().map(|d| d.render(key)).collect()
     }
+}
+
+/// Orders ARNs by the secret names they carry (then by the whole ARN, for
+/// anything that is no secret ARN). The plain ARN order would depend on the
+/// suffix when one name is another plus `-` (`db-XXXXXX` against
+/// `db-x-XXXXXX`) and on the account digits, which a plan does not know.
+fn by_name(a: &str, b: &str) -> std::cmp::Ordering {
+    (name_in(a), a).cmp(&(name_in(b), b))
+}
+
+/// The name in `arn:...:secret:NAME-XXXXXX`, or the whole text.
+fn name_in(arn: &str) -> &str {
+    arn.splitn(7, ':')
+        .nth(6)
+        .and_then(|resource| resource.get(..resource.len().checked_sub(SUFFIX_LEN)?))
+        .unwrap_or(arn)
 }
 
 /// The `Resource` list of a recorded document, if it has one of strings.

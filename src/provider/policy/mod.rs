@@ -17,7 +17,7 @@ mod split;
 
 use crate::tf::value::Value;
 
-pub use kept::{kept_documents, keyed_kept_documents};
+pub use kept::{kept_documents, keyed_kept_documents, planned_documents};
 pub use split::{keyed_policy_documents, read_policy_documents};
 
 /// What an application needs to read its secrets, and nothing more.

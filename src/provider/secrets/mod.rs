@@ -150,9 +150,22 @@ impl fmt::Display for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// The code of an [`ErrorKind::Unreachable`] error for a request that was
-/// held back, never sent, because the endpoint counts as unreachable.
+/// The code of an error for a request that certainly never reached AWS:
+/// held back because the endpoint counts as unreachable, or failed while
+/// connecting (DNS, TCP, TLS, proxy) before a byte of it was written.
 pub const NOT_SENT: &str = "NotSent";
+
+/// The code of a transport failure after the request was (or may have
+/// been) written: AWS may have acted on it, and no answer says whether.
+pub const REQUEST_FAILED: &str = "RequestFailed";
+
+impl ApiError {
+    /// Whether AWS may have done what was asked although no answer says
+    /// so: the answer was lost, or abandoned at a stop.
+    pub fn outcome_unknown(&self) -> bool {
+        self.kind == ErrorKind::Abandoned || self.code == REQUEST_FAILED
+    }
+}
 
 /// The Secrets Manager API surface of this provider.
 #[async_trait]

@@ -17,9 +17,10 @@ use tracing::{debug, Instrument};
 
 use super::{
     ApiError, ApiResult, ErrorKind, ListFilter, ListPage, SecretInfo, SecretsApi, LIST_PAGE_SIZE,
-    NOT_SENT,
+    NOT_SENT, REQUEST_FAILED,
 };
 use crate::provider::bounds::{CALL_BUDGET, STOP_GRACE};
+use crate::provider::errors::find_source;
 use crate::provider::outage::{Breaker, Outage};
 use crate::provider::rate::AdaptiveRate;
 use crate::provider::retry::{classify_service_error, Failure, RetryPolicy};
@@ -93,6 +94,16 @@ impl SdkSecrets {
         let rate = &self.rates[operation as usize];
         let began = Instant::now();
         let mut retry = 0;
+        // An attempt was sent and its answer lost: whatever the last
+        // attempt says, the operation may have taken effect.
+        let mut lost = false;
+        let outcome = |error: ApiError, lost: bool| {
+            if lost {
+                after_lost_answer(error)
+            } else {
+                error
+            }
+        };
         loop {
             let wait = if self.paced {
                 rate.reserve(Instant::now())
@@ -100,10 +111,10 @@ impl SdkSecrets {
                 std::time::Duration::ZERO
             };
             if !wait.is_zero() && !self.pause(wait).await {
-                return Err(stopped(operation));
+                return Err(outcome(stopped(operation), lost));
             }
             if let Err(outage) = self.breaker.admit(Instant::now()) {
-                return Err(unreachable(&outage, false));
+                return Err(outcome(unreachable(&outage, false), lost));
             }
             let sent = Instant::now();
             let span = tracing::debug_span!("aws_call", secret = target, attempt = retry + 1);
@@ -119,17 +130,19 @@ impl SdkSecrets {
                 Err(error) => error,
             };
             let (failure, mut error) = classify(error);
+            let this_lost = error.code == REQUEST_FAILED;
             if failure == Failure::Connection {
                 self.breaker
                     .on_connection_failure(sent, &error.message, Instant::now());
                 if let Some(outage) = self.breaker.outage() {
-                    return Err(unreachable(&outage, true));
+                    return Err(outcome(unreachable(&outage, this_lost), lost));
                 }
-                error.message = format!(
-                    "{} did not answer: {}",
-                    self.breaker.endpoint(),
-                    error.message
-                );
+                let what = if this_lost {
+                    "did not answer"
+                } else {
+                    "could not be reached (nothing was sent)"
+                };
+                error.message = format!("{} {what}: {}", self.breaker.endpoint(), error.message);
             } else {
                 self.breaker.on_answer();
             }
@@ -138,27 +151,27 @@ impl SdkSecrets {
             } else {
                 rate.on_admitted(Instant::now());
             }
+            lost |= this_lost;
             if failure == Failure::Final {
-                return Err(error);
+                return Err(outcome(error, lost));
             }
             if retry >= self.policy.max_retries {
-                return Err(gave_up(error, retry + 1, "raise max_retries to try longer"));
+                let error = gave_up(error, retry + 1, "raise max_retries to try longer");
+                return Err(outcome(error, lost));
             }
             let delay = self.policy.delay(retry);
             if began.elapsed() + delay >= CALL_BUDGET {
-                return Err(gave_up(
+                let error = gave_up(
                     error,
                     retry + 1,
                     &format!("no retry starts {}s after the first", CALL_BUDGET.as_secs()),
-                ));
+                );
+                return Err(outcome(error, lost));
             }
             debug!(operation = ?operation, code = %error.code, retry, "retrying");
             if !self.pause(delay).await {
-                return Err(gave_up(
-                    error,
-                    retry + 1,
-                    "Terraform asked the provider to stop",
-                ));
+                let error = gave_up(error, retry + 1, "Terraform asked the provider to stop");
+                return Err(outcome(error, lost));
             }
             retry += 1;
         }
@@ -206,12 +219,43 @@ fn abandoned(operation: Operation) -> ApiError {
     }
 }
 
-/// `sent`: whether this request went out (and failed) or was held back.
+/// `sent`: whether this request went out (and its answer was lost), or
+/// was held back or failed while connecting.
 fn unreachable(outage: &Outage, sent: bool) -> ApiError {
     ApiError {
         kind: ErrorKind::Unreachable,
-        code: if sent { "RequestFailed" } else { NOT_SENT }.to_owned(),
+        code: if sent { REQUEST_FAILED } else { NOT_SENT }.to_owned(),
         message: format!("{} is unreachable: {}", outage.endpoint, outage.cause),
+    }
+}
+
+/// The last attempt's error, for an operation an earlier attempt of which
+/// was sent and got no answer: its outcome is unknown, whatever the last
+/// attempt said. An answer that settles it (the secret exists, is gone or
+/// is scheduled) is kept as it is.
+fn after_lost_answer(mut error: ApiError) -> ApiError {
+    if matches!(error.kind, ErrorKind::Unreachable | ErrorKind::Other) && !error.outcome_unknown() {
+        error.message = format!(
+            "{} (after an earlier attempt that was sent and got no answer)",
+            error
+        );
+        error.code = REQUEST_FAILED.to_owned();
+    }
+    error
+}
+
+/// Whether a transport failure happened before the request was written:
+/// while resolving, connecting or negotiating TLS (or a proxy tunnel), or
+/// while building or signing it. AWS never saw such a request.
+fn never_sent<E>(error: &SdkError<E, HttpResponse>) -> bool {
+    match error {
+        SdkError::ConstructionFailure(_) => true,
+        SdkError::DispatchFailure(dispatch) if dispatch.is_user() => true,
+        SdkError::DispatchFailure(dispatch) => dispatch
+            .as_connector_error()
+            .and_then(|e| find_source::<hyper_util::client::legacy::Error>(e))
+            .is_some_and(hyper_util::client::legacy::Error::is_connect),
+        _ => false,
     }
 }
 
@@ -363,11 +407,9 @@ where
         other => {
             let failure = match other {
                 SdkError::TimeoutError(_) => Failure::Connection,
-                SdkError::DispatchFailure(dispatch)
-                    if dispatch.is_io() || dispatch.is_timeout() =>
-                {
-                    Failure::Connection
-                }
+                // Any transport failure, a connection closed before the
+                // whole answer arrived included, is the way to AWS failing.
+                SdkError::DispatchFailure(dispatch) if !dispatch.is_user() => Failure::Connection,
                 SdkError::ResponseError(_) => Failure::Transient,
                 _ => Failure::Final,
             };
@@ -375,9 +417,14 @@ where
                 Failure::Connection => ErrorKind::Unreachable,
                 _ => ErrorKind::Other,
             };
+            let code = if never_sent(&error) {
+                NOT_SENT
+            } else {
+                REQUEST_FAILED
+            };
             let error = ApiError {
                 kind,
-                code: "RequestFailed".to_owned(),
+                code: code.to_owned(),
                 message: crate::provider::aws::error_chain(&error),
             };
             (failure, error)

@@ -14,15 +14,33 @@ use super::schema::{SECRET_ARN_MAP, SECRET_NAMES};
 /// provider's work; docs/guides/scale.md has the measurements.
 pub const NAMES_PER_RESOURCE_ADVISED: usize = 1_000;
 
-/// Adds the warnings that apply to a planned state; `here` is where the
-/// configured provider creates secrets, when it is configured.
-pub fn warn(planned: &Value, here: Option<Place<'_>>, diags: &mut Diagnostics) {
-    warn_about_policy_size(planned, here, diags);
-    warn_about_resource_size(planned, diags);
+/// Adds the warnings a plan from `prior` (null for a create) to `planned`
+/// deserves; `here` is where the configured provider creates secrets, when
+/// it is configured. Each warns only when the plan brings the problem about
+/// (a create, or a change that crosses the line), so a plan that leaves
+/// things as they are, a no-change plan above all, warns of nothing.
+pub fn warn(prior: &Value, planned: &Value, here: Option<Place<'_>>, diags: &mut Diagnostics) {
+    let before = (!prior.is_null()).then(|| recorded_size(prior));
+    if before.is_none_or(|(_, policy)| policy <= MANAGED_POLICY_LIMIT) {
+        warn_about_policy_size(planned, here, diags);
+    }
+    if before.is_none_or(|(names, _)| names <= NAMES_PER_RESOURCE_ADVISED) {
+        warn_about_resource_size(planned, diags);
+    }
 }
 
-/// `read_policy_json` over IAM's managed-policy limit, judged on the first
-/// plan already: a name being added has no ARN yet, but the length its ARN
+/// How many names `prior` records, and the size of its `read_policy_json`.
+fn recorded_size(prior: &Value) -> (usize, usize) {
+    let arns = prior
+        .get_attribute(SECRET_ARN_MAP)
+        .and_then(Value::as_map)
+        .map(|m| m.values().filter_map(Value::as_str).collect::<Vec<_>>())
+        .unwrap_or_default();
+    (arns.len(), read_policy_size(arns.iter().copied()))
+}
+
+/// `read_policy_json` over IAM's managed-policy limit (the caller asks
+/// only when it was not over it before), judged on the first plan already: a name being added has no ARN yet, but the length its ARN
 /// will have is known (partition, region and account from the provider,
 /// the name, and the 7-character suffix), so the apply that would attach
 /// the policy is warned about before it fails at IAM.
@@ -68,7 +86,8 @@ fn warn_about_policy_size(planned: &Value, here: Option<Place<'_>>, diags: &mut 
             format!(" once the {n} being added exist (the length of an ARN is known before the secret is created)"),
         ),
     };
-    diags.warning(
+    diags.warning_at(
+        AttributePath::root(SECRET_NAMES),
         "read_policy_json is larger than IAM accepts",
         format!(
             "read_policy_json {is} {size} characters for {} secrets{when}, but IAM refuses a \
@@ -128,7 +147,12 @@ mod tests {
     #[test]
     fn small_resources_plan_without_warnings() {
         let mut diags = Diagnostics::new();
-        warn(&planned(&realistic_arns(40)), Some(HERE), &mut diags);
+        warn(
+            &Value::Null,
+            &planned(&realistic_arns(40)),
+            Some(HERE),
+            &mut diags,
+        );
         assert!(diags.is_empty(), "{diags:?}");
     }
 
@@ -137,7 +161,7 @@ mod tests {
         let arns = realistic_arns(300);
         let size = read_policy_size(arns.iter().map(String::as_str));
         let mut diags = Diagnostics::new();
-        warn(&planned(&arns), Some(HERE), &mut diags);
+        warn(&Value::Null, &planned(&arns), Some(HERE), &mut diags);
         assert_eq!(diags.len(), 1);
         let warning = diags.iter().next().unwrap();
         assert!(!diags.has_errors());
@@ -154,7 +178,12 @@ mod tests {
     #[test]
     fn a_resource_over_the_advised_size_warns_how_to_split() {
         let mut diags = Diagnostics::new();
-        warn(&planned(&realistic_arns(1_001)), Some(HERE), &mut diags);
+        warn(
+            &Value::Null,
+            &planned(&realistic_arns(1_001)),
+            Some(HERE),
+            &mut diags,
+        );
         assert!(diags
             .iter()
             .any(|d| d.summary.starts_with("1001 names") && d.detail.contains("for_each")));
@@ -191,7 +220,7 @@ mod tests {
         let names = names_of(&arns);
         let size = read_policy_size(arns.iter().map(String::as_str));
         let mut diags = Diagnostics::new();
-        warn(&adding(&names, &[]), Some(HERE), &mut diags);
+        warn(&Value::Null, &adding(&names, &[]), Some(HERE), &mut diags);
         assert_eq!(diags.len(), 1, "{diags:?}");
         let warning = diags.iter().next().unwrap();
         assert!(
@@ -212,7 +241,7 @@ mod tests {
             .collect();
         for here in [Some(HERE), None] {
             let mut diags = Diagnostics::new();
-            warn(&adding(&names, &known), here, &mut diags);
+            warn(&Value::Null, &adding(&names, &known), here, &mut diags);
             let detail = &diags.iter().next().unwrap().detail;
             assert!(
                 detail.starts_with(&format!(
@@ -229,10 +258,54 @@ mod tests {
         let names = names_of(&arns);
         let fit = crate::provider::policy::arns_that_fit(arns.iter().map(String::as_str));
         let mut diags = Diagnostics::new();
-        warn(&adding(&names[..fit], &[]), Some(HERE), &mut diags);
+        warn(
+            &Value::Null,
+            &adding(&names[..fit], &[]),
+            Some(HERE),
+            &mut diags,
+        );
         assert!(diags.is_empty(), "{diags:?}");
         let mut diags = Diagnostics::new();
-        warn(&adding(&names, &[]), None, &mut diags);
+        warn(&Value::Null, &adding(&names, &[]), None, &mut diags);
         assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    /// A plan that leaves the policy over the limit, or the names over the
+    /// advised count, warns of neither: only the plan that crosses the line
+    /// (or creates beyond it) does.
+    #[test]
+    fn only_a_plan_that_crosses_a_line_warns() {
+        let arns = realistic_arns(1_002);
+        let over = planned(&arns[..1_001]);
+        let mut diags = Diagnostics::new();
+        warn(&over, &over, Some(HERE), &mut diags);
+        assert!(diags.is_empty(), "no change: {diags:?}");
+        let mut diags = Diagnostics::new();
+        warn(&over, &planned(&arns), Some(HERE), &mut diags);
+        assert!(diags.is_empty(), "still over both lines: {diags:?}");
+
+        let fit = crate::provider::policy::arns_that_fit(arns.iter().map(String::as_str));
+        let mut diags = Diagnostics::new();
+        warn(
+            &planned(&arns[..fit]),
+            &planned(&arns[..fit + 1]),
+            Some(HERE),
+            &mut diags,
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(
+            diags.iter().next().unwrap().summary,
+            "read_policy_json is larger than IAM accepts"
+        );
+
+        let mut diags = Diagnostics::new();
+        warn(&planned(&arns[..1_000]), &over, Some(HERE), &mut diags);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags
+            .iter()
+            .next()
+            .unwrap()
+            .summary
+            .starts_with("1001 names"));
     }
 }

@@ -148,7 +148,8 @@ async fn check_names(
 /// Terraform marks a resource whose create reported errors as tainted and
 /// replaces it on the next apply; say that the replacement costs nothing.
 fn explain_taint(recorded: usize, diags: &mut Diagnostics) {
-    diags.warning(
+    diags.warning_at(
+        AttributePath::root(SECRET_NAMES),
         "Resource partly created",
         format!(
             "{recorded} secret(s) exist and are recorded in state. Terraform marks a resource \
@@ -204,6 +205,10 @@ pub async fn replace(
     };
     let mut handed_over = handed_over;
     handed_over.recovery_window_in_days = planned_window(planned);
+    // The create half was planned as a create, which packs its documents
+    // afresh: so does the object it continues (the plan's document count
+    // and every known document hold; see `plan`).
+    handed_over.documents.clear();
     let missing: Vec<String> = names
         .iter()
         .filter(|n| !handed_over.arns.contains_key(*n))
@@ -804,6 +809,17 @@ async fn retag(
     owned_elsewhere
 }
 
+/// What a definite failure of `operation` left for a name: a tag that
+/// failed came after the secret was restored or found, which stays so.
+fn after_failed(operation: &str) -> &'static str {
+    match operation {
+        "TagResource" | "UntagResource" => {
+            "The secret exists (restored or found live) but is not recorded in state yet."
+        }
+        _ => "Nothing was changed for this name.",
+    }
+}
+
 /// Why a secret's tags could not be brought in line.
 enum RetagError {
     Api(ApiError),
@@ -822,11 +838,29 @@ async fn untag(api: &dyn SecretsApi, arn: &str, stale: &[String]) -> Result<(), 
 /// The summary and detail of one name's failure to exist.
 fn describe_ensure_error(name: &str, error: EnsureError) -> (String, String) {
     match error {
+        // The answer to a write was lost: the secret may exist, and the
+        // next apply adopts it by its planton.ai/resource-id tag.
+        EnsureError::Api { operation, error }
+            if error.outcome_unknown()
+                && operation != "DescribeSecret"
+                && operation != "GetResourcePolicy" =>
+        {
+            (
+                format!("Secret {name:?} may or may not have been created"),
+                format!(
+                    "{operation} was sent but its answer was lost: {error}. The secret may exist; \
+                 state does not record it yet. Fix the cause (network, endpoint) and apply again: \
+                 a secret made for this resource carries its planton.ai/resource-id tag and is \
+                 adopted."
+                ),
+            )
+        }
         EnsureError::Api { operation, error } => (
             format!("Failed to create secret {name:?}"),
             format!(
-                "{operation} failed: {error}. Nothing else was changed for this name; fix the cause \
-                 (permissions, quotas, network) and apply again."
+                "{operation} failed: {error}. {} Fix the cause (permissions, quotas, network) and \
+                 apply again.",
+                after_failed(operation)
             ),
         ),
         EnsureError::Refused(refusal) => (

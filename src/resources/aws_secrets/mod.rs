@@ -185,7 +185,12 @@ impl Resource<Configured> for AwsSecrets {
                 let window = plan::planned_window(&planned.state)
                     .or(client.map(|c| c.recovery_window_in_days));
                 plan::warn_deletions(&removed, window, diags);
-                advice::warn(&planned.state, client.map(Configured::place), diags);
+                advice::warn(
+                    request.prior,
+                    &planned.state,
+                    client.map(Configured::place),
+                    diags,
+                );
                 validate::warn_arn_like_suffixes(request.config, request.prior, diags);
                 Some(planned)
             }
@@ -226,10 +231,12 @@ impl Resource<Configured> for AwsSecrets {
         };
         let handed_over = known_names(planned.get_attribute(SECRET_NAMES))
             .and_then(|names| self.handovers.take(&names));
-        match handed_over {
+        let applied = match handed_over {
             Some(old) => apply::replace(client, &ctx.stop, old, planned, diags).await,
             None => apply::create(client, &ctx.stop, planned, diags).await,
-        }
+        };
+        plan::check_applied(planned, &applied, diags);
+        applied
     }
 
     async fn update(
@@ -246,7 +253,9 @@ impl Resource<Configured> for AwsSecrets {
         if !in_place(client, &recorded, diags) {
             return prior.clone();
         }
-        apply::update(client, &ctx.stop, recorded, planned, diags).await
+        let applied = apply::update(client, &ctx.stop, recorded, planned, diags).await;
+        plan::check_applied(planned, &applied, diags);
+        applied
     }
 
     async fn delete(

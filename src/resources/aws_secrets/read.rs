@@ -115,7 +115,7 @@ pub async fn read(
     }
     owned_elsewhere.sort();
     warn_owned_elsewhere(&owned_elsewhere, "dropped out of state", diags);
-    warn_untagged(&untagged, diags);
+    warn_untagged(&untagged, &prior.id, diags);
     warn_replaced(&replaced, diags);
     if let Some(error) = first_error {
         unchecked.sort();
@@ -179,17 +179,18 @@ fn warn_about(
 }
 
 /// Tag repair is never silent: the secrets are the ones this resource
-/// made (same ARN as recorded), so the next apply tags them again.
-fn warn_untagged(names: &[String], diags: &mut Diagnostics) {
+/// recorded (same ARN), so the next apply tags them. Said the same whether
+/// they were imported without the tags or lost them outside Terraform,
+/// which a refresh cannot tell apart; the id lets the user find the
+/// resource where Terraform shows no address.
+fn warn_untagged(names: &[String], id: &str, diags: &mut Diagnostics) {
     warn_about(
         names,
-        "lost their ownership tags outside Terraform",
+        "will be tagged as this resource's",
         |listed| {
             format!(
-                "The planton.ai/* ownership tags of these secrets were removed or changed outside \
-             Terraform: {listed}. They are still the secrets this resource created (the same ARNs \
-             it recorded), so the next apply tags them again; only a secret with a recorded ARN \
-             is ever re-tagged."
+                "These secrets, recorded by planton_aws_secrets {id} with the same ARNs, do not \
+                 carry its planton.ai/* ownership tags: {listed}. The next apply tags them."
             )
         },
         diags,
@@ -591,7 +592,10 @@ mod tests {
         assert_eq!(state.arns, prior.arns, "still the recorded secrets");
         assert!(!state.tags_all.contains_key(OWNERSHIP_ID));
         let warning = diags.iter().next().expect("a warning");
-        assert!(warning.summary.contains("lost their ownership tags"));
+        assert!(warning
+            .summary
+            .contains("will be tagged as this resource's"));
+        assert!(warning.detail.contains(&prior.id));
         assert!(warning.detail.contains("\"a\""));
         let mut diags = Diagnostics::new();
         let value = apply::update(

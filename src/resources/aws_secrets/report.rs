@@ -128,7 +128,8 @@ impl NameReport {
             );
         }
         if !self.abandoned.is_empty() {
-            diags.error(
+            diags.error_at(
+                AttributePath::root(SECRET_NAMES),
                 format!(
                     "{} secret(s) may or may not have been {}",
                     self.abandoned.len(),
@@ -155,7 +156,8 @@ impl NameReport {
         let rest: Vec<Failure> = failures.collect();
         if !rest.is_empty() {
             let names: Vec<String> = rest.iter().map(|f| f.name.clone()).collect();
-            diags.error(
+            diags.error_at(
+                AttributePath::root(SECRET_NAMES),
                 format!("{} more secrets were not {}", rest.len(), self.action),
                 format!(
                     "Besides the errors above, these secrets failed the same way or similarly \
@@ -166,7 +168,8 @@ impl NameReport {
             );
         }
         if !self.stopped.is_empty() {
-            diags.error(
+            diags.error_at(
+                AttributePath::root(SECRET_NAMES),
                 format!("{} secrets were not {}", self.stopped.len(), self.action),
                 format!(
                     "Terraform asked the provider to stop before these secrets were handled: {}. \
