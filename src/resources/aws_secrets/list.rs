@@ -272,6 +272,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_prefix_selects_groups_and_each_is_listed_whole() {
+        let (fake, client) = seeded();
+        let tags = ownership_tags(&BTreeMap::new(), A);
+        fake.insert("other/a", tags, false);
+        let (listed, _) = run(&client, &config(Some("app/a/"), None), true, 10).await;
+        assert_eq!(listed.len(), 1);
+        let names = listed[0]
+            .resource
+            .as_ref()
+            .unwrap()
+            .get_attribute("secret_names");
+        let names = names.unwrap().as_elements().unwrap();
+        assert_eq!(
+            names.len(),
+            31,
+            "the group's 30 under the prefix and other/a"
+        );
+    }
+
+    #[tokio::test]
     async fn a_bad_prefix_or_a_denied_listing_is_one_error() {
         let (fake, client) = seeded();
         for bad in ["", "app prod", &"a".repeat(513)] {
