@@ -260,6 +260,7 @@ mod tests {
             secrets: fake.clone(),
             region: "us-east-1".into(),
             account_id: None,
+            caller_arn: None,
             default_tags: BTreeMap::new(),
             recovery_window_in_days: 30,
         }

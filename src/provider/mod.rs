@@ -47,6 +47,9 @@ pub struct Configured {
     /// The account the credentials act in; `None` with
     /// `skip_requesting_account_id`.
     pub account_id: Option<String>,
+    /// The caller's ARN (STS GetCallerIdentity), learned with the account;
+    /// `None` with `skip_requesting_account_id`.
+    pub caller_arn: Option<String>,
     pub default_tags: BTreeMap<String, String>,
     pub recovery_window_in_days: i64,
 }
@@ -80,6 +83,7 @@ pub async fn configure(
             Some(Configured {
                 region: aws.region().to_owned(),
                 account_id,
+                caller_arn: aws.caller_arn().map(str::to_owned),
                 secrets: Arc::new(SdkSecrets::new(
                     aws.secrets_manager().clone(),
                     aws.secrets_manager_endpoint(),

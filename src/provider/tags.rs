@@ -19,6 +19,17 @@ pub const KIND_VALUE: &str = "AwsSecretsManager";
 /// scheduled secret without it still belongs to the resource in its
 /// `planton.ai/resource-id`, and only that resource restores it.
 pub const RELEASED: &str = "planton.ai/released";
+/// Set by the destroy half of a replacement on one secret it hands over
+/// (`<expiry>:<digest>`, see `resources::aws_secrets::mark`): a short-lived,
+/// single-use proof that lets the create half continue the object in a
+/// later apply when Terraform skipped it in this one. The create half
+/// removes it before any other write.
+pub const HANDOVER: &str = "planton.ai/handover";
+
+/// Tags the provider sets for a while and removes again; a refresh that
+/// finds one on a recorded, live secret shows it in `tags_all`, so the
+/// plan shows its removal.
+pub const TRANSIENT: [&str; 2] = [RELEASED, HANDOVER];
 
 /// Whether the owner released a secret before scheduling it.
 pub fn is_released(tags: &BTreeMap<String, String>) -> bool {

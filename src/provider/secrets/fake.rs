@@ -25,6 +25,8 @@ struct FakeState {
     calls: Vec<String>,
     /// Names whose every call fails with AccessDenied.
     denied: HashSet<String>,
+    /// (operation, name) pairs that fail with AccessDenied.
+    denied_operations: HashSet<(String, String)>,
     /// Names with a resource policy.
     with_policy: HashSet<String>,
     /// Every ListSecrets fails with AccessDenied.
@@ -101,6 +103,15 @@ impl FakeSecrets {
         self.state.lock().unwrap().denied.insert(name.to_owned());
     }
 
+    /// Only `operation` on `name` fails with AccessDenied.
+    pub fn deny_operation(&self, operation: &str, name: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .denied_operations
+            .insert((operation.to_owned(), name.to_owned()));
+    }
+
     pub fn deny_listing(&self) {
         self.state.lock().unwrap().listing_denied = true;
     }
@@ -126,7 +137,11 @@ impl FakeSecrets {
         let mut state = self.state.lock().unwrap();
         state.calls.push(format!("{operation} {key}"));
         let name = state.name_of(key);
-        if state.denied.contains(&name) {
+        if state.denied.contains(&name)
+            || state
+                .denied_operations
+                .contains(&(operation.to_owned(), name.clone()))
+        {
             return Err(error(
                 ErrorKind::Other,
                 "AccessDeniedException",

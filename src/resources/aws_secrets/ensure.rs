@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::provider::secrets::{ApiError, ErrorKind, SecretInfo, SecretsApi};
-use crate::provider::tags::RELEASED;
+use crate::provider::tags::TRANSIENT;
 
 use super::ownership::{decide, Decision, Owner, Refusal};
 
@@ -131,8 +131,8 @@ pub async fn carry_out(
         }
         Action::Adopt(info) => info,
     };
-    // Restored or adopted: make its tags this resource's, and no longer
-    // released.
+    // Restored or adopted: make its tags this resource's, no longer
+    // released nor marked for a handover.
     if claim
         .tags
         .iter()
@@ -142,8 +142,13 @@ pub async fn carry_out(
             .await
             .map_err(api_error("TagResource"))?;
     }
-    if existing.tags.contains_key(RELEASED) {
-        api.untag(&existing.arn, &[RELEASED.to_owned()])
+    let transient: Vec<String> = TRANSIENT
+        .iter()
+        .filter(|k| existing.tags.contains_key(**k))
+        .map(|k| (*k).to_owned())
+        .collect();
+    if !transient.is_empty() {
+        api.untag(&existing.arn, &transient)
             .await
             .map_err(api_error("UntagResource"))?;
     }
@@ -154,7 +159,7 @@ pub async fn carry_out(
 mod tests {
     use super::*;
     use crate::provider::secrets::fake::FakeSecrets;
-    use crate::provider::tags::ownership_tags;
+    use crate::provider::tags::{ownership_tags, RELEASED};
 
     fn tags(id: &str) -> BTreeMap<String, String> {
         ownership_tags(&BTreeMap::new(), id)

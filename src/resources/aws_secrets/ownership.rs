@@ -14,12 +14,19 @@ use std::fmt;
 
 use crate::provider::secrets::SecretInfo;
 use crate::provider::tags::{
-    is_planton_owned, is_released, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,
+    is_planton_owned, is_released, HANDOVER, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE,
+    RELEASED,
 };
 
 /// Tag keys this provider writes itself: a clean secret has no others
 /// but the provider's `default_tags` keys.
-const PLANTON_TAG_KEYS: [&str; 4] = [OWNERSHIP_RESOURCE, OWNERSHIP_KIND, OWNERSHIP_ID, RELEASED];
+const PLANTON_TAG_KEYS: [&str; 5] = [
+    OWNERSHIP_RESOURCE,
+    OWNERSHIP_KIND,
+    OWNERSHIP_ID,
+    RELEASED,
+    HANDOVER,
+];
 
 /// Who "we" are: this instance's id, plus the ids recorded in its state's
 /// `tags_all` when they differ (state upgraded from a release with derived
