@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 
+use crate::tf::context::Context;
 use crate::tf::diag::Diagnostics;
-use crate::tf::provider::Context;
 use crate::tf::schema::Schema;
 use crate::tf::value::Value;
 

@@ -1,6 +1,7 @@
 //! The generic Terraform plugin protocol layer. Nothing here imports
 //! `crate::provider` or `crate::resources`.
 
+pub mod context;
 pub mod convert;
 pub mod data_source;
 pub mod diag;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use crate::tf::context::Context;
 use crate::tf::data_source::DataSource;
 use crate::tf::diag::Diagnostics;
 use crate::tf::function::Function;
@@ -68,37 +69,6 @@ pub struct ConfigureRequest<'a> {
     pub terraform_version: &'a str,
     /// Raised by StopProvider; clients keep it to abandon waits and retries.
     pub stop: StopSignal,
-}
-
-/// What a resource call may use besides its own input: the configured
-/// client, if any, and the signal that Terraform asked the provider to stop.
-pub struct Context<'a, C> {
-    client: Option<&'a C>,
-    pub stop: StopSignal,
-}
-
-impl<'a, C> Context<'a, C> {
-    pub fn new(client: Option<&'a C>, stop: StopSignal) -> Self {
-        Self { client, stop }
-    }
-
-    /// The configured client, or an error diagnostic saying why there is none.
-    pub fn client(&self, diags: &mut Diagnostics) -> Option<&'a C> {
-        if self.client.is_none() {
-            diags.error(
-                "Provider not configured",
-                "This operation needs the configured provider, but the provider block could \
-                 not be configured (its values may not be known until apply, or configuring it \
-                 failed with an error shown above). Make the provider's arguments known and valid.",
-            );
-        }
-        self.client
-    }
-
-    /// The client when configured; plan uses this to enrich, never to require.
-    pub fn client_if_configured(&self) -> Option<&'a C> {
-        self.client
-    }
 }
 
 /// A plan request for a resource that is created or updated (destroy plans
