@@ -1100,7 +1100,8 @@ pub(super) mod tests {
         }
     }
 
-    fn writes(fake: &FakeSecrets, since: usize) -> Vec<String> {
+    /// The calls since call `since` that write.
+    pub fn writes(fake: &FakeSecrets, since: usize) -> Vec<String> {
         fake.calls()[since..]
             .iter()
             .filter(|c| !c.starts_with("DescribeSecret") && !c.starts_with("GetResourcePolicy"))

@@ -382,12 +382,7 @@ mod tests {
 
     /// Two provider processes: the one that applied the destroy half, and
     /// the one of a later apply whose create finds the mark.
-    async fn destroy_half_only(
-        fake: &Arc<FakeSecrets>,
-        client: &Configured,
-        names: &[&str],
-        replacement: &[&str],
-    ) -> Value {
+    async fn destroy_half_only(client: &Configured, names: &[&str], replacement: &[&str]) -> Value {
         let resource = AwsSecrets::default();
         let ctx = Context::new(Some(client), StopSignal::never());
         let mut diags = Diagnostics::new();
@@ -402,44 +397,37 @@ mod tests {
         assert!(!diags.has_errors(), "{diags:?}");
         // Terraform skipped the create half; the process ends.
         assert_eq!(resource.handovers.unclaimed().len(), 1);
-        let _ = fake;
         first
+    }
+
+    /// A create of `names` by the provider process of a later apply.
+    async fn create_later(client: &Configured, names: &[&str]) -> (Value, Diagnostics) {
+        let ctx = Context::new(Some(client), StopSignal::never());
+        let mut diags = Diagnostics::new();
+        let value = AwsSecrets::default()
+            .create(&ctx, &planned(names), &planned(names), &mut diags)
+            .await;
+        (value, diags)
     }
 
     #[tokio::test]
     async fn a_later_create_continues_an_object_whose_create_half_was_skipped() {
         let fake = Arc::new(FakeSecrets::new());
         let client = configured(&fake, &[]);
-        let first =
-            destroy_half_only(&fake, &client, &["a", "b", "gone"], &["a", "b", "new"]).await;
+        let first = destroy_half_only(&client, &["a", "b", "gone"], &["a", "b", "new"]).await;
         let old = model::SecretsState::from_value(&first).unwrap();
         // The destroy half removed the dropped name at once.
         assert!(fake.get("gone").unwrap().scheduled_for_deletion);
 
-        let later = AwsSecrets::default();
-        let ctx = Context::new(Some(&client), StopSignal::never());
-        let mut diags = Diagnostics::new();
         let calls = fake.calls().len();
-        let value = later
-            .create(
-                &ctx,
-                &planned(&["a", "b", "new"]),
-                &planned(&["a", "b", "new"]),
-                &mut diags,
-            )
-            .await;
+        let (value, diags) = create_later(&client, &["a", "b", "new"]).await;
         assert!(!diags.has_errors(), "{diags:?}");
         let state = model::SecretsState::from_value(&value).unwrap();
         assert_eq!(state.id, old.id, "the old object continues");
         assert_eq!(state.arns["a"], old.arns["a"]);
         assert_eq!(state.arns["b"], old.arns["b"]);
-        let writes: Vec<String> = fake.calls()[calls..]
-            .iter()
-            .filter(|c| !c.starts_with("Describe") && !c.starts_with("GetResourcePolicy"))
-            .cloned()
-            .collect();
         assert_eq!(
-            writes,
+            apply::tests::writes(&fake, calls),
             [
                 format!("UntagResource {}", old.arns["a"]),
                 "CreateSecret new".to_owned()
@@ -452,15 +440,7 @@ mod tests {
         }
 
         // Used once: the same create again finds no mark and refuses.
-        let mut diags = Diagnostics::new();
-        let again = AwsSecrets::default()
-            .create(
-                &ctx,
-                &planned(&["a", "b", "new"]),
-                &planned(&["a", "b", "new"]),
-                &mut diags,
-            )
-            .await;
+        let (again, diags) = create_later(&client, &["a", "b", "new"]).await;
         assert!(again.is_null());
         assert!(diags.has_errors());
     }
@@ -468,43 +448,30 @@ mod tests {
     #[tokio::test]
     async fn a_mark_serves_only_its_names_and_its_principal() {
         let fake = Arc::new(FakeSecrets::new());
-        let mut client = configured(&fake, &[]);
-        client.caller_arn = Some("arn:aws:sts::1:assumed-role/ci/run-1".into());
-        destroy_half_only(&fake, &client, &["a", "b"], &["a", "b"]).await;
-        let ctx = Context::new(Some(&client), StopSignal::never());
+        let as_caller = |arn: &str| {
+            let mut client = configured(&fake, &[]);
+            client.caller_arn = Some(arn.into());
+            client
+        };
+        let client = as_caller("arn:aws:sts::1:assumed-role/ci/run-1");
+        destroy_half_only(&client, &["a", "b"], &["a", "b"]).await;
         for (names, caller) in [
             (&["a"][..], "arn:aws:sts::1:assumed-role/ci/run-2"),
             (&["a", "b"][..], "arn:aws:sts::1:assumed-role/other/run-2"),
         ] {
-            let mut other = configured(&fake, &[]);
-            other.caller_arn = Some(caller.into());
-            let ctx = Context::new(Some(&other), StopSignal::never());
             let calls = fake.calls().len();
-            let mut diags = Diagnostics::new();
-            let value = AwsSecrets::default()
-                .create(&ctx, &planned(names), &planned(names), &mut diags)
-                .await;
+            let (value, diags) = create_later(&as_caller(caller), names).await;
             assert!(value.is_null(), "{names:?} by {caller}");
             assert!(diags.has_errors());
-            assert!(fake.calls()[calls..]
-                .iter()
-                .all(|c| c.starts_with("Describe")));
+            assert!(apply::tests::writes(&fake, calls).is_empty());
         }
         // The same role in another session continues it.
-        let mut same = configured(&fake, &[]);
-        same.caller_arn = Some("arn:aws:sts::1:assumed-role/ci/run-9".into());
-        let ctx_same = Context::new(Some(&same), StopSignal::never());
-        let mut diags = Diagnostics::new();
-        let value = AwsSecrets::default()
-            .create(
-                &ctx_same,
-                &planned(&["a", "b"]),
-                &planned(&["a", "b"]),
-                &mut diags,
-            )
-            .await;
+        let (value, diags) = create_later(
+            &as_caller("arn:aws:sts::1:assumed-role/ci/run-9"),
+            &["a", "b"],
+        )
+        .await;
         assert!(!diags.has_errors(), "{diags:?}");
         assert!(!value.is_null());
-        let _ = ctx;
     }
 }
