@@ -2,6 +2,7 @@
 //! log, and the static credentials of the provider block appear nowhere in
 //! it, neither from the provider nor from the AWS SDK under it.
 
+use crate::harness::proxy::RecordingProxy;
 use crate::harness::{
     for_each_terraform, require_localstack, required_providers_block, unique_prefix, Workdir,
 };
@@ -16,13 +17,14 @@ fn trace_logs_show_the_provider_and_never_its_credentials() {
         "trace_logs_show_the_provider_and_never_its_credentials",
         |tf| {
             let prefix = unique_prefix("logs");
+            let proxy = RecordingProxy::start(&ls.endpoint);
             let mut wd = Workdir::new(tf);
             wd.write(
             "main.tf",
             &format!(
                 "{}\nprovider \"planton\" {{\n  region     = \"us-east-1\"\n  access_key = \"{ACCESS_KEY}\"\n  secret_key = \"{SECRET_KEY}\"\n  endpoints {{\n    secretsmanager = \"{ep}\"\n    sts            = \"{ep}\"\n  }}\n}}\n\nresource \"planton_aws_secrets\" \"x\" {{\n  secret_names = [\"{prefix}a\"]\n}}\n",
                 required_providers_block(),
-                ep = ls.endpoint
+                ep = proxy.endpoint()
             ),
         );
             wd.init();

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::harness::proxy::RecordingProxy;
 use crate::harness::{for_each_terraform, require_localstack, Workdir};
 
 /// The names examples/basic/main.tf lists.
@@ -37,7 +38,8 @@ fn plan_of_the_basic_example_creates_one_resource() {
             );
         }
         wd.init();
-        let var = format!("localstack_endpoint={}", ls.endpoint);
+        let proxy = RecordingProxy::start(&ls.endpoint);
+        let var = format!("localstack_endpoint={}", proxy.endpoint());
 
         // The human plan.
         let out = wd.run(&[

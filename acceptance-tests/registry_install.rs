@@ -10,6 +10,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
 use crate::harness::out_of_band::OutOfBand;
+use crate::harness::proxy::RecordingProxy;
 
 use crate::harness::mirror::platform;
 use crate::harness::registry::{
@@ -179,7 +180,8 @@ fn init_installs_the_signed_release_from_a_registry_and_applies() {
             }
 
             // The installed provider works: apply, an empty plan, destroy.
-            let var = format!("localstack_endpoint={}", ls.endpoint);
+            let proxy = RecordingProxy::start(&ls.endpoint);
+            let var = format!("localstack_endpoint={}", proxy.endpoint());
             run_auto_approved(&wd, "apply", &var);
             let probe = ls.probe();
             for name in ["DB_PASSWORD", "API_KEY", "SESSION_SECRET"] {
@@ -568,7 +570,8 @@ fn state_of_one_release_is_used_by_the_next_after_init_upgrade() {
         "state_of_one_release_is_used_by_the_next_after_init_upgrade",
         |tf| {
             let prefix = unique_prefix("registry-upgrade");
-            let var = format!("localstack_endpoint={}", ls.endpoint);
+            let proxy = RecordingProxy::start(&ls.endpoint);
+            let var = format!("localstack_endpoint={}", proxy.endpoint());
 
             // Release N writes the state.
             let host = tf.client.default_registry();

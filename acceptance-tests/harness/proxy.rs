@@ -1,11 +1,90 @@
 //! The project's recording proxy (tools/aws-fault-proxy), run in-process in
 //! front of LocalStack, so a test sees every AWS operation the provider sent.
+//!
+//! Every proxy the harness starts ([`RecordingProxy`], and the fault
+//! proxy of `resilience`) runs in strict-AWS mode: it answers as AWS's API
+//! reference documents where LocalStack is more lenient (50 tags per secret,
+//! tag lengths and characters, the `aws:` prefix, only DescribeSecret,
+//! RestoreSecret, ListSecrets and ListSecretVersionIds on a secret scheduled
+//! for deletion, ListSecrets hiding secrets younger than
+//! [`SUITE_LIST_LAG_SECONDS`]). What passes here works on AWS. The tests that
+//! bypass a rule are listed, with the reason, in [`BYPASSES`], and each
+//! prints that line when it runs.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use aws_fault_proxy::{start_blocking, Faults, Operation, ProxyConfig, ProxyHandle};
+use aws_fault_proxy::{start_blocking, Faults, Operation, ProxyConfig, ProxyHandle, StrictAws};
+
+/// How long ListSecrets hides a new secret behind the suite's proxies:
+/// AWS's API reference says a listing "might not reflect changes from the
+/// last five minutes" (API_ListSecrets), and no test lasts that long after
+/// its first create, so no test sees its own secrets in a listing.
+pub const SUITE_LIST_LAG_SECONDS: u64 = 300;
+
+/// A strict-AWS rule a test may bypass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bypass {
+    /// ListSecrets shows new secrets at once (the lag is 0).
+    ListLag,
+}
+
+/// Every test that bypasses a strict-AWS rule, the rule, and why. Each
+/// prints its line when it runs (see `for_each_terraform`).
+pub const BYPASSES: &[(&str, Bypass, &str)] = &[];
+
+thread_local! {
+    /// The test `for_each_terraform` is running on this thread.
+    static CURRENT_TEST: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Marks `test` as the one running on this thread, for [`suite_strict`],
+/// and returns the lines saying what it bypasses.
+pub fn enter_test(test: &str) -> Vec<String> {
+    CURRENT_TEST.with(|t| *t.borrow_mut() = Some(test.to_string()));
+    BYPASSES
+        .iter()
+        .filter(|(name, _, _)| *name == test)
+        .map(|(_, rule, why)| format!("acceptance: {test}: bypasses strict-AWS {rule:?}: {why}"))
+        .collect()
+}
+
+fn bypasses(rule: Bypass) -> bool {
+    CURRENT_TEST.with(|t| {
+        t.borrow().as_deref().is_some_and(|test| {
+            BYPASSES
+                .iter()
+                .any(|(name, r, _)| *name == test && *r == rule)
+        })
+    })
+}
+
+/// The strict-AWS mode of the proxies the current test starts. Only
+/// `PLANTON_STRICT_AWS=off` turns it off, to measure what it costs.
+pub fn suite_strict() -> Option<StrictAws> {
+    if std::env::var("PLANTON_STRICT_AWS").is_ok_and(|v| v == "off") {
+        return None;
+    }
+    let lag = if bypasses(Bypass::ListLag) {
+        0
+    } else {
+        SUITE_LIST_LAG_SECONDS
+    };
+    Some(StrictAws {
+        list_lag_seconds: lag,
+    })
+}
+
+/// Starts the project's proxy in front of `upstream` in the suite's
+/// strict-AWS mode; `what` names it in a failure.
+pub fn start_proxy(upstream: &str, what: &str) -> ProxyHandle {
+    let mut config = ProxyConfig::new(upstream);
+    config.strict = suite_strict();
+    start_blocking(config)
+        .unwrap_or_else(|e| panic!("starting the {what} in front of {upstream}: {e}"))
+}
 
 /// The only operations the provider may ever send. (GetResourcePolicy
 /// answers with the policy, never a value: it proves a secret is clean
@@ -43,9 +122,9 @@ pub struct RecordingProxy {
 impl RecordingProxy {
     /// Starts a proxy on a free loopback port, forwarding to `upstream`.
     pub fn start(upstream: &str) -> RecordingProxy {
-        let handle = start_blocking(ProxyConfig::new(upstream))
-            .unwrap_or_else(|e| panic!("starting the recording proxy in front of {upstream}: {e}"));
-        RecordingProxy { handle }
+        RecordingProxy {
+            handle: start_proxy(upstream, "recording proxy"),
+        }
     }
 
     /// `http://127.0.0.1:PORT`, for the provider's `endpoints`.

@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use aws_fault_proxy::{start_blocking, Faults, Injected, Operation, ProxyConfig, ProxyHandle};
+use aws_fault_proxy::{Faults, Injected, Operation, ProxyHandle};
 
 use super::names::unique_prefix;
 use super::required_providers_block;
@@ -82,9 +82,9 @@ pub struct FaultProxy {
 impl FaultProxy {
     /// A proxy forwarding to `upstream`, injecting nothing yet.
     pub fn start(upstream: &str) -> FaultProxy {
-        let handle = start_blocking(ProxyConfig::new(upstream))
-            .unwrap_or_else(|e| panic!("starting the fault proxy in front of {upstream}: {e}"));
-        FaultProxy { handle }
+        FaultProxy {
+            handle: super::proxy::start_proxy(upstream, "fault proxy"),
+        }
     }
 
     /// `http://127.0.0.1:PORT`, for the provider's `endpoints`.

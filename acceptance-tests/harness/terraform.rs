@@ -333,6 +333,9 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 /// test) naming each client whose run failed.
 pub fn for_each_terraform(test: &str, scenario: impl Fn(&Terraform)) {
     let versions = terraform_versions();
+    for line in super::proxy::enter_test(test) {
+        report(&line);
+    }
     let mut passed = Vec::new();
     let mut failed = Vec::new();
     for tf in versions {

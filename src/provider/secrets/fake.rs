@@ -1,7 +1,10 @@
 //! An in-memory Secrets Manager for unit tests of resource logic. It follows
 //! the real service where the logic depends on it: names stay taken while
 //! scheduled for deletion, restore keeps the ARN, a second delete of a
-//! scheduled secret is refused.
+//! scheduled secret is refused. Like the test proxy's strict-AWS mode it
+//! answers as AWS's API reference documents: a scheduled secret takes no
+//! TagResource, UntagResource or GetResourcePolicy, and a secret carries at
+//! most 50 tags (`aws:` ones not counted).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
@@ -26,13 +29,15 @@ struct FakeState {
     /// Names whose every call fails with AccessDenied.
     denied: HashSet<String>,
     /// (operation, name) pairs that fail with AccessDenied.
-    denied_operations: HashSet<(String, String)>,
+    denied_calls: HashSet<(String, String)>,
     /// Names with a resource policy.
     with_policy: HashSet<String>,
     /// Every ListSecrets fails with AccessDenied.
     listing_denied: bool,
     /// Names ListSecrets does not show yet (AWS's listing lags writes).
     unlisted: HashSet<String>,
+    /// The recovery window of each name's latest DeleteSecret.
+    windows: BTreeMap<String, i64>,
 }
 
 fn error(kind: ErrorKind, code: &str, message: String) -> ApiError {
@@ -104,11 +109,11 @@ impl FakeSecrets {
     }
 
     /// Only `operation` on `name` fails with AccessDenied.
-    pub fn deny_operation(&self, operation: &str, name: &str) {
+    pub fn deny_call(&self, operation: &str, name: &str) {
         self.state
             .lock()
             .unwrap()
-            .denied_operations
+            .denied_calls
             .insert((operation.to_owned(), name.to_owned()));
     }
 
@@ -125,6 +130,11 @@ impl FakeSecrets {
         self.state.lock().unwrap().secrets.get(name).cloned()
     }
 
+    /// The recovery window the latest DeleteSecret of `name` asked for.
+    pub fn deletion_window(&self, name: &str) -> Option<i64> {
+        self.state.lock().unwrap().windows.get(name).copied()
+    }
+
     pub fn calls(&self) -> Vec<String> {
         self.state.lock().unwrap().calls.clone()
     }
@@ -139,7 +149,7 @@ impl FakeSecrets {
         let name = state.name_of(key);
         if state.denied.contains(&name)
             || state
-                .denied_operations
+                .denied_calls
                 .contains(&(operation.to_owned(), name.clone()))
         {
             return Err(error(
@@ -182,6 +192,21 @@ impl FakeState {
             .values()
             .find(|s| s.arn == key)
             .map_or_else(|| key.to_owned(), |s| s.name.clone())
+    }
+
+    /// A secret that answers calls other than DescribeSecret and
+    /// RestoreSecret: not scheduled for deletion.
+    fn live_mut(&mut self, key: &str) -> ApiResult<&mut SecretInfo> {
+        let secret = self.secret_mut(key)?;
+        if secret.scheduled_for_deletion {
+            return Err(error(
+                ErrorKind::ScheduledForDeletion,
+                "InvalidRequestException",
+                "You can't perform this operation on the secret because it was marked for deletion."
+                    .into(),
+            ));
+        }
+        Ok(secret)
     }
 
     fn secret_mut(&mut self, key: &str) -> ApiResult<&mut SecretInfo> {
@@ -241,28 +266,43 @@ impl SecretsApi for FakeSecrets {
                 "bad recovery window".into(),
             ));
         }
-        match state.secret_mut(arn) {
+        let scheduled_now = match state.secret_mut(arn) {
             // AWS refuses a second delete with "marked for deletion"; the
             // trait's contract counts that as deleted.
-            Ok(secret) if secret.scheduled_for_deletion => Ok(()),
+            Ok(secret) if secret.scheduled_for_deletion => None,
             Ok(secret) => {
                 secret.scheduled_for_deletion = true;
-                Ok(())
+                Some(secret.name.clone())
             }
-            Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e),
+            Err(e) if e.kind == ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        if let Some(name) = scheduled_now {
+            state.windows.insert(name, recovery_window_in_days);
         }
+        Ok(())
     }
 
     async fn tag(&self, arn: &str, tags: &BTreeMap<String, String>) -> ApiResult<()> {
         let mut state = self.enter("TagResource", arn)?;
-        state.secret_mut(arn)?.tags.extend(tags.clone());
+        let secret = state.live_mut(arn)?;
+        let mut after = secret.tags.clone();
+        after.extend(tags.clone());
+        let counted = after.keys().filter(|k| !k.starts_with("aws:")).count();
+        if counted > 50 {
+            return Err(error(
+                ErrorKind::Other,
+                "InvalidParameterException",
+                format!("the secret would carry {counted} tags; 50 are allowed"),
+            ));
+        }
+        secret.tags = after;
         Ok(())
     }
 
     async fn untag(&self, arn: &str, keys: &[String]) -> ApiResult<()> {
         let mut state = self.enter("UntagResource", arn)?;
-        let secret = state.secret_mut(arn)?;
+        let secret = state.live_mut(arn)?;
         for key in keys {
             secret.tags.remove(key);
         }
@@ -271,7 +311,7 @@ impl SecretsApi for FakeSecrets {
 
     async fn has_resource_policy(&self, arn: &str) -> ApiResult<bool> {
         let mut state = self.enter("GetResourcePolicy", arn)?;
-        let name = state.secret_mut(arn)?.name.clone();
+        let name = state.live_mut(arn)?.name.clone();
         Ok(state.with_policy.contains(&name))
     }
 

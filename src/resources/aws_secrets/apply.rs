@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::provider::batch::{run_all, Outcome};
-use crate::provider::secrets::{ApiError, SecretInfo};
+use crate::provider::secrets::{ApiError, SecretInfo, SecretsApi};
 use crate::provider::tags::{
-    ownership_tags, HANDOVER, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,
+    ownership_tags, TagCount, HANDOVER, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,
 };
 use crate::provider::Configured;
 use crate::tf::diag::Diagnostics;
@@ -64,6 +64,7 @@ pub async fn create(
         owner: &owner,
         default_tag_keys: &default_tag_keys,
         tags: &tags,
+        recovery_window_in_days: client.recovery_window_in_days,
     };
     // Names a listing found are checked one by one; names it did not find
     // go straight to CreateSecret, which judges a name taken after all.
@@ -250,10 +251,8 @@ pub async fn hand_over(
                 format!(
                     "Before replacing this planton_aws_secrets object, the provider marks one of \
                      its secrets ({arn}) so that the replacement can continue it even if \
-                     Terraform skips the create half of this apply. DescribeSecret or TagResource \
-                     failed: {error}. \
-                     Nothing was deleted and the object stays in state; fix the cause \
-                     (permissions, the tag limit of 50 per secret) and apply again."
+                     Terraform skips the create half of this apply: {error}. Nothing was deleted \
+                     and the object stays in state; fix the cause and apply again."
                 ),
             );
             Err(state)
@@ -269,12 +268,18 @@ async fn mark_one(
     client: &Configured,
     state: &SecretsState,
     binding: &Binding<'_>,
-) -> Result<Option<String>, (String, ApiError)> {
+) -> Result<Option<String>, (String, String)> {
     let now = now_secs();
     let api = client.secrets.as_ref();
     let owner = state.owner();
+    let failed = |arn: &String, operation: &str, error: ApiError| {
+        (arn.clone(), format!("{operation} failed: {error}"))
+    };
     for arn in state.arns.values() {
-        let info = api.describe(arn).await.map_err(|e| (arn.clone(), e))?;
+        let info = api
+            .describe(arn)
+            .await
+            .map_err(|e| failed(arn, "DescribeSecret", e))?;
         match info {
             Some(info)
                 if info.arn == *arn
@@ -282,9 +287,15 @@ async fn mark_one(
                     && owner.foreign_owner(&info).is_none() =>
             {
                 if !is_fresh(&info.tags, binding, now) {
-                    api.tag(arn, &mark_tags(binding, now))
+                    let mark = mark_tags(binding, now);
+                    let count =
+                        TagCount::new(&info.tags, &[], mark.keys(), &default_tag_keys(client));
+                    if !count.fits() {
+                        return Err((arn.clone(), count.problem()));
+                    }
+                    api.tag(arn, &mark)
                         .await
-                        .map_err(|e| (arn.clone(), e))?;
+                        .map_err(|e| failed(arn, "TagResource", e))?;
                 }
                 return Ok(Some(arn.clone()));
             }
@@ -404,6 +415,7 @@ pub async fn replace(
         owner: &owner,
         default_tag_keys: &default_tag_keys,
         tags: &tags,
+        recovery_window_in_days: client.recovery_window_in_days,
     };
     let checked = check_names(client, stop, missing, &claim, diags).await;
     let state = if !checked.refused.is_empty() {
@@ -459,6 +471,7 @@ async fn converge(
         owner: &owner,
         default_tag_keys: &default_tag_keys,
         tags: &desired_tags,
+        recovery_window_in_days: client.recovery_window_in_days,
     };
     let refused = add_names(client, stop, &mut state, added, &claim, diags).await;
     explain_refusals(refused, &state.arns, false, diags);
@@ -547,6 +560,13 @@ enum Removal {
     OwnedBy(String),
 }
 
+/// Why a secret could not be scheduled for deletion.
+enum RemoveError {
+    Api(&'static str, ApiError),
+    /// The release tag would pass AWS's tag limit (tags set elsewhere).
+    TagLimit(String),
+}
+
 /// What a release tags a secret with before it is scheduled.
 fn release_tags() -> BTreeMap<String, String> {
     BTreeMap::from([(RELEASED.to_owned(), "true".to_owned())])
@@ -567,13 +587,14 @@ async fn remove_names(
         .filter_map(|n| state.arns.get(&n).map(|arn| (n, arn.clone())))
         .collect();
     let release = &release_tags();
+    let default_keys = &default_tag_keys(client);
     let results = run_all(targets, stop, |(_, arn)| async move {
         // Only the recorded secret, and only while it is this resource's,
         // is deleted; a different secret under the name is not it.
         let existing = api
             .describe(&arn)
             .await
-            .map_err(|e| ("DescribeSecret", e))?;
+            .map_err(|e| RemoveError::Api("DescribeSecret", e))?;
         match existing {
             None => Ok(Removal::Deleted),
             Some(info) if info.arn != arn || info.scheduled_for_deletion => Ok(Removal::Deleted),
@@ -583,16 +604,22 @@ async fn remove_names(
                     // Released first, so the next configuration that lists
                     // the name may restore it (only the owner restores
                     // what was scheduled without this tag).
-                    api.tag(&arn, release)
-                        .await
-                        .map_err(|e| ("TagResource", e))?;
+                    if !info.tags.contains_key(RELEASED) {
+                        let count = TagCount::new(&info.tags, &[], release.keys(), default_keys);
+                        if !count.fits() {
+                            return Err(RemoveError::TagLimit(count.problem()));
+                        }
+                        api.tag(&arn, release)
+                            .await
+                            .map_err(|e| RemoveError::Api("TagResource", e))?;
+                    }
                     if let Err(error) = api.delete(&arn, window).await {
                         // The secret stays this resource's: it must not
                         // stay restorable by others (best effort; a
                         // refresh shows a tag left over, and the next
                         // apply removes it).
                         let _ = api.untag(&arn, &[RELEASED.to_owned()]).await;
-                        return Err(("DeleteSecret", error));
+                        return Err(RemoveError::Api("DeleteSecret", error));
                     }
                     Ok(Removal::Deleted)
                 }
@@ -610,13 +637,23 @@ async fn remove_names(
                     left_alone.push((name, other));
                 }
             }
-            Outcome::Failed((_, error)) if report.shared_cause(&name, Some(&error)) => {}
-            Outcome::Failed((operation, error)) => report.failed(
+            Outcome::Failed(RemoveError::Api(_, error))
+                if report.shared_cause(&name, Some(&error)) => {}
+            Outcome::Failed(RemoveError::Api(operation, error)) => report.failed(
                 &name,
                 format!("Failed to delete secret {name:?}"),
                 format!(
                     "{operation} (recovery window {window} days) failed: {error}. The secret \
                      still exists and stays in state; fix the cause and apply again."
+                ),
+            ),
+            Outcome::Failed(RemoveError::TagLimit(problem)) => report.failed(
+                &name,
+                format!("Failed to delete secret {name:?}"),
+                format!(
+                    "Before scheduling a secret for deletion the provider tags it {RELEASED}, so \
+                     that the next configuration naming it may restore it, but {problem}. Nothing \
+                     was changed; the secret still exists and stays in state."
                 ),
             ),
             Outcome::Skipped => report.stopped(&name),
@@ -657,28 +694,77 @@ async fn retag(
         .iter()
         .map(|(n, a)| (n.clone(), a.clone()))
         .collect();
-    let (changed, stale) = (&changed, &stale);
+    // Tags this resource manages, old and new: any other key on a secret
+    // was set elsewhere.
+    let managed: BTreeSet<String> = state
+        .tags_all
+        .keys()
+        .chain(desired.keys())
+        .cloned()
+        .collect();
+    // Added first: removing first would briefly drop tags that tag-based
+    // IAM conditions may rely on. Removed first only when adding would pass
+    // AWS's limit: by what state records, or by what a failed TagResource
+    // then finds on the secret.
+    let remove_first = !TagCount::new(&state.tags_all, &[], changed.keys(), &managed).fits();
+    let (changed, stale, managed) = (&changed, &stale, &managed);
     let results = run_all(targets, stop, |(_, arn)| async move {
-        if !changed.is_empty() {
-            api.tag(&arn, changed).await?;
+        let tag = || async {
+            if changed.is_empty() {
+                return Ok(());
+            }
+            let Err(error) = api.tag(&arn, changed).await else {
+                return Ok(());
+            };
+            Err(over_limit(api, &arn, changed, stale, managed)
+                .await
+                .unwrap_or(RetagError::Api(error)))
+        };
+        let untag = || async {
+            if !stale.is_empty() {
+                api.untag(&arn, stale).await.map_err(RetagError::Api)?;
+            }
+            Ok::<(), RetagError>(())
+        };
+        if remove_first {
+            untag().await?;
+            return tag().await;
         }
-        if !stale.is_empty() {
-            api.untag(&arn, stale).await?;
+        match tag().await {
+            // Room is made by removing first, only now it is needed.
+            Err(RetagError::RemoveFirst) => {
+                untag().await?;
+                api.tag(&arn, changed).await.map_err(RetagError::Api)
+            }
+            Ok(()) => untag().await,
+            Err(error) => Err(error),
         }
-        Ok::<(), ApiError>(())
     })
     .await;
     let mut report = NameReport::new("re-tagged");
     for ((name, _), outcome) in results {
         match outcome {
             Outcome::Done(()) => {}
-            Outcome::Failed(error) if report.shared_cause(&name, Some(&error)) => {}
-            Outcome::Failed(error) => report.failed(
+            Outcome::Failed(RetagError::Api(error)) if report.shared_cause(&name, Some(&error)) => {
+            }
+            Outcome::Failed(RetagError::Api(error)) => report.failed(
                 &name,
                 format!("Failed to update the tags of secret {name:?}"),
                 format!(
                     "TagResource/UntagResource failed: {error}. The next apply will try again."
                 ),
+            ),
+            Outcome::Failed(RetagError::TagLimit(problem)) => report.failed(
+                &name,
+                format!("Failed to update the tags of secret {name:?}"),
+                format!("The default tags cannot be applied: {problem}."),
+            ),
+            Outcome::Failed(RetagError::RemoveFirst) => report.failed(
+                &name,
+                format!("Failed to update the tags of secret {name:?}"),
+                "TagResource failed for lack of room although the stale tags were removed. The \
+                 next apply will try again."
+                    .to_owned(),
             ),
             Outcome::Skipped => report.stopped(&name),
         }
@@ -687,6 +773,38 @@ async fn retag(
         state.tags_all = desired.clone();
     }
     report.finish(diags);
+}
+
+/// Why a secret's tags could not be brought in line.
+enum RetagError {
+    Api(ApiError),
+    /// The tags do not fit AWS's limit even with the stale ones removed.
+    TagLimit(String),
+    /// They fit only with the stale ones removed first.
+    RemoveFirst,
+}
+
+/// After a failed TagResource, whether AWS's tag limit was the cause (the
+/// secret carries tags set elsewhere): [`RetagError::RemoveFirst`] when
+/// removing `stale` first makes room, [`RetagError::TagLimit`] when nothing
+/// does; `None` when the limit is not the cause.
+async fn over_limit(
+    api: &dyn SecretsApi,
+    arn: &str,
+    changed: &BTreeMap<String, String>,
+    stale: &[String],
+    managed: &BTreeSet<String>,
+) -> Option<RetagError> {
+    let info = api.describe(arn).await.ok().flatten()?;
+    if TagCount::new(&info.tags, &[], changed.keys(), managed).fits() {
+        return None;
+    }
+    let after = TagCount::new(&info.tags, stale, changed.keys(), managed);
+    Some(if after.fits() {
+        RetagError::RemoveFirst
+    } else {
+        RetagError::TagLimit(after.problem())
+    })
 }
 
 /// The summary and detail of one name's failure to exist.
@@ -702,6 +820,31 @@ fn describe_ensure_error(name: &str, error: EnsureError) -> (String, String) {
         EnsureError::Refused(refusal) => (
             format!("Secret {name:?} is not this resource's to take"),
             refused_detail(name, &refusal),
+        ),
+        EnsureError::Rescheduled {
+            operation,
+            error,
+            window,
+        } => (
+            format!("Failed to restore secret {name:?}"),
+            format!(
+                "It was scheduled for deletion; RestoreSecret brought it back, then {operation} \
+                 failed: {error}. So this apply scheduled it for deletion again ({window}-day \
+                 recovery window: its deletion date moved), as it found it, and left it out of \
+                 state: the one case where recovery schedules a secret. Fix the cause and apply \
+                 again; the next apply restores it with the same ARN."
+            ),
+        ),
+        EnsureError::LiveUnrecorded { arn, cause, error } => (
+            format!("Secret {name:?} is live and not recorded in state"),
+            format!(
+                "It was scheduled for deletion; RestoreSecret brought it back ({arn}), then it \
+                 could not be taken ({cause}), and scheduling it for deletion again failed too \
+                 (DeleteSecret: {error}). It is live, still carries its previous owner's tags, \
+                 and no state records it. Schedule it again yourself (aws secretsmanager \
+                 delete-secret --secret-id '{arn}' --recovery-window-in-days N) and apply again, \
+                 or remove the name from this resource."
+            ),
         ),
     }
 }
@@ -869,6 +1012,182 @@ pub(super) mod tests {
         assert!(!untagged_ownership);
     }
 
+    fn defaults(prefix: &str, n: usize) -> Vec<(String, String)> {
+        (0..n)
+            .map(|i| (format!("{prefix}{i:02}"), "v".to_owned()))
+            .collect()
+    }
+
+    fn client_with(fake: &Arc<FakeSecrets>, tags: &[(String, String)]) -> Configured {
+        let pairs: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        configured(fake, &pairs)
+    }
+
+    fn set_elsewhere(fake: &FakeSecrets, name: &str, keys: &[&str]) {
+        fake.alter(name, |s| {
+            for key in keys {
+                s.tags.insert((*key).to_owned(), "x".to_owned());
+            }
+        });
+    }
+
+    #[tokio::test]
+    async fn a_release_past_the_tag_limit_names_the_tags_set_elsewhere_and_changes_nothing() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = client_with(&fake, &defaults("d", 46));
+        let prior = created(&client, &["a"]).await;
+        set_elsewhere(&fake, "a", &["owner"]);
+        let before = fake.calls().len();
+        let mut diags = Diagnostics::new();
+        let value = delete(&client, &never(), prior.clone(), &mut diags).await;
+        assert_eq!(
+            SecretsState::from_value(&value).unwrap(),
+            prior,
+            "still in state"
+        );
+        assert!(writes(&fake, before).is_empty(), "{:?}", fake.calls());
+        let error = diags.iter().next().unwrap();
+        assert_eq!(error.summary, "Failed to delete secret \"a\"");
+        assert!(
+            error.detail.contains(
+                "the secret would carry 51 tags, over AWS's limit of 50 per secret (keys starting \
+                 with \"aws:\" not counted). 50 of them are this provider's own tags and \
+                 default_tags; 1 was set outside this provider: \"owner\""
+            ),
+            "{}",
+            error.detail
+        );
+        // Without it, the release fits.
+        fake.alter("a", |s| {
+            s.tags.remove("owner");
+        });
+        let mut diags = Diagnostics::new();
+        assert!(delete(&client, &never(), prior, &mut diags).await.is_null());
+        assert!(fake.get("a").unwrap().scheduled_for_deletion);
+    }
+
+    #[tokio::test]
+    async fn default_tags_are_added_first_and_removed_first_only_when_adding_passes_the_limit() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = client_with(&fake, &defaults("d", 45));
+        let prior = created(&client, &["a", "b"]).await;
+        // On b, two tags set elsewhere: 3 + 45 + 2 = 50.
+        set_elsewhere(&fake, "b", &["owner", "cost"]);
+        // d00 renamed to e00.
+        let mut renamed = defaults("d", 45);
+        renamed[0].0 = "e00".to_owned();
+        let client = client_with(&fake, &renamed);
+        let before = fake.calls().len();
+        let mut diags = Diagnostics::new();
+        let value = update(
+            &client,
+            &never(),
+            prior.clone(),
+            &planned(&["a", "b"]),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(
+            state.tags_all,
+            ownership_tags(&client.default_tags, &prior.id)
+        );
+        let calls_of = |arn: &str| -> Vec<String> {
+            fake.calls()[before..]
+                .iter()
+                .filter(|c| c.ends_with(arn))
+                .map(|c| c.split(' ').next().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(calls_of(&prior.arns["a"]), ["TagResource", "UntagResource"]);
+        assert_eq!(
+            calls_of(&prior.arns["b"]),
+            [
+                "TagResource",
+                "DescribeSecret",
+                "UntagResource",
+                "TagResource"
+            ],
+            "the first TagResource found no room: removed first"
+        );
+        for name in ["a", "b"] {
+            let tags = fake.get(name).unwrap().tags;
+            assert!(
+                tags.contains_key("e00") && !tags.contains_key("d00"),
+                "{name}"
+            );
+        }
+        assert_eq!(fake.get("b").unwrap().tags.len(), 50);
+
+        // One more default tag cannot fit b at all: the error names what
+        // was set elsewhere, and the next apply tries again.
+        let mut more = renamed.clone();
+        more.extend(defaults("f", 1));
+        let client = client_with(&fake, &more);
+        let mut diags = Diagnostics::new();
+        let value = update(
+            &client,
+            &never(),
+            state.clone(),
+            &planned(&["a", "b"]),
+            &mut diags,
+        )
+        .await;
+        let after = SecretsState::from_value(&value).unwrap();
+        assert_eq!(after.tags_all, state.tags_all, "retried by the next plan");
+        let error = diags
+            .iter()
+            .find(|d| d.severity == Severity::Error)
+            .unwrap();
+        assert_eq!(error.summary, "Failed to update the tags of secret \"b\"");
+        assert!(
+            error.detail.contains("would carry 51 tags"),
+            "{}",
+            error.detail
+        );
+        assert!(
+            error.detail.contains("\"cost\", \"owner\""),
+            "{}",
+            error.detail
+        );
+        assert_eq!(
+            diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn default_tags_that_cannot_all_be_added_first_are_removed_first() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = client_with(&fake, &defaults("d", 46));
+        let prior = created(&client, &["a"]).await;
+        let client = client_with(&fake, &defaults("e", 46));
+        let before = fake.calls().len();
+        let mut diags = Diagnostics::new();
+        update(
+            &client,
+            &never(),
+            prior.clone(),
+            &planned(&["a"]),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let arn = &prior.arns["a"];
+        assert_eq!(
+            writes(&fake, before),
+            [format!("UntagResource {arn}"), format!("TagResource {arn}")]
+        );
+        assert_eq!(
+            fake.get("a").unwrap().tags,
+            ownership_tags(&client.default_tags, &prior.id)
+        );
+    }
+
     #[tokio::test]
     async fn delete_keeps_in_state_what_could_not_be_deleted() {
         let fake = Arc::new(FakeSecrets::new());
@@ -895,7 +1214,7 @@ pub(super) mod tests {
         let fake = Arc::new(FakeSecrets::new());
         let client = configured(&fake, &[]);
         let prior = created(&client, &["a", "b"]).await;
-        fake.deny_operation("DeleteSecret", "b");
+        fake.deny_call("DeleteSecret", "b");
         let mut diags = Diagnostics::new();
         let value = delete(&client, &never(), prior.clone(), &mut diags).await;
         assert!(diags.has_errors());

@@ -1,5 +1,13 @@
 //! Making one name exist: create it, restore it, or adopt it, and never
 //! take over a secret this resource does not own (see `ownership`).
+//!
+//! A secret scheduled for deletion answers nothing on AWS but DescribeSecret
+//! and RestoreSecret (and listings), so a restore is decided from
+//! DescribeSecret alone; what only a live secret can tell (its resource
+//! policy) is checked right after RestoreSecret. If that check refuses the
+//! secret, or it cannot be made this resource's, the secret is scheduled
+//! again with the resource's recovery window: the one case where recovery
+//! schedules, and only for what this apply restored.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,14 +26,43 @@ pub enum EnsureError {
     },
     /// A secret of that name exists and is not this resource's to take.
     Refused(Refusal),
+    /// This apply restored the secret, then `operation` failed; the secret
+    /// was scheduled for deletion again, `window` days from now.
+    Rescheduled {
+        operation: &'static str,
+        error: ApiError,
+        window: i64,
+    },
+    /// This apply restored the secret, could not take it (`cause`), and
+    /// scheduling it again failed too: it is live and no state records it.
+    LiveUnrecorded {
+        arn: String,
+        cause: String,
+        error: ApiError,
+    },
 }
 
 impl EnsureError {
     /// The AWS error behind it, if AWS (or the way to it) failed.
+    /// (A secret this apply restored is never filed under a shared cause:
+    /// its own diagnostic says where it was left.)
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             EnsureError::Api { error, .. } => Some(error),
-            EnsureError::Refused(_) => None,
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for EnsureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EnsureError::Api { operation, error }
+            | EnsureError::Rescheduled {
+                operation, error, ..
+            } => write!(f, "{operation} failed: {error}"),
+            EnsureError::Refused(refusal) => write!(f, "{refusal}"),
+            EnsureError::LiveUnrecorded { cause, .. } => f.write_str(cause),
         }
     }
 }
@@ -37,6 +74,9 @@ pub struct Claim<'a> {
     pub default_tag_keys: &'a BTreeSet<String>,
     /// Every tag the secrets must carry.
     pub tags: &'a BTreeMap<String, String>,
+    /// The recovery window of this resource's deletions: a secret this
+    /// apply restored and then could not take is scheduled again with it.
+    pub recovery_window_in_days: i64,
 }
 
 /// What will be done for a name whose current state is known.
@@ -52,7 +92,8 @@ fn api_error(operation: &'static str) -> impl FnOnce(ApiError) -> EnsureError {
 }
 
 /// Decides what to do with what exists under a name, asking
-/// GetResourcePolicy only for a secret that would be adopted or restored.
+/// GetResourcePolicy only for a live secret that would be adopted (a
+/// scheduled one answers it only once restored: see [`carry_out`]).
 pub async fn judge(
     api: &dyn SecretsApi,
     existing: Option<SecretInfo>,
@@ -67,7 +108,13 @@ pub async fn judge(
         )
     };
     let mut decision = decide_with(None);
-    if decision == Decision::CheckPolicy {
+    let scheduled = existing
+        .as_ref()
+        .is_some_and(|info| info.scheduled_for_deletion);
+    if decision == Decision::CheckPolicy && scheduled {
+        // Restored first, its policy checked then.
+        decision = decide_with(Some(false));
+    } else if decision == Decision::CheckPolicy {
         let arn = existing.as_ref().map_or("", |info| info.arn.as_str());
         let has_policy = api
             .has_resource_policy(arn)
@@ -116,23 +163,52 @@ pub async fn carry_out(
     action: Action,
     claim: &Claim<'_>,
 ) -> Result<String, EnsureError> {
-    let existing = match action {
-        Action::Create => {
-            return api
-                .create(name, claim.tags)
-                .await
-                .map_err(api_error("CreateSecret"))
-        }
+    match action {
+        Action::Create => api
+            .create(name, claim.tags)
+            .await
+            .map_err(api_error("CreateSecret")),
+        Action::Adopt(info) => take(api, info, claim).await,
         Action::Restore(info) => {
             api.restore(&info.arn)
                 .await
                 .map_err(api_error("RestoreSecret"))?;
-            info
+            let arn = info.arn.clone();
+            match check_restored(api, &info).await {
+                Ok(()) => match take(api, info, claim).await {
+                    Ok(arn) => Ok(arn),
+                    Err(error) => Err(schedule_again(api, &arn, claim, error).await),
+                },
+                Err(error) => Err(schedule_again(api, &arn, claim, error).await),
+            }
         }
-        Action::Adopt(info) => info,
-    };
-    // Restored or adopted: make its tags this resource's, no longer
-    // released nor marked for a handover.
+    }
+}
+
+/// What DescribeSecret could not tell of a scheduled secret, asked now that
+/// it is live: a resource policy means someone other than this provider
+/// changed it.
+async fn check_restored(api: &dyn SecretsApi, info: &SecretInfo) -> Result<(), EnsureError> {
+    let has_policy = api
+        .has_resource_policy(&info.arn)
+        .await
+        .map_err(api_error("GetResourcePolicy"))?;
+    if has_policy {
+        return Err(EnsureError::Refused(Refusal::Altered {
+            scheduled_for_deletion: true,
+            differences: vec!["it has a resource policy".to_owned()],
+        }));
+    }
+    Ok(())
+}
+
+/// Makes a live secret's tags this resource's, no longer released nor
+/// marked for a handover.
+async fn take(
+    api: &dyn SecretsApi,
+    existing: SecretInfo,
+    claim: &Claim<'_>,
+) -> Result<String, EnsureError> {
     if claim
         .tags
         .iter()
@@ -155,6 +231,47 @@ pub async fn carry_out(
     Ok(existing.arn)
 }
 
+/// Puts a secret this apply restored back where it was found, scheduled for
+/// deletion (with this resource's window, so its deletion date moves), and
+/// says so in the error; if that fails too, the error says the secret is
+/// live and unrecorded.
+async fn schedule_again(
+    api: &dyn SecretsApi,
+    arn: &str,
+    claim: &Claim<'_>,
+    failure: EnsureError,
+) -> EnsureError {
+    let window = claim.recovery_window_in_days;
+    if let Err(error) = api.delete(arn, window).await {
+        return EnsureError::LiveUnrecorded {
+            arn: arn.to_owned(),
+            cause: failure.to_string(),
+            error,
+        };
+    }
+    let again = format!(
+        "found once this apply restored it, so it was scheduled for deletion again ({window}-day \
+         recovery window: its deletion date moved)"
+    );
+    match failure {
+        EnsureError::Refused(Refusal::Altered { differences, .. }) => {
+            EnsureError::Refused(Refusal::Altered {
+                scheduled_for_deletion: true,
+                differences: differences
+                    .into_iter()
+                    .map(|d| format!("{d}, {again}"))
+                    .collect(),
+            })
+        }
+        EnsureError::Api { operation, error } => EnsureError::Rescheduled {
+            operation,
+            error,
+            window,
+        },
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +290,7 @@ mod tests {
             owner: &owner,
             default_tag_keys: &keys,
             tags: &tags,
+            recovery_window_in_days: 9,
         };
         ensure_secret(api, name, &claim).await
     }
@@ -251,6 +369,85 @@ mod tests {
             .filter(|c| c.starts_with("Restore") || c.starts_with("Tag"))
             .count();
         assert_eq!(writes, 0);
+    }
+
+    fn released(id: &str) -> BTreeMap<String, String> {
+        let mut tags = tags(id);
+        tags.insert(RELEASED.into(), "true".into());
+        tags
+    }
+
+    #[tokio::test]
+    async fn a_scheduled_secret_is_only_described_and_restored_before_it_is_live() {
+        let api = FakeSecrets::new();
+        let arn = api.insert("a", released("asm-old"), true);
+        ensure(&api, "a", "asm-1").await.unwrap();
+        assert_eq!(
+            api.calls(),
+            [
+                "CreateSecret a".to_owned(),
+                "DescribeSecret a".to_owned(),
+                format!("RestoreSecret {arn}"),
+                format!("GetResourcePolicy {arn}"),
+                format!("TagResource {arn}"),
+                format!("UntagResource {arn}"),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_restored_secret_the_live_check_refuses_is_scheduled_again_with_the_window() {
+        let api = FakeSecrets::new();
+        let arn = api.insert("a", released("asm-old"), true);
+        api.attach_policy("a");
+        let error = ensure(&api, "a", "asm-1").await.unwrap_err();
+        let EnsureError::Refused(refusal) = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(
+            refusal.to_string(),
+            "it is scheduled for deletion and carries planton tags, but it differs from what \
+             this provider makes: it has a resource policy, found once this apply restored it, \
+             so it was scheduled for deletion again (9-day recovery window: its deletion date \
+             moved)"
+        );
+        let secret = api.get("a").unwrap();
+        assert!(secret.scheduled_for_deletion);
+        assert_eq!(secret.arn, arn);
+        assert_eq!(secret.tags, released("asm-old"), "never tagged");
+        assert_eq!(api.deletion_window("a"), Some(9));
+    }
+
+    #[tokio::test]
+    async fn a_restored_secret_that_cannot_be_taken_is_scheduled_again() {
+        let api = FakeSecrets::new();
+        api.insert("a", released("asm-old"), true);
+        api.deny_call("TagResource", "a");
+        match ensure(&api, "a", "asm-1").await.unwrap_err() {
+            EnsureError::Rescheduled {
+                operation, window, ..
+            } => assert_eq!((operation, window), ("TagResource", 9)),
+            other => panic!("{other:?}"),
+        }
+        assert!(api.get("a").unwrap().scheduled_for_deletion);
+    }
+
+    #[tokio::test]
+    async fn a_restored_secret_that_cannot_be_scheduled_again_is_reported_live() {
+        let api = FakeSecrets::new();
+        let arn = api.insert("a", released("asm-old"), true);
+        api.attach_policy("a");
+        api.deny_call("DeleteSecret", "a");
+        match ensure(&api, "a", "asm-1").await.unwrap_err() {
+            EnsureError::LiveUnrecorded {
+                arn: live, cause, ..
+            } => {
+                assert_eq!(live, arn);
+                assert!(cause.contains("it has a resource policy"), "{cause}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!api.get("a").unwrap().scheduled_for_deletion);
     }
 
     #[tokio::test]

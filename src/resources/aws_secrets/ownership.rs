@@ -13,20 +13,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::provider::secrets::SecretInfo;
-use crate::provider::tags::{
-    is_planton_owned, is_released, HANDOVER, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE,
-    RELEASED,
-};
-
-/// Tag keys this provider writes itself: a clean secret has no others
-/// but the provider's `default_tags` keys.
-const PLANTON_TAG_KEYS: [&str; 5] = [
-    OWNERSHIP_RESOURCE,
-    OWNERSHIP_KIND,
-    OWNERSHIP_ID,
-    RELEASED,
-    HANDOVER,
-];
+use crate::provider::tags::{is_planton_owned, is_provider_tag, is_released, OWNERSHIP_ID};
 
 /// Who "we" are: this instance's id, plus the ids recorded in its state's
 /// `tags_all` when they differ (state upgraded from a release with derived
@@ -263,7 +250,8 @@ fn differences(info: &SecretInfo, default_tag_keys: &BTreeSet<String>) -> Vec<St
     let extra: Vec<&str> = info
         .tags
         .keys()
-        .filter(|k| !PLANTON_TAG_KEYS.contains(&k.as_str()) && !default_tag_keys.contains(*k))
+        // A clean secret has only the provider's own tags and default_tags.
+        .filter(|k| !is_provider_tag(k) && !default_tag_keys.contains(*k))
         .map(String::as_str)
         .collect();
     if !extra.is_empty() {
@@ -278,7 +266,7 @@ fn differences(info: &SecretInfo, default_tag_keys: &BTreeSet<String>) -> Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::tags::ownership_tags;
+    use crate::provider::tags::{ownership_tags, RELEASED};
     use std::collections::BTreeMap;
 
     const OURS: &str = "asm-0123456789abcdef0123456789abcdef";

@@ -2,7 +2,9 @@
 //! AWS JSON endpoint (LocalStack). It records every AWS operation (operation name and the secret
 //! named, never a body or a header) and injects faults on demand: throttling per operation,
 //! 500s before or after forwarding, connection resets, access denials, latency, black holes
-//! (requests never answered) and a dead endpoint (every connection reset).
+//! (requests never answered) and a dead endpoint (every connection reset). In strict-AWS mode
+//! ([`strict`]) it also answers as AWS's API reference documents where LocalStack is more
+//! lenient: tag limits, calls on secrets scheduled for deletion, ListSecrets lagging new secrets.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -31,6 +33,7 @@ mod query;
 mod record;
 mod rng;
 mod server;
+pub mod strict;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +41,7 @@ use std::sync::Arc;
 
 pub use faults::{DelayMs, DenyRule, Faults, FaultsError};
 pub use record::{Injected, Operation};
+pub use strict::StrictAws;
 
 use record::Recorder;
 use server::Shared;
@@ -54,6 +58,8 @@ pub struct ProxyConfig {
     pub record: Option<PathBuf>,
     /// Faults from the start; replaceable later.
     pub faults: Faults,
+    /// Strict-AWS mode (see [`strict`]): off when `None`; replaceable later.
+    pub strict: Option<StrictAws>,
 }
 
 impl ProxyConfig {
@@ -65,7 +71,15 @@ impl ProxyConfig {
             upstream: upstream.into(),
             record: None,
             faults: Faults::default(),
+            strict: None,
         }
+    }
+
+    /// The same, answering as AWS's API reference documents where the upstream is more lenient
+    /// (see [`strict`]).
+    pub fn strict(mut self, strict: StrictAws) -> Self {
+        self.strict = Some(strict);
+        self
     }
 }
 
@@ -110,7 +124,12 @@ pub fn start_blocking(config: ProxyConfig) -> std::io::Result<ProxyHandle> {
             ),
         )
     })?;
-    let shared = Arc::new(Shared::new(&config.upstream, config.faults, recorder)?);
+    let shared = Arc::new(Shared::new(
+        &config.upstream,
+        config.faults,
+        config.strict,
+        recorder,
+    )?);
     let listener = std::net::TcpListener::bind(config.listen)?;
     let serve_shared = shared.clone();
     let server = ServerHandle::spawn(
@@ -159,6 +178,16 @@ impl ProxyHandle {
     /// [`Self::set_faults`] that reports an invalid configuration instead of panicking.
     pub fn try_set_faults(&self, faults: Faults) -> Result<(), FaultsError> {
         self.shared.set_faults(faults)
+    }
+
+    /// The strict-AWS configuration in force; `None` when off.
+    pub fn strict(&self) -> Option<StrictAws> {
+        self.shared.strict()
+    }
+
+    /// Turns strict-AWS mode on (with these settings) or off, from the next request on.
+    pub fn set_strict(&self, strict: Option<StrictAws>) {
+        self.shared.set_strict(strict);
     }
 
     /// Resolves once a shutdown was asked for (`POST /_proxy/shutdown` or [`Self::shutdown`]).

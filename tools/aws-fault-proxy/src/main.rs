@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aws_fault_proxy::{start, Faults, ProxyConfig};
+use aws_fault_proxy::{start, Faults, ProxyConfig, StrictAws};
 use tool_http::{
     current_thread_runtime, listen_addr, parse_command_line, print_listening, signalled, unknown,
     Arg, Args,
@@ -12,16 +12,24 @@ use tool_http::{
 const USAGE: &str = "\
 usage: aws-fault-proxy [--listen 127.0.0.1:0] [--upstream http://127.0.0.1:4566]
                        [--record FILE.jsonl] [--faults FILE.json]
+                       [--strict] [--list-lag-seconds N]
 
 A plain-HTTP proxy for tests that forwards to an AWS JSON endpoint, records every operation
 and injects faults. Prints `listening on ADDR` once ready. Stops on SIGINT, SIGTERM or
 POST /_proxy/shutdown.
+
+--strict answers as AWS's API reference documents where LocalStack is more lenient (50 tags
+per secret, tag lengths and characters, the aws: prefix, calls on secrets scheduled for
+deletion, ListSecrets hiding secrets created in the last N seconds: --list-lag-seconds,
+default 300, implies --strict).
 
 Admin endpoints (never forwarded):
   GET  /_proxy/operations         recorded operations as a JSON array
   POST /_proxy/operations/clear   forget them
   GET  /_proxy/faults             fault configuration in force
   PUT  /_proxy/faults             replace it (same JSON as --faults)
+  GET  /_proxy/strict             strict-AWS configuration in force (null when off)
+  PUT  /_proxy/strict             replace it: null, or {\"list_lag_seconds\": N}
   POST /_proxy/shutdown           stop
   GET  /_proxy/health             liveness";
 
@@ -37,6 +45,19 @@ fn parse_args(args: Vec<String>) -> Result<ProxyConfig, String> {
                 "--upstream" => config.upstream = args.value(&flag)?,
                 "--record" => config.record = Some(PathBuf::from(args.value(&flag)?)),
                 "--faults" => faults_file = Some(PathBuf::from(args.value(&flag)?)),
+                "--strict" => {
+                    config.strict.get_or_insert_with(StrictAws::default);
+                }
+                "--list-lag-seconds" => {
+                    let value = args.value(&flag)?;
+                    let seconds = value.parse().map_err(|_| {
+                        format!("--list-lag-seconds takes a whole number of seconds, not {value:?}")
+                    })?;
+                    config
+                        .strict
+                        .get_or_insert_with(StrictAws::default)
+                        .list_lag_seconds = seconds;
+                }
                 other => return Err(unknown(other)),
             },
             Arg::Positional(other) => return Err(unknown(&other)),
@@ -108,6 +129,12 @@ mod tests {
         let d = parse_args(vec![]).unwrap();
         assert_eq!(d.listen.to_string(), "127.0.0.1:0");
         assert_eq!(d.upstream, "http://127.0.0.1:4566");
+        assert_eq!(d.strict, None);
+        let s = parse_args(args(&["--strict"])).unwrap();
+        assert_eq!(s.strict, Some(StrictAws::default()));
+        let s = parse_args(args(&["--list-lag-seconds", "5"])).unwrap();
+        assert_eq!(s.strict.unwrap().list_lag_seconds, 5);
+        assert!(parse_args(args(&["--list-lag-seconds", "-1"])).is_err());
         assert!(parse_args(args(&["--listen"])).is_err());
         assert!(parse_args(args(&["--listen", "localhost"])).is_err());
         assert!(parse_args(args(&["--bogus"])).is_err());

@@ -31,6 +31,10 @@ pub enum Injected {
     /// Held unanswered (recorded when it arrives), not forwarded.
     #[serde(rename = "black_hole")]
     BlackHole,
+    /// Strict-AWS mode answered as AWS would: refused without forwarding (`upstream_status`
+    /// null), or a ListSecrets answer from which secrets too new to be listed were left out.
+    #[serde(rename = "strict")]
+    Strict,
 }
 
 /// One proxied request, as recorded.

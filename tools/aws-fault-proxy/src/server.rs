@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_TYPE};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::http::uri::{Authority, Scheme};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode, Uri, Version};
@@ -28,6 +28,7 @@ use crate::aws;
 use crate::faults::{After, Before, FaultState, Faults, FaultsError};
 use crate::query;
 use crate::record::{Injected, Operation, Recorder};
+use crate::strict::{self, Check, Described, StrictAws};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub(crate) type Body = BoxBody<Bytes, BoxError>;
@@ -42,6 +43,7 @@ pub(crate) struct Shared {
     authority: Authority,
     client: Client<HttpConnector, Full<Bytes>>,
     faults: Mutex<FaultState>,
+    strict: Mutex<Option<StrictAws>>,
     /// Bumped whenever the faults are replaced, waking requests held at the gate.
     faults_replaced: watch::Sender<u64>,
     pub recorder: Recorder,
@@ -49,7 +51,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(upstream: &str, faults: Faults, recorder: Recorder) -> std::io::Result<Self> {
+    pub fn new(
+        upstream: &str,
+        faults: Faults,
+        strict: Option<StrictAws>,
+        recorder: Recorder,
+    ) -> std::io::Result<Self> {
         let invalid = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg);
         let uri: Uri = upstream
             .parse()
@@ -82,6 +89,7 @@ impl Shared {
             authority,
             client,
             faults: Mutex::new(FaultState::new(faults)),
+            strict: Mutex::new(strict),
             faults_replaced: watch::channel(0).0,
             recorder,
             shutdown: watch::channel(false).0,
@@ -103,6 +111,75 @@ impl Shared {
         *self.fault_state() = FaultState::new(faults);
         self.faults_replaced.send_modify(|n| *n += 1);
         Ok(())
+    }
+
+    pub fn strict(&self) -> Option<StrictAws> {
+        self.strict
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_strict(&self, strict: Option<StrictAws>) {
+        *self.strict.lock().unwrap_or_else(|e| e.into_inner()) = strict;
+    }
+
+    /// The upstream's DescribeSecret of `secret_id`, sent with the headers of the request being
+    /// checked (its credentials and region; LocalStack does not verify the signature, which no
+    /// longer matches). `None` when the upstream does not describe it: the request is then
+    /// forwarded and the upstream answers it.
+    async fn describe(&self, headers: &HeaderMap, secret_id: &str) -> Option<Described> {
+        let body = Bytes::from(serde_json::json!({ "SecretId": secret_id }).to_string());
+        let mut headers = headers.clone();
+        strip_hop_by_hop(&mut headers);
+        headers.insert(
+            "x-amz-target",
+            HeaderValue::from_static("secretsmanager.DescribeSecret"),
+        );
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(AWS_JSON));
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        let uri = Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query("/")
+            .build()
+            .ok()?;
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .body(Full::new(body))
+            .ok()?;
+        *req.headers_mut() = headers;
+        let resp = self.client.request(req).await.ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        let bytes = Limited::new(resp.into_body(), MAX_BODY)
+            .collect()
+            .await
+            .ok()?
+            .to_bytes();
+        strict::described(&bytes)
+    }
+
+    /// What strict-AWS mode answers instead of forwarding, if anything.
+    async fn strict_refusal(
+        &self,
+        headers: &HeaderMap,
+        operation: &str,
+        body: &[u8],
+    ) -> Option<strict::Refusal> {
+        let serde_json::Value::Object(json) = serde_json::from_slice(body).ok()? else {
+            return None;
+        };
+        match strict::first_check(operation, &json) {
+            Check::Pass => None,
+            Check::Refuse(refusal) => Some(refusal),
+            Check::Describe(id) => {
+                let described = self.describe(headers, &id).await?;
+                strict::after_describe(operation, &json, &described)
+            }
+        }
     }
 
     /// Waits while the faults in force hold `operation` (see [`Faults::hold`]).
@@ -319,6 +396,22 @@ async fn handle(
         None => {}
     }
 
+    // Strict-AWS rules apply to requests that reach "AWS", after the faults of the way there.
+    let strict = shared
+        .strict()
+        .filter(|_| call.service.as_deref() == Some("secretsmanager"));
+    let strict_operation = strict.as_ref().and(rec.operation.clone());
+    if let Some(op) = &strict_operation {
+        if let Some(refusal) = shared.strict_refusal(&parts.headers, op, &body).await {
+            let resp = aws_error(StatusCode::BAD_REQUEST, refusal.code, &refusal.message);
+            return reply(rec, Some(Injected::Strict), resp);
+        }
+    }
+    let list_lag = match (&strict, strict_operation.as_deref()) {
+        (Some(s), Some("ListSecrets")) if s.list_lag_seconds > 0 => Some(s.list_lag_seconds),
+        _ => None,
+    };
+
     let upstream_req = match upstream_request(&shared, parts, body) {
         Ok(r) => r,
         Err(e) => {
@@ -371,6 +464,24 @@ async fn handle(
             let resp = Response::from_parts(head, full(bytes));
             let injected = (!plan.delay.is_zero()).then_some(Injected::Delay);
             reply(rec, injected, resp)
+        }
+        None if list_lag.is_some() && resp.status().is_success() => {
+            // Read whole, to leave out what AWS would not list yet.
+            let (mut head, body) = resp.into_parts();
+            strip_hop_by_hop(&mut head.headers);
+            let bytes = match Limited::new(body, MAX_BODY).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(_) => return drop_connection(rec),
+            };
+            let now = now_ms() as f64 / 1000.0;
+            let (bytes, injected) =
+                match strict::hide_recent(&bytes, now, list_lag.unwrap_or_default()) {
+                    Some(shorter) => (Bytes::from(shorter), Some(Injected::Strict)),
+                    None => (bytes, (!plan.delay.is_zero()).then_some(Injected::Delay)),
+                };
+            head.headers
+                .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+            reply(rec, injected, Response::from_parts(head, full(bytes)))
         }
         None => {
             let (mut head, body) = resp.into_parts();
@@ -518,6 +629,30 @@ async fn admin(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
                 Err(e) => proxy_error(StatusCode::BAD_REQUEST, &e.0),
             }
         }
+        (&Method::GET, "/_proxy/strict") => json(StatusCode::OK, &shared.strict()),
+        (&Method::PUT, "/_proxy/strict") => {
+            let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(e) => {
+                    return proxy_error(
+                        StatusCode::BAD_REQUEST,
+                        &format!("could not read the body: {e}"),
+                    )
+                }
+            };
+            match serde_json::from_slice::<Option<StrictAws>>(&body) {
+                Ok(strict) => {
+                    shared.set_strict(strict);
+                    json(StatusCode::OK, &shared.strict())
+                }
+                Err(e) => proxy_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "invalid strict-AWS configuration (null, or {{\"list_lag_seconds\": N}}): {e}"
+                    ),
+                ),
+            }
+        }
         (&Method::POST, "/_proxy/shutdown") => {
             shared.shutdown.send_replace(true);
             json(
@@ -534,6 +669,7 @@ async fn admin(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
             "/_proxy/operations"
             | "/_proxy/operations/clear"
             | "/_proxy/faults"
+            | "/_proxy/strict"
             | "/_proxy/shutdown"
             | "/_proxy/health",
         ) => proxy_error(
@@ -544,8 +680,8 @@ async fn admin(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
             StatusCode::NOT_FOUND,
             &format!(
                 "no admin endpoint {path}; there are GET /_proxy/operations, \
-                 POST /_proxy/operations/clear, GET|PUT /_proxy/faults, POST /_proxy/shutdown, \
-                 GET /_proxy/health"
+                 POST /_proxy/operations/clear, GET|PUT /_proxy/faults, GET|PUT /_proxy/strict, \
+                 POST /_proxy/shutdown, GET /_proxy/health"
             ),
         ),
     }
@@ -579,8 +715,8 @@ mod tests {
     #[test]
     fn upstream_must_be_plain_http_host_port() {
         let rec = || Recorder::new(None).unwrap();
-        assert!(Shared::new("http://127.0.0.1:4566", Faults::default(), rec()).is_ok());
-        assert!(Shared::new("http://127.0.0.1:4566/", Faults::default(), rec()).is_ok());
+        assert!(Shared::new("http://127.0.0.1:4566", Faults::default(), None, rec()).is_ok());
+        assert!(Shared::new("http://127.0.0.1:4566/", Faults::default(), None, rec()).is_ok());
         for bad in [
             "https://127.0.0.1:4566",
             "127.0.0.1:4566",
@@ -588,7 +724,7 @@ mod tests {
             "nope nope",
         ] {
             assert!(
-                Shared::new(bad, Faults::default(), rec()).is_err(),
+                Shared::new(bad, Faults::default(), None, rec()).is_err(),
                 "accepted {bad}"
             );
         }
@@ -596,6 +732,6 @@ mod tests {
             reset_rate: 2.0,
             ..Faults::default()
         };
-        assert!(Shared::new("http://127.0.0.1:1", bad_faults, rec()).is_err());
+        assert!(Shared::new("http://127.0.0.1:1", bad_faults, None, rec()).is_err());
     }
 }
