@@ -188,3 +188,105 @@ fn default_tags_refuse_the_ownership_namespace_and_look_alikes() {
         },
     );
 }
+
+/// `d00 = "v"` ... for `n` keys starting with `prefix`.
+fn numbered(prefix: &str, n: usize) -> Vec<(String, String)> {
+    (0..n)
+        .map(|i| (format!("{prefix}{i:02}"), "v".to_string()))
+        .collect()
+}
+
+fn block_of(pairs: &[(String, String)]) -> String {
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    default_tags_block(&refs)
+}
+
+/// AWS allows 50 tags per secret. Every tag the provider may add counts at
+/// validate (46 default tags at most, with the numbers in the refusal);
+/// a tag set elsewhere that leaves no room is named by the apply that needs
+/// the room, which changes nothing on that secret; a renamed default tag is
+/// added first unless that would pass 50. Through the strict-AWS proxy,
+/// which refuses a 51st tag as AWS does.
+#[test]
+fn the_tag_limit_counts_every_provider_tag_and_names_tags_set_elsewhere() {
+    for_each_terraform("default_tags_tag_limit", |tf| {
+        let sc = Scenario::new(tf, "default-tags-limit");
+        let a = sc.name("A");
+        let resource = secrets_resource("x", &[&a]);
+
+        sc.write_main(&block_of(&numbered("d", 47)), &resource);
+        sc.init();
+        let out = sc.tf(&["validate", "-no-color"]);
+        out.assert_failure();
+        let said = one_line(&out.combined());
+        assert!(
+            said.contains(
+                "default_tags has 47 tags. AWS allows 50 tags per secret (keys starting with \
+                 \"aws:\" not counted), and over a secret's life the provider adds 4 of its own: \
+                 planton.ai/resource (at creation), planton.ai/resource-kind (at creation), \
+                 planton.ai/resource-id (at creation), planton.ai/released (before scheduling it \
+                 for deletion). 47 + 4 = 51, so at most 46 default tags fit: remove 1."
+            ),
+            "{}",
+            out.describe()
+        );
+        assert!(sc.proxy.operations().is_empty());
+
+        // 46 fit; someone else adds a tag: the secret carries 50.
+        let mut defaults = numbered("d", 46);
+        sc.write_main(&block_of(&defaults), &resource);
+        sc.apply();
+        sc.oob.tag(&a, &tags(&[("owner", "someone-else")]));
+        assert_eq!(sc.describe(&a).tags.len(), 50);
+
+        // A renamed default tag: adding first would make 51, so the old
+        // key goes first, then the new one is added.
+        defaults[0].0 = "e00".to_string();
+        sc.write_main(&block_of(&defaults), &resource);
+        sc.proxy.clear();
+        sc.apply();
+        let now = sc.describe(&a).tags;
+        assert_eq!(now.len(), 50, "{now:?}");
+        assert!(
+            now.contains_key("e00") && !now.contains_key("d00"),
+            "{now:?}"
+        );
+        assert_eq!(now["owner"], "someone-else");
+        let tagging: Vec<String> = sc
+            .proxy
+            .operation_names()
+            .into_iter()
+            .filter(|op| op.ends_with("Resource"))
+            .collect();
+        assert_eq!(
+            tagging,
+            ["TagResource", "UntagResource", "TagResource"],
+            "refused for lack of room, then removed first"
+        );
+        sc.assert_empty_plan();
+
+        // Destroy needs room for planton.ai/released: none, so nothing is
+        // changed and the error names the tag set elsewhere.
+        let out = sc.tf(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+        out.assert_failure();
+        let said = one_line(&out.combined());
+        assert!(
+            said.contains("1 was set outside this provider: \"owner\""),
+            "{}",
+            out.describe()
+        );
+        assert!(!sc.describe(&a).scheduled_for_deletion);
+        assert_eq!(sc.describe(&a).tags, now);
+        assert!(sc.secrets("planton_aws_secrets.x").arns.contains_key(&a));
+
+        // Without it, destroy releases and schedules the secret.
+        sc.oob.untag(&a, &["owner"]);
+        sc.destroy();
+        let gone = sc.describe(&a);
+        assert!(gone.scheduled_for_deletion);
+        assert_eq!(gone.tags["planton.ai/released"], "true");
+    });
+}

@@ -1,6 +1,8 @@
 //! Logs: with TF_LOG=trace, the provider's hclog lines reach Terraform's
-//! log, and the static credentials of the provider block appear nowhere in
-//! it, neither from the provider nor from the AWS SDK under it.
+//! log, every AWS call has its DEBUG line (operation, secret, outcome,
+//! duration, request id), and the static credentials of the provider block
+//! appear nowhere in it, neither from the provider nor from the AWS SDK
+//! under it.
 
 use crate::harness::proxy::RecordingProxy;
 use crate::harness::{
@@ -9,6 +11,7 @@ use crate::harness::{
 
 const ACCESS_KEY: &str = "AKIAPLANTONLOGCHECK7";
 const SECRET_KEY: &str = "planton-log-check-secret-5d4c3b2a19";
+const TOKEN: &str = "planton-log-check-session-token-0f9e8d7c6b";
 
 #[test]
 fn trace_logs_show_the_provider_and_never_its_credentials() {
@@ -22,7 +25,7 @@ fn trace_logs_show_the_provider_and_never_its_credentials() {
             wd.write(
             "main.tf",
             &format!(
-                "{}\nprovider \"planton\" {{\n  region     = \"us-east-1\"\n  access_key = \"{ACCESS_KEY}\"\n  secret_key = \"{SECRET_KEY}\"\n  endpoints {{\n    secretsmanager = \"{ep}\"\n    sts            = \"{ep}\"\n  }}\n}}\n\nresource \"planton_aws_secrets\" \"x\" {{\n  secret_names = [\"{prefix}a\"]\n}}\n",
+                "{}\nprovider \"planton\" {{\n  region     = \"us-east-1\"\n  access_key = \"{ACCESS_KEY}\"\n  secret_key = \"{SECRET_KEY}\"\n  token      = \"{TOKEN}\"\n  endpoints {{\n    secretsmanager = \"{ep}\"\n    sts            = \"{ep}\"\n  }}\n}}\n\nresource \"planton_aws_secrets\" \"x\" {{\n  secret_names = [\"{prefix}a\"]\n}}\n",
                 required_providers_block(),
                 ep = proxy.endpoint()
             ),
@@ -51,7 +54,28 @@ fn trace_logs_show_the_provider_and_never_its_credentials() {
                     .any(|l| l.contains("[TRACE]") || l.contains("[DEBUG]")),
                 "the provider's log levels are not passed on"
             );
-            for credential in [ACCESS_KEY, SECRET_KEY] {
+            // One line per call and attempt, naming the secret, the
+            // outcome and AWS's request id.
+            let name = format!("{prefix}a");
+            for operation in ["GetCallerIdentity", "CreateSecret", "DeleteSecret"] {
+                let line = provider_lines
+                    .iter()
+                    .find(|l| {
+                        l.contains("[DEBUG]")
+                            && l.contains("AWS call")
+                            && l.contains(&format!("aws_operation={operation}"))
+                    })
+                    .unwrap_or_else(|| panic!("no DEBUG line for {operation}"));
+                for field in ["outcome=200", "duration_ms=", "request_id="] {
+                    assert!(line.contains(field), "{field} missing: {line}");
+                }
+                assert!(!line.contains("request_id= "), "no request id: {line}");
+                if operation != "GetCallerIdentity" {
+                    // The name, or for a deletion the ARN holding it.
+                    assert!(line.contains("secret=") && line.contains(&name), "{line}");
+                }
+            }
+            for credential in [ACCESS_KEY, SECRET_KEY, TOKEN] {
                 let leaks: Vec<&str> = text
                     .lines()
                     .filter(|l| l.contains(credential))

@@ -42,6 +42,7 @@ mod foreign;
 mod harness_selfcheck;
 mod import;
 mod init;
+mod kms;
 mod lifecycle;
 mod logs;
 mod migrate;

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::harness::registry::one_line;
-use crate::harness::scenario::RELEASED_TAG;
+use crate::harness::scenario::{RELEASED_TAG, WRITES};
 use crate::harness::{
     for_each_terraform, name_set, ownership_tags, secrets_resource, Scenario, SecretsResource,
 };
@@ -294,17 +294,17 @@ fn planted_secrets_are_neither_adopted_nor_restored() {
         assert_mentions(
             &text,
             &[
-                "3 secret name(s) already exist and are not this resource's",
+                "2 secret name(s) already exist and are not this resource's",
                 &format!("\"{live}\": it exists and belongs to another planton_aws_secrets resource (id {guessed_id})"),
                 // Not released by the id it carries: only that id restores it.
                 &format!("\"{scheduled}\": it is scheduled for deletion but still belongs to planton_aws_secrets resource {guessed_id}, which did not release it (it was scheduled outside Terraform)"),
                 &format!("\"{scheduled}\" were scheduled for deletion outside Terraform while resource {guessed_id} still owns them, and only that resource restores them"),
-                // Released, but not what this provider makes.
-                &format!("\"{released}\": it is scheduled for deletion and carries planton tags, but it differs from what this provider makes: it has a resource policy"),
-                &format!("\"{released}\" are scheduled for deletion and are not clean planton secrets, so this provider will not restore them"),
             ],
             "planted",
         );
+        // Released and clean as far as DescribeSecret tells (AWS answers
+        // nothing else on a scheduled secret): not refused before a write.
+        assert!(!text.contains(&format!("- \"{released}\":")), "{text}");
         // The import is offered for the live one only, and only on the
         // condition that no state records the id it carries.
         assert_mentions(
@@ -333,6 +333,59 @@ fn planted_secrets_are_neither_adopted_nor_restored() {
             assert_eq!(&sc.oob.versions(name), versions);
             assert_eq!(sc.oob.policy(name).as_deref(), Some(policy));
         }
+
+        // Alone, the released one is restored, found with a resource policy
+        // once live, and scheduled again with the resource's window (the
+        // one case where recovery schedules); the new name is made.
+        sc.write_main("", &secrets_resource("x", &[&released, &fresh]));
+        sc.proxy.clear();
+        let since = std::time::SystemTime::now();
+        let out = sc.try_apply();
+        out.assert_failure();
+        let text = one_line(&out.stderr);
+        assert_mentions(
+            &text,
+            &[&format!(
+                "\"{released}\": it is scheduled for deletion and carries planton tags, but it \
+                 differs from what this provider makes: it has a resource policy, found once this \
+                 apply restored it, so it was scheduled for deletion again (30-day recovery \
+                 window: its deletion date moved)"
+            )],
+            "restored, then refused",
+        );
+        let arn = &before[&released].arn;
+        let writes: Vec<(String, String)> = sc
+            .proxy
+            .operations()
+            .into_iter()
+            .filter(|op| {
+                op.operation.as_deref().is_some_and(|o| WRITES.contains(&o))
+                    && op.secret.as_deref() != Some(fresh.as_str())
+            })
+            .map(|op| {
+                (
+                    op.operation.unwrap_or_default(),
+                    op.secret.unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            writes,
+            [
+                ("RestoreSecret".to_string(), arn.clone()),
+                ("DeleteSecret".to_string(), arn.clone())
+            ],
+            "only the restore and the new schedule"
+        );
+        let again = sc.assert_scheduled(&released, 30.0, since);
+        assert_eq!(&again.arn, arn);
+        assert_eq!(again.tags, before[&released].tags, "never tagged");
+        assert_eq!(sc.oob.policy(&released).as_deref(), Some(policy));
+        assert_eq!(
+            sc.secrets(X).arns.keys().collect::<Vec<_>>(),
+            [&fresh],
+            "only the new name is recorded"
+        );
     });
 }
 

@@ -160,6 +160,27 @@ fn providers_schema_matches_the_contract() {
             ctx,
         );
         assert_attr(p, "max_retries", n, "optional", false, ctx);
+        for switch in [
+            "use_fips_endpoint",
+            "use_dualstack_endpoint",
+            "insecure",
+            "skip_metadata_api_check",
+            "skip_region_validation",
+        ] {
+            assert_attr(p, switch, json!("bool"), "optional", false, ctx);
+        }
+        assert_attr(p, "retry_mode", s.clone(), "optional", false, ctx);
+        let ignore_tags = nested_block(p, "ignore_tags", ctx);
+        for set in ["keys", "key_prefixes"] {
+            assert_attr(
+                ignore_tags,
+                set,
+                json!(["set", "string"]),
+                "optional",
+                false,
+                "ignore_tags",
+            );
+        }
 
         let endpoints = nested_block(p, "endpoints", ctx);
         assert_attr(
@@ -171,6 +192,7 @@ fn providers_schema_matches_the_contract() {
             "endpoints",
         );
         assert_attr(endpoints, "sts", s.clone(), "optional", false, "endpoints");
+        assert_attr(endpoints, "kms", s.clone(), "optional", false, "endpoints");
         let default_tags = nested_block(p, "default_tags", ctx);
         assert_attr(
             default_tags,
@@ -212,8 +234,17 @@ fn providers_schema_matches_the_contract() {
             ctx,
         );
         assert_attr(r, "read_policy_json", s, "computed", false, ctx);
-        // secret_names is the only thing a user sets: any other attribute is
-        // computed only.
+        assert_attr(r, "kms_key_id", json!("string"), "optional", false, ctx);
+        assert_attr(
+            r,
+            "recovery_window_in_days",
+            json!("number"),
+            "optional",
+            false,
+            ctx,
+        );
+        // The names, the key and the window are what a user sets: any
+        // other attribute is computed only.
         let settable: Vec<&String> = r["attributes"]
             .as_object()
             .unwrap()
@@ -221,7 +252,11 @@ fn providers_schema_matches_the_contract() {
             .filter(|(_, a)| flag(a, "required") || flag(a, "optional"))
             .map(|(name, _)| name)
             .collect();
-        assert_eq!(settable, vec!["secret_names"], "{ctx}: settable attributes");
+        assert_eq!(
+            settable,
+            vec!["kms_key_id", "recovery_window_in_days", "secret_names"],
+            "{ctx}: settable attributes"
+        );
         assert!(
             r["block_types"].as_object().is_none_or(|m| m.is_empty()),
             "{ctx}: no nested blocks expected: {}",

@@ -338,19 +338,27 @@ pub fn for_each_terraform(test: &str, scenario: impl Fn(&Terraform)) {
     }
     let mut passed = Vec::new();
     let mut failed = Vec::new();
+    let mut wall = Vec::new();
     for tf in versions {
+        let began = std::time::Instant::now();
         match catch_unwind(AssertUnwindSafe(|| scenario(tf))) {
             Ok(()) => passed.push(tf.name()),
             Err(e) => failed.push((tf.name(), panic_message(e.as_ref()).to_string())),
         }
+        wall.push(format!(
+            "{} {:.1} s",
+            tf.name(),
+            began.elapsed().as_secs_f64()
+        ));
     }
     let ran: Vec<String> = versions.iter().map(Terraform::name).collect();
     let failed_versions: Vec<&str> = failed.iter().map(|(v, _)| v.as_str()).collect();
     report(&format!(
-        "acceptance: {test}: ran with {}; passed: [{}]; failed: [{}]",
+        "acceptance: {test}: ran with {}; passed: [{}]; failed: [{}]; wall time: {}",
         ran.join(", "),
         passed.join(", "),
-        failed_versions.join(", ")
+        failed_versions.join(", "),
+        wall.join(", ")
     ));
     if !failed.is_empty() {
         let details: Vec<String> = failed

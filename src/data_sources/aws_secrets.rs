@@ -5,16 +5,17 @@
 
 mod metadata;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
 
 use crate::provider::arn::{secret_arn_problem, secret_name};
+use crate::provider::keys::{is_aws_managed, policy_key_arn, via_service};
 use crate::provider::lookup::{describe_names, Lookup};
 use crate::provider::names::report_invalid_names;
 use crate::provider::policy::{
-    policy_values, READ_POLICY_JSON_DESCRIPTION, SPLIT_DOCUMENTS_DESCRIPTION,
+    policy_values, KeyGrant, READ_POLICY_JSON_DESCRIPTION, SPLIT_DOCUMENTS_DESCRIPTION,
 };
 use crate::provider::secrets::SecretInfo;
 use crate::provider::Configured;
@@ -103,7 +104,12 @@ impl DataSource<Configured> for AwsSecretsData {
             return Value::Null;
         };
         if query.names.is_empty() {
-            return state(&BTreeMap::new(), query.unused_after_days, SystemTime::now());
+            return state(
+                &BTreeMap::new(),
+                None,
+                query.unused_after_days,
+                SystemTime::now(),
+            );
         }
         let Some(client) = ctx.client(diags) else {
             return Value::Null;
@@ -136,8 +142,68 @@ impl DataSource<Configured> for AwsSecretsData {
         if diags.has_errors() {
             return Value::Null;
         }
-        state(&secrets, query.unused_after_days, SystemTime::now())
+        let grant = key_grant(client, &mut secrets, diags).await;
+        if diags.has_errors() {
+            return Value::Null;
+        }
+        state(
+            &secrets,
+            grant.as_ref(),
+            query.unused_after_days,
+            SystemTime::now(),
+        )
     }
+}
+
+/// The `kms:Decrypt` grant for the customer keys of `secrets`. A key ARN or
+/// id that DescribeKey (when permitted) says is AWS-managed counts as the
+/// AWS-managed key: that secret's `kms_key_id` reads null. An alias is
+/// resolved to its key ARN with DescribeKey, which must then be allowed.
+async fn key_grant(
+    client: &Configured,
+    secrets: &mut BTreeMap<String, SecretInfo>,
+    diags: &mut Diagnostics,
+) -> Option<KeyGrant> {
+    let keys = client.keys.as_ref();
+    let named: BTreeSet<String> = secrets
+        .values()
+        .filter_map(|info| info.customer_kms_key().map(str::to_owned))
+        .collect();
+    let mut arns = Vec::new();
+    for key in named {
+        let resolved = if is_aws_managed(keys, Some(&key)).await {
+            Ok(None)
+        } else {
+            policy_key_arn(
+                keys,
+                Some(&key),
+                &client.region,
+                client.account_id.as_deref(),
+            )
+            .await
+        };
+        match resolved {
+            Ok(Some(arn)) => arns.push(arn),
+            Ok(None) => {
+                for info in secrets.values_mut() {
+                    if info.kms_key_id.as_deref() == Some(key.as_str()) {
+                        info.kms_key_id = None;
+                    }
+                }
+            }
+            Err(error) => diags.error_at(
+                AttributePath::root(SECRET_NAMES),
+                format!("Cannot resolve KMS key {key:?} to a key ARN"),
+                format!(
+                    "Secrets are encrypted with {key:?}, and their readers need kms:Decrypt on \
+                     the key's ARN, which IAM matches instead of an alias. kms:DescribeKey \
+                     failed: {error}. Allow kms:DescribeKey on the key to this workspace's \
+                     role."
+                ),
+            ),
+        }
+    }
+    KeyGrant::new(arns, via_service(&client.region))
 }
 
 /// Why the ARN DescribeSecret answered for `name` cannot go into a grant,
@@ -187,11 +253,12 @@ impl Query {
 /// The data source's state for the secrets found, at `now`.
 fn state(
     secrets: &BTreeMap<String, SecretInfo>,
+    key: Option<&KeyGrant>,
     unused_after_days: Option<u32>,
     now: SystemTime,
 ) -> Value {
     let strings = |names: Vec<String>| Value::List(names.into_iter().map(Value::String).collect());
-    let (policy, documents) = policy_values(secrets.values().map(|info| &info.arn));
+    let (policy, documents) = policy_values(secrets.values().map(|info| &info.arn), key);
     let names = secrets.keys().map(|n| Value::String(n.clone())).collect();
     let arn_map = secrets
         .iter()
@@ -258,6 +325,8 @@ mod tests {
     fn client(fake: &Arc<FakeSecrets>) -> Configured {
         Configured {
             secrets: fake.clone(),
+            keys: Arc::new(crate::provider::keys::tests::FakeKeys::default()),
+            ignore_tags: Default::default(),
             region: "us-east-1".into(),
             account_id: None,
             caller_arn: None,
@@ -269,9 +338,9 @@ mod tests {
     #[tokio::test]
     async fn reads_arns_and_policies_by_describe_only() {
         let fake = Arc::new(FakeSecrets::new());
-        let a = fake.create("a", &BTreeMap::new()).await.unwrap();
-        let b = fake.create("b", &BTreeMap::new()).await.unwrap();
-        fake.create("c", &BTreeMap::new()).await.unwrap();
+        let a = fake.create("a", &BTreeMap::new(), None).await.unwrap();
+        let b = fake.create("b", &BTreeMap::new(), None).await.unwrap();
+        fake.create("c", &BTreeMap::new(), None).await.unwrap();
         let calls_before = fake.calls().len();
         let client = client(&fake);
         let ctx = Context::new(Some(&client), StopSignal::never());
@@ -304,8 +373,8 @@ mod tests {
     #[tokio::test]
     async fn a_missing_or_scheduled_name_is_an_error_naming_it() {
         let fake = Arc::new(FakeSecrets::new());
-        fake.create("live", &BTreeMap::new()).await.unwrap();
-        let gone = fake.create("gone", &BTreeMap::new()).await.unwrap();
+        fake.create("live", &BTreeMap::new(), None).await.unwrap();
+        let gone = fake.create("gone", &BTreeMap::new(), None).await.unwrap();
         fake.delete(&gone, 7).await.unwrap();
         let client = client(&fake);
         let ctx = Context::new(Some(&client), StopSignal::never());
@@ -388,20 +457,26 @@ mod tests {
     #[tokio::test]
     async fn an_answer_that_is_not_this_secrets_arn_is_refused() {
         let fake = Arc::new(FakeSecrets::new());
-        fake.create("partial", &BTreeMap::new()).await.unwrap();
+        fake.create("partial", &BTreeMap::new(), None)
+            .await
+            .unwrap();
         fake.alter("partial", |info| {
             info.arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:partial".into();
         });
-        fake.create("elsewhere", &BTreeMap::new()).await.unwrap();
+        fake.create("elsewhere", &BTreeMap::new(), None)
+            .await
+            .unwrap();
         fake.alter("elsewhere", |info| {
             info.arn =
                 "arn:evil:secretsmanager:us-east-1:123456789012:secret:elsewhere-AbCdEf".into();
         });
-        fake.create("db-a1B2c3", &BTreeMap::new()).await.unwrap();
+        fake.create("db-a1B2c3", &BTreeMap::new(), None)
+            .await
+            .unwrap();
         fake.alter("db-a1B2c3", |info| {
             info.arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-a1B2c3".into();
         });
-        fake.create("good", &BTreeMap::new()).await.unwrap();
+        fake.create("good", &BTreeMap::new(), None).await.unwrap();
         let client = client(&fake);
         let ctx = Context::new(Some(&client), StopSignal::never());
         let mut diags = Diagnostics::new();
@@ -444,7 +519,7 @@ mod tests {
     async fn tells_which_secrets_hold_a_value_and_which_are_unused() {
         let fake = Arc::new(FakeSecrets::new());
         for name in ["empty", "filled", "old"] {
-            fake.create(name, &BTreeMap::new()).await.unwrap();
+            fake.create(name, &BTreeMap::new(), None).await.unwrap();
         }
         fake.alter("filled", |s| s.has_current_version = true);
         let long_ago = SystemTime::now() - std::time::Duration::from_secs(40 * 86_400);

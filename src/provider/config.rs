@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::provider::auth;
 use crate::provider::endpoints::endpoint_problem;
+use crate::provider::ignore_tags::IgnoreTags;
 use crate::provider::region::is_region_name;
 use crate::provider::schema::DEFAULT_RECOVERY_WINDOW_DAYS;
 use crate::provider::settings::AwsSettings;
@@ -19,6 +20,7 @@ use crate::tf::value::Value;
 pub struct ProviderConfig {
     pub aws: AwsSettings,
     pub default_tags: BTreeMap<String, String>,
+    pub ignore_tags: IgnoreTags,
     pub recovery_window_in_days: i64,
 }
 
@@ -45,9 +47,11 @@ pub fn read(config: &Value, diags: &mut Diagnostics) -> Reading {
     let endpoints = block.object("endpoints");
     let secretsmanager_endpoint = endpoint(&endpoints, "secretsmanager", diags);
     let sts_endpoint = endpoint(&endpoints, "sts", diags);
+    let kms_endpoint = endpoint(&endpoints, "kms", diags);
 
+    let skip_region_validation = block.bool("skip_region_validation", diags).unwrap_or(false);
     let region = block.string("region", diags);
-    if let Some(region) = &region {
+    if let Some(region) = region.as_ref().filter(|_| !skip_region_validation) {
         if !is_region_name(region) {
             diags.error_at(
                 block.path("region"),
@@ -82,6 +86,31 @@ pub fn read(config: &Value, diags: &mut Diagnostics) -> Reading {
     let max_retries = block
         .integer("max_retries", 0..=100, diags)
         .map(|n| n as u32);
+    let standard_retries = match block.string("retry_mode", diags).as_deref() {
+        None | Some("adaptive") => false,
+        Some("standard") => true,
+        Some(other) => {
+            diags.error_at(
+                block.path("retry_mode"),
+                "Invalid retry_mode",
+                format!("retry_mode is {other:?}; use \"adaptive\" (the default) or \"standard\"."),
+            );
+            false
+        }
+    };
+    if block.bool("insecure", diags) == Some(true) {
+        diags.error_at(
+            block.path("insecure"),
+            "insecure = true is not supported",
+            "This provider always verifies the TLS certificates of AWS endpoints. To trust a \
+             private certificate authority (a proxy or an emulator behind TLS), give its \
+             certificates in custom_ca_bundle (or AWS_CA_BUNDLE), and remove insecure or set it \
+             to false.",
+        );
+    }
+    // Accepted, with no effect (see the schema's description).
+    let _ = block.bool("skip_metadata_api_check", diags);
+    let ignore_tags = IgnoreTags::read(&block.object("ignore_tags"), diags);
 
     let default_tags_block = block.object("default_tags");
     let default_tags = default_tags_block
@@ -115,11 +144,16 @@ pub fn read(config: &Value, diags: &mut Diagnostics) -> Reading {
         token,
         secretsmanager_endpoint,
         sts_endpoint,
+        kms_endpoint,
         skip_credentials_validation: block
             .bool("skip_credentials_validation", diags)
             .unwrap_or(false),
         skip_requesting_account_id,
         max_retries,
+        standard_retries,
+        use_fips_endpoint: block.bool("use_fips_endpoint", diags).unwrap_or(false),
+        use_dualstack_endpoint: block.bool("use_dualstack_endpoint", diags).unwrap_or(false),
+        skip_region_validation,
         auth,
     };
 
@@ -135,6 +169,7 @@ pub fn read(config: &Value, diags: &mut Diagnostics) -> Reading {
         Reading::Ready(Box::new(ProviderConfig {
             aws,
             default_tags,
+            ignore_tags,
             recovery_window_in_days,
         }))
     }

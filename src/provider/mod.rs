@@ -10,6 +10,8 @@ pub mod bounds;
 pub mod config;
 pub mod endpoints;
 pub mod errors;
+pub mod ignore_tags;
+pub mod keys;
 pub mod lookup;
 pub mod names;
 pub mod outage;
@@ -34,6 +36,8 @@ use tracing::debug;
 
 use crate::provider::aws::AwsConnection;
 use crate::provider::config::Reading;
+use crate::provider::ignore_tags::IgnoreTags;
+use crate::provider::keys::{KeysApi, SdkKeys};
 use crate::provider::retry::RetryPolicy;
 use crate::provider::secrets::{SdkSecrets, SecretsApi};
 use crate::tf::diag::Diagnostics;
@@ -43,6 +47,8 @@ use crate::tf::value::Value;
 /// What every resource call receives once the provider is configured.
 pub struct Configured {
     pub secrets: Arc<dyn SecretsApi>,
+    /// KMS DescribeKey, for `kms_key_id` and the keys secrets name.
+    pub keys: Arc<dyn KeysApi>,
     pub region: String,
     /// The account the credentials act in; `None` with
     /// `skip_requesting_account_id`.
@@ -50,7 +56,9 @@ pub struct Configured {
     /// The caller's ARN (STS GetCallerIdentity), learned with the account;
     /// `None` with `skip_requesting_account_id`.
     pub caller_arn: Option<String>,
+    /// `default_tags` without the ignored keys.
     pub default_tags: BTreeMap<String, String>,
+    pub ignore_tags: IgnoreTags,
     pub recovery_window_in_days: i64,
 }
 
@@ -84,13 +92,18 @@ pub async fn configure(
                 region: aws.region().to_owned(),
                 account_id,
                 caller_arn: aws.caller_arn().map(str::to_owned),
-                secrets: Arc::new(SdkSecrets::new(
-                    aws.secrets_manager().clone(),
-                    aws.secrets_manager_endpoint(),
-                    RetryPolicy::new(config.aws.max_retries),
-                    request.stop.clone(),
-                )),
-                default_tags: config.default_tags,
+                secrets: Arc::new(
+                    SdkSecrets::new(
+                        aws.secrets_manager().clone(),
+                        aws.secrets_manager_endpoint(),
+                        RetryPolicy::new(config.aws.max_retries),
+                        request.stop.clone(),
+                    )
+                    .paced(!config.aws.standard_retries),
+                ),
+                keys: Arc::new(SdkKeys::new(aws.kms().clone())),
+                default_tags: config.ignore_tags.without_ignored(&config.default_tags),
+                ignore_tags: config.ignore_tags,
                 recovery_window_in_days: config.recovery_window_in_days,
             })
         }

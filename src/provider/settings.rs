@@ -18,9 +18,15 @@ pub struct AwsSettings {
     pub token: Option<String>,
     pub secretsmanager_endpoint: Option<String>,
     pub sts_endpoint: Option<String>,
+    pub kms_endpoint: Option<String>,
     pub skip_credentials_validation: bool,
     pub skip_requesting_account_id: bool,
     pub max_retries: Option<u32>,
+    /// `retry_mode = "standard"`: back-off only, no per-operation pacing.
+    pub standard_retries: bool,
+    pub use_fips_endpoint: bool,
+    pub use_dualstack_endpoint: bool,
+    pub skip_region_validation: bool,
     /// Role assumption, web identity, account guards, STS region, CA
     /// bundle and proxies.
     pub auth: AuthSettings,
@@ -45,6 +51,7 @@ impl fmt::Debug for AwsSettings {
             .field("token", &redacted(&self.token))
             .field("secretsmanager_endpoint", &self.secretsmanager_endpoint)
             .field("sts_endpoint", &self.sts_endpoint)
+            .field("kms_endpoint", &self.kms_endpoint)
             .field(
                 "skip_credentials_validation",
                 &self.skip_credentials_validation,
@@ -54,6 +61,10 @@ impl fmt::Debug for AwsSettings {
                 &self.skip_requesting_account_id,
             )
             .field("max_retries", &self.max_retries)
+            .field("standard_retries", &self.standard_retries)
+            .field("use_fips_endpoint", &self.use_fips_endpoint)
+            .field("use_dualstack_endpoint", &self.use_dualstack_endpoint)
+            .field("skip_region_validation", &self.skip_region_validation)
             .field("auth", &self.auth)
             .finish()
     }

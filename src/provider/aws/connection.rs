@@ -9,6 +9,7 @@ use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use tokio::sync::OnceCell;
 
+use super::call_log::CallLog;
 use super::connect_error::ConnectError;
 use super::credentials::{profile_role_chain, static_credentials};
 use super::files::{self, check_profile_exists, existing_files, profile_files};
@@ -24,6 +25,7 @@ pub struct AwsConnection {
     secrets_manager: aws_sdk_secretsmanager::Client,
     /// Where Secrets Manager requests go, for diagnostics.
     secrets_manager_endpoint: String,
+    kms: aws_sdk_kms::Client,
     sts: aws_sdk_sts::Client,
     region: String,
     skip_requesting_account_id: bool,
@@ -56,6 +58,7 @@ impl AwsConnection {
             non_empty(&settings.secretsmanager_endpoint),
         )?;
         let sts_endpoint = endpoint("sts", non_empty(&settings.sts_endpoint))?;
+        let kms_endpoint = endpoint("kms", non_empty(&settings.kms_endpoint))?;
         let profile = non_empty(&settings.profile);
         let home = files::home_dir();
         let config_files = existing_files(
@@ -94,6 +97,14 @@ impl AwsConnection {
         }
         if let Some(name) = profile {
             loader = loader.profile_name(name);
+        }
+        // As the SDK resolves them (the environment and profile still
+        // count when these are false).
+        if settings.use_fips_endpoint {
+            loader = loader.use_fips(true);
+        }
+        if settings.use_dualstack_endpoint {
+            loader = loader.use_dual_stack(true);
         }
         let files = profile_files(settings, &config_files, &credentials_files);
         if let Some(files) = files.clone() {
@@ -155,12 +166,15 @@ impl AwsConnection {
         let Some(region) = sdk_config.region().map(|r| r.as_ref().to_owned()) else {
             return Err(no_region());
         };
-        check_region_shape(&region)?;
+        if !settings.skip_region_validation {
+            check_region_shape(&region)?;
+        }
 
         // Secrets Manager calls are retried by `provider::secrets` itself,
         // which paces each operation by its own quota; SDK retries on top
         // would multiply attempts and hide throttling from that pacing.
         let mut sm_config = aws_sdk_secretsmanager::config::Builder::from(&sdk_config)
+            .interceptor(CallLog)
             .retry_config(RetryConfig::disabled())
             .timeout_config(
                 TimeoutConfig::builder()
@@ -170,6 +184,19 @@ impl AwsConnection {
             );
         if let Some(url) = &secretsmanager_endpoint {
             sm_config = sm_config.endpoint_url(url.clone());
+        }
+        // KMS answers DescribeKey for a handful of keys: the SDK's own
+        // retries suffice there.
+        let mut kms_config = aws_sdk_kms::config::Builder::from(&sdk_config)
+            .interceptor(CallLog)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .build(),
+            );
+        if let Some(url) = &kms_endpoint {
+            kms_config = kms_config.endpoint_url(url.clone());
         }
 
         tracing::debug!(
@@ -188,6 +215,7 @@ impl AwsConnection {
             secrets_manager_endpoint: secretsmanager_endpoint
                 .clone()
                 .unwrap_or_else(|| default_endpoint("SECRETS_MANAGER", "secretsmanager", &region)),
+            kms: aws_sdk_kms::Client::from_conf(kms_config.build()),
             sts: sts_for(&sdk_config, None),
             region,
             skip_requesting_account_id: settings.skip_requesting_account_id,
@@ -218,6 +246,11 @@ impl AwsConnection {
     /// The Secrets Manager client.
     pub fn secrets_manager(&self) -> &aws_sdk_secretsmanager::Client {
         &self.secrets_manager
+    }
+
+    /// The KMS client (DescribeKey only).
+    pub fn kms(&self) -> &aws_sdk_kms::Client {
+        &self.kms
     }
 
     /// Where Secrets Manager requests go: the override, else the endpoint

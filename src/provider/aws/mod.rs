@@ -37,6 +37,7 @@
 //! all of them return. The typed settings come from
 //! [`crate::provider::settings`]; nothing here reads the provider block.
 
+mod call_log;
 mod connect_error;
 mod connection;
 mod credentials;

@@ -40,6 +40,7 @@ pub(super) fn sts_client(
     if let Some(credentials) = credentials {
         builder = builder.credentials_provider(credentials);
     }
+    builder = builder.interceptor(super::call_log::CallLog);
     aws_sdk_sts::Client::from_conf(builder.build())
 }
 

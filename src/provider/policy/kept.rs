@@ -28,7 +28,7 @@
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
-use super::{arn_cost, document, BUDGET};
+use super::{arn_cost, document, KeyGrant, BUDGET};
 
 /// The most one ARN costs: a 512-character name (Secrets Manager's limit)
 /// in the longest partition and region names costs 592, under a tenth of
@@ -49,6 +49,32 @@ const CLOSED_MINIMUM: usize = BUDGET - OPEN_MINIMUM - LONGEST_ARN_COST;
 /// last one while that can spare them, so the set stays in few documents.
 const REFILL_BELOW: usize = BUDGET - LONGEST_ARN_COST;
 
+/// What a document may spend on ARNs, and the minimums that follow from
+/// it: less than [`BUDGET`] when every document keeps room for a KMS
+/// statement. The ARN bounds stay those of the whole budget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Limits {
+    budget: usize,
+    closed_minimum: usize,
+    refill_below: usize,
+}
+
+impl Limits {
+    fn reserving(room: usize) -> Self {
+        Self {
+            budget: BUDGET - room,
+            closed_minimum: CLOSED_MINIMUM - room,
+            refill_below: REFILL_BELOW - room,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::reserving(0)
+    }
+}
+
 /// The resource's documents for `arns`, kept from the `recorded` ones (the
 /// prior state's): unchanged when the set is, otherwise changed one ARN at
 /// a time (removals first, each in name order); packed afresh when the
@@ -59,12 +85,35 @@ pub fn kept_documents<'a>(
     recorded: &[String],
     arns: impl IntoIterator<Item = &'a str>,
 ) -> Vec<String> {
+    keyed_kept_documents(recorded, arns, None, false)
+}
+
+/// [`kept_documents`] with `key`'s statement in every document. With
+/// `reserve`, every document keeps room for a key statement whether or not
+/// there is one yet, so the split never depends on which key it is.
+pub fn keyed_kept_documents<'a>(
+    recorded: &[String],
+    arns: impl IntoIterator<Item = &'a str>,
+    key: Option<&KeyGrant>,
+    reserve: bool,
+) -> Vec<String> {
     let arns: BTreeSet<&str> = arns.into_iter().collect();
-    let mut layout = Layout::parse(recorded)
+    let limits = Limits::reserving(if reserve || key.is_some() {
+        KeyGrant::ROOM
+    } else {
+        0
+    });
+    // Recorded documents are read with the key they were written with, so
+    // a new key keeps the split (the room was already there).
+    let recorded_key = recorded.first().and_then(|d| KeyGrant::of_document(d));
+    let mut layout = Layout::parse(recorded, recorded_key.as_ref(), &limits)
         .filter(Layout::holds_invariant)
-        .unwrap_or_default();
+        .unwrap_or_else(|| Layout {
+            documents: Vec::new(),
+            limits,
+        });
     layout.update(&arns);
-    layout.render()
+    layout.render(key)
 }
 
 /// One document's ARNs and what they cost it.
@@ -75,8 +124,8 @@ struct Document {
 }
 
 impl Document {
-    fn fits(&self, cost: usize) -> bool {
-        self.cost + cost <= BUDGET
+    fn fits(&self, cost: usize, limits: &Limits) -> bool {
+        self.cost + cost <= limits.budget
     }
 
     fn insert(&mut self, arn: String) {
@@ -107,27 +156,28 @@ impl Document {
         }
     }
 
-    fn render(&self) -> String {
+    fn render(&self, key: Option<&KeyGrant>) -> String {
         let resources: Vec<&str> = self.arns.iter().map(String::as_str).collect();
-        document(&resources)
+        document(&resources, key)
     }
 }
 
 /// `to` still lacks [`OPEN_MINIMUM`] and has room for an ARN of `cost`.
-fn below_open_minimum(_: &Document, to: &Document, cost: usize) -> bool {
-    to.cost < OPEN_MINIMUM && to.fits(cost)
+fn below_open_minimum(limits: &Limits) -> impl Fn(&Document, &Document, usize) -> bool + '_ {
+    move |_, to, cost| to.cost < OPEN_MINIMUM && to.fits(cost, limits)
 }
 
 /// The documents, in attachment order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Layout {
     documents: Vec<Document>,
+    limits: Limits,
 }
 
 impl Layout {
     /// Recorded documents, when each is exactly what [`Document::render`]
     /// writes and no ARN is in two of them.
-    fn parse(recorded: &[String]) -> Option<Self> {
+    fn parse(recorded: &[String], key: Option<&KeyGrant>, limits: &Limits) -> Option<Self> {
         let mut seen = BTreeSet::new();
         let mut documents = Vec::with_capacity(recorded.len());
         for text in recorded {
@@ -138,23 +188,29 @@ impl Layout {
                 }
                 parsed.insert(arn);
             }
-            if parsed.render() != *text {
+            if parsed.render(key) != *text {
                 return None;
             }
             documents.push(parsed);
         }
-        Some(Self { documents })
+        Some(Self {
+            documents,
+            limits: limits.clone(),
+        })
     }
 
     fn holds_invariant(&self) -> bool {
         let Some((last, closed)) = self.documents.split_last() else {
             return true;
         };
-        let fits = |d: &Document| !d.arns.is_empty() && d.cost <= BUDGET;
+        let limits = &self.limits;
+        let fits = |d: &Document| !d.arns.is_empty() && d.cost <= limits.budget;
         let total: usize = self.documents.iter().map(|d| d.cost).sum();
         fits(last)
-            && closed.iter().all(|d| fits(d) && d.cost >= CLOSED_MINIMUM)
-            && (closed.is_empty() || (last.cost >= OPEN_MINIMUM && total > BUDGET))
+            && closed
+                .iter()
+                .all(|d| fits(d) && d.cost >= limits.closed_minimum)
+            && (closed.is_empty() || (last.cost >= OPEN_MINIMUM && total > limits.budget))
     }
 
     /// Brings the documents to exactly `arns`, one ARN at a time: the
@@ -179,7 +235,7 @@ impl Layout {
     fn add(&mut self, arn: String) {
         let cost = arn_cost(&arn);
         let into = match self.documents.last() {
-            Some(last) if last.fits(cost) => Some(self.documents.len() - 1),
+            Some(last) if last.fits(cost, &self.limits) => Some(self.documents.len() - 1),
             _ => self.fullest_with_room(cost),
         };
         match into {
@@ -193,7 +249,7 @@ impl Layout {
         self.documents
             .iter()
             .enumerate()
-            .filter(|(_, d)| d.fits(cost))
+            .filter(|(_, d)| d.fits(cost, &self.limits))
             .max_by_key(|(at, d)| (d.cost, Reverse(*at)))
             .map(|(at, _)| at)
     }
@@ -205,7 +261,7 @@ impl Layout {
         let mut last = Document::default();
         last.insert(arn);
         if let Some(previous) = self.documents.last_mut() {
-            previous.give(&mut last, below_open_minimum);
+            previous.give(&mut last, below_open_minimum(&self.limits));
         }
         self.documents.push(last);
     }
@@ -230,9 +286,9 @@ impl Layout {
     fn settle_last(&mut self) {
         let mut last = self.documents.pop().expect("a document lost an ARN");
         match self.documents.last_mut() {
-            Some(previous) if previous.fits(last.cost) => previous.absorb(last),
+            Some(previous) if previous.fits(last.cost, &self.limits) => previous.absorb(last),
             Some(previous) => {
-                previous.give(&mut last, below_open_minimum);
+                previous.give(&mut last, below_open_minimum(&self.limits));
                 self.documents.push(last);
             }
             None if last.arns.is_empty() => {}
@@ -250,20 +306,21 @@ impl Layout {
         let becomes_last = at == self.documents.len() - 1;
         let closed = &mut self.documents[at];
         let together = closed.cost + last.cost;
-        if together <= BUDGET && (together >= CLOSED_MINIMUM || becomes_last) {
+        let limits = &self.limits;
+        if together <= limits.budget && (together >= limits.closed_minimum || becomes_last) {
             closed.absorb(last);
             return;
         }
-        if closed.cost < REFILL_BELOW {
+        if closed.cost < limits.refill_below {
             last.give(closed, |from, to, cost| {
-                to.fits(cost) && from.cost - cost >= OPEN_MINIMUM
+                to.fits(cost, limits) && from.cost - cost >= OPEN_MINIMUM
             });
         }
         self.documents.push(last);
     }
 
-    fn render(&self) -> Vec<String> {
-        self.documents.iter().map(Document::render).collect()
+    fn render(&self, key: Option<&KeyGrant>) -> Vec<String> {
+        self.documents.iter().map(|d| d.render(key)).collect()
     }
 }
 
@@ -324,7 +381,7 @@ mod tests {
     /// The rendered documents fit, pass the lint, and grant exactly `arns`.
     fn check_rendered(layout: &Layout, arns: &[String]) {
         let mut granted = BTreeSet::new();
-        for text in layout.render() {
+        for text in layout.render(None) {
             assert!(text.len() <= MANAGED_POLICY_LIMIT, "{}", text.len());
             assert_eq!(lint(&text), Vec::<String>::new());
             for arn in resources_of(&text) {
@@ -527,7 +584,7 @@ mod tests {
         let mut pool = platform_arns(1_200, 31);
         fastrand::Rng::with_seed(31).shuffle(&mut pool);
         let (walked, _) = walk(fresh(&pool[..1_000]), &pool, 300, 31);
-        let recorded = walked.render();
+        let recorded = walked.render(None);
         let present = held(&walked);
         let strs = || present.iter().map(String::as_str);
         assert_ne!(recorded, kept_documents(&[], strs()), "not a fresh packing");
@@ -547,7 +604,7 @@ mod tests {
             .filter(|a| !removed.contains(a))
             .map(String::as_str)
             .collect();
-        let mut layout = Layout::parse(&recorded).unwrap();
+        let mut layout = Layout::parse(&recorded, None, &Limits::default()).unwrap();
         for arn in &removed {
             layout.remove(arn);
         }
@@ -555,7 +612,7 @@ mod tests {
             layout.add(arn.clone());
         }
         let at_once = kept_documents(&recorded, target.iter().copied());
-        assert_eq!(at_once, layout.render());
+        assert_eq!(at_once, layout.render(None));
         let changed = recorded
             .iter()
             .zip(&at_once)
@@ -580,13 +637,18 @@ mod tests {
         let mut with_duplicate: Vec<&str> = second.iter().map(String::as_str).collect();
         with_duplicate.insert(0, &first);
         with_duplicate.sort_unstable();
-        duplicated[1] = document(&with_duplicate);
+        duplicated[1] = document(&with_duplicate, None);
         let mut unsorted: Vec<String> = resources_of(&fresh[0]);
         unsorted.reverse();
         let mut reordered = fresh.clone();
-        reordered[0] = document(&unsorted.iter().map(String::as_str).collect::<Vec<_>>());
+        reordered[0] = document(
+            &unsorted.iter().map(String::as_str).collect::<Vec<_>>(),
+            None,
+        );
         let split = super::super::read_policy_documents(strs());
-        assert!(!Layout::parse(&split).unwrap().holds_invariant());
+        assert!(!Layout::parse(&split, None, &Limits::default())
+            .unwrap()
+            .holds_invariant());
         for recorded in [
             vec!["not json".to_owned()],
             fresh.iter().map(|d| d.replace(',', ", ")).collect(),
@@ -652,6 +714,7 @@ mod tests {
                     ),
                     filled(arn_costing(small, 999_001), small, OPEN_MINIMUM, &mut tags),
                 ],
+                limits: Limits::default(),
             };
             assert!(layout.holds_invariant());
             let mut after = layout.clone();

@@ -17,8 +17,8 @@ mod split;
 
 use crate::tf::value::Value;
 
-pub use kept::kept_documents;
-pub use split::read_policy_documents;
+pub use kept::{kept_documents, keyed_kept_documents};
+pub use split::{keyed_policy_documents, read_policy_documents};
 
 /// What an application needs to read its secrets, and nothing more.
 const ACTIONS: [&str; 2] = [
@@ -44,32 +44,101 @@ pub const MANAGED_POLICY_LIMIT: usize = 6_144;
 /// statement with an empty `Resource` is not a valid policy). Order and
 /// duplicates in the input do not matter.
 pub fn read_policy_json<'a>(arns: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    keyed_policy_json(arns, None)
+}
+
+/// [`read_policy_json`] plus `key`'s `kms:Decrypt` statement.
+pub fn keyed_policy_json<'a>(
+    arns: impl IntoIterator<Item = &'a str>,
+    key: Option<&KeyGrant>,
+) -> Option<String> {
     let resources = sorted_unique(arns);
-    (!resources.is_empty()).then(|| document(&resources))
+    (!resources.is_empty()).then(|| document(&resources, key))
+}
+
+/// Customer managed KMS keys a reader needs `kms:Decrypt` on, through
+/// Secrets Manager only (`kms:ViaService`): a reader of a secret on a
+/// customer key is refused the value without it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyGrant {
+    /// Key ARNs (IAM matches a key by its ARN, never by an alias), sorted.
+    pub key_arns: Vec<String>,
+    /// `secretsmanager.REGION.amazonaws.com`.
+    pub via_service: String,
+}
+
+impl KeyGrant {
+    /// What one statement on one key costs a document at most: the longest
+    /// key ARN (partition `aws-iso-b`, a 16-character region, a
+    /// multi-region key id) and its ViaService, with the comma before it
+    /// (a test checks).
+    pub const ROOM: usize = 300;
+
+    /// None for no key.
+    pub fn new(key_arns: impl IntoIterator<Item = String>, via_service: String) -> Option<Self> {
+        let mut key_arns: Vec<String> = key_arns.into_iter().collect();
+        key_arns.sort_unstable();
+        key_arns.dedup();
+        (!key_arns.is_empty()).then_some(Self {
+            key_arns,
+            via_service,
+        })
+    }
+
+    /// What the statement adds to a document.
+    pub fn room(&self) -> usize {
+        self.statement().to_string().len() + 1
+    }
+
+    fn statement(&self) -> serde_json::Value {
+        let resource = match self.key_arns.as_slice() {
+            [one] => serde_json::json!(one),
+            many => serde_json::json!(many),
+        };
+        serde_json::json!({
+            "Sid": "DecryptPlantonSecrets",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": resource,
+            "Condition": {"StringEquals": {"kms:ViaService": self.via_service}},
+        })
+    }
 }
 
 /// `read_policy_json` (null for no ARNs) and the data source's
-/// `read_policy_documents` ([`read_policy_documents`]) as attribute values.
-pub fn policy_values<'a>(arns: impl IntoIterator<Item = &'a String> + Clone) -> (Value, Value) {
-    let documents = read_policy_documents(arns.clone().into_iter().map(String::as_str));
-    attribute_values(arns, documents)
+/// `read_policy_documents` ([`read_policy_documents`]) as attribute values,
+/// with `key`'s statement in each.
+pub fn policy_values<'a>(
+    arns: impl IntoIterator<Item = &'a String> + Clone,
+    key: Option<&KeyGrant>,
+) -> (Value, Value) {
+    let documents = keyed_policy_documents(arns.clone().into_iter().map(String::as_str), key);
+    attribute_values(arns, documents, key)
 }
 
 /// `read_policy_json` and the resource's `read_policy_documents`, kept from
-/// the `recorded` ones ([`kept_documents`]), as attribute values.
+/// the `recorded` ones ([`keyed_kept_documents`]), as attribute values.
 pub fn kept_policy_values<'a>(
     recorded: &[String],
     arns: impl IntoIterator<Item = &'a String> + Clone,
+    key: Option<&KeyGrant>,
+    reserve: bool,
 ) -> (Value, Value) {
-    let documents = kept_documents(recorded, arns.clone().into_iter().map(String::as_str));
-    attribute_values(arns, documents)
+    let documents = keyed_kept_documents(
+        recorded,
+        arns.clone().into_iter().map(String::as_str),
+        key,
+        reserve,
+    );
+    attribute_values(arns, documents, key)
 }
 
 fn attribute_values<'a>(
     arns: impl IntoIterator<Item = &'a String>,
     documents: Vec<String>,
+    key: Option<&KeyGrant>,
 ) -> (Value, Value) {
-    let policy = read_policy_json(arns.into_iter().map(String::as_str));
+    let policy = keyed_policy_json(arns.into_iter().map(String::as_str), key);
     let documents = documents.into_iter().map(Value::String).collect();
     (
         policy.map_or(Value::Null, Value::String),
@@ -116,18 +185,46 @@ fn sorted_unique<'a>(arns: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     resources
 }
 
-fn document(resources: &[&str]) -> String {
+fn document(resources: &[&str], key: Option<&KeyGrant>) -> String {
     let statement = serde_json::json!({
         "Sid": "ReadPlantonSecrets",
         "Effect": "Allow",
         "Action": ACTIONS,
         "Resource": resources,
     });
+    let statements: Vec<serde_json::Value> = std::iter::once(statement)
+        .chain(key.map(KeyGrant::statement))
+        .collect();
     serde_json::json!({
         "Version": "2012-10-17",
-        "Statement": [statement],
+        "Statement": statements,
     })
     .to_string()
+}
+
+impl KeyGrant {
+    /// The grant a document written by [`document`] carries: how recorded
+    /// state remembers the key ARN an alias resolved to, without asking KMS
+    /// again.
+    pub fn of_document(document: &str) -> Option<Self> {
+        let parsed: serde_json::Value = serde_json::from_str(document).ok()?;
+        let statement = parsed.get("Statement")?.get(1)?;
+        let key_arns = match statement.get("Resource")? {
+            serde_json::Value::String(one) => vec![one.clone()],
+            many => many
+                .as_array()?
+                .iter()
+                .map(|k| k.as_str().map(str::to_owned))
+                .collect::<Option<_>>()?,
+        };
+        let via_service = statement
+            .get("Condition")?
+            .get("StringEquals")?
+            .get("kms:ViaService")?
+            .as_str()?
+            .to_owned();
+        Self::new(key_arns, via_service)
+    }
 }
 
 /// The length of [`document`] for no resources at all.
@@ -212,7 +309,7 @@ pub mod tests {
 
     #[test]
     fn computed_size_is_the_document_length_without_whitespace() {
-        assert_eq!(document(&[]).len(), EMPTY_DOCUMENT_SIZE);
+        assert_eq!(document(&[], None).len(), EMPTY_DOCUMENT_SIZE);
         for n in [1, 2, 70, 300] {
             let arns = realistic_arns(n);
             let document = read_policy_json(arns.iter().map(String::as_str)).unwrap();
@@ -392,6 +489,75 @@ pub mod tests {
         problems
     }
 
+    fn grant(key: &str) -> KeyGrant {
+        KeyGrant::new(
+            [key.to_owned()],
+            "secretsmanager.eu-central-1.amazonaws.com".into(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_key_room_holds_the_longest_statement() {
+        let longest = KeyGrant::new(
+            [format!(
+                "arn:aws-iso-b:kms:us-isob-southeast-1:123456789012:key/mrk-{}",
+                "a".repeat(32)
+            )],
+            "secretsmanager.us-isob-southeast-1.amazonaws.com.cn".into(),
+        )
+        .unwrap();
+        assert!(longest.room() <= KeyGrant::ROOM, "{}", longest.room());
+        assert!(longest.room() + 40 > KeyGrant::ROOM, "not far too generous");
+    }
+
+    #[test]
+    fn a_key_statement_is_in_every_document_and_each_still_fits() {
+        let key = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let arns = realistic_arns(600);
+        let strs = || arns.iter().map(String::as_str);
+        let kept = keyed_kept_documents(&[], strs(), Some(&grant(key)), true);
+        let split = keyed_policy_documents(strs(), Some(&grant(key)));
+        for document in kept.iter().chain(&split) {
+            assert!(document.len() <= MANAGED_POLICY_LIMIT, "{}", document.len());
+            let parsed: serde_json::Value = serde_json::from_str(document).unwrap();
+            let statement = &parsed["Statement"][1];
+            assert_eq!(statement["Action"], "kms:Decrypt");
+            assert_eq!(statement["Resource"], key);
+            assert_eq!(
+                statement["Condition"]["StringEquals"]["kms:ViaService"],
+                "secretsmanager.eu-central-1.amazonaws.com"
+            );
+            assert_eq!(KeyGrant::of_document(document), Some(grant(key)));
+        }
+        assert!(kept.len() > kept_documents(&[], strs()).len() - 1);
+        assert!(KeyGrant::of_document(&kept_documents(&[], strs())[0]).is_none());
+    }
+
+    #[test]
+    fn another_key_keeps_every_secret_in_its_document() {
+        let arns = realistic_arns(400);
+        let strs = || arns.iter().map(String::as_str);
+        let first = grant("arn:aws:kms:eu-central-1:123456789012:key/k1");
+        let second = grant("arn:aws:kms:eu-central-1:123456789012:key/another-longer-key-2");
+        let before = keyed_kept_documents(&[], strs(), Some(&first), true);
+        let after = keyed_kept_documents(&before, strs(), Some(&second), true);
+        let unknown_yet = keyed_kept_documents(&before, strs(), None, true);
+        assert_eq!(before.len(), after.len());
+        assert_eq!(
+            before.len(),
+            unknown_yet.len(),
+            "the count never needs the key"
+        );
+        let resources = |d: &String| {
+            let parsed: serde_json::Value = serde_json::from_str(d).unwrap();
+            parsed["Statement"][0]["Resource"].clone()
+        };
+        for (b, a) in before.iter().zip(&after) {
+            assert_eq!(resources(b), resources(a));
+        }
+    }
+
     #[test]
     fn every_document_passes_the_lint() {
         for (count, seed) in [(1, 4), (70, 5), (100, 1), (1_000, 2), (10_000, 3)] {
@@ -408,9 +574,15 @@ pub mod tests {
             }
         }
         // The lint can fail: a wildcard, a partial ARN, an extra key.
-        let wildcard = document(&["arn:aws:secretsmanager:us-east-1:123456789012:secret:app/*"]);
+        let wildcard = document(
+            &["arn:aws:secretsmanager:us-east-1:123456789012:secret:app/*"],
+            None,
+        );
         assert!(lint(&wildcard)[0].contains("has a wildcard"));
-        let partial = document(&["arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db"]);
+        let partial = document(
+            &["arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db"],
+            None,
+        );
         assert!(lint(&partial)[0].contains("lacks the suffix"));
         let widened =
             read_policy_json(["arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf"])

@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{arn_cost, document, sorted_unique, BUDGET};
+use super::{arn_cost, document, sorted_unique, KeyGrant, BUDGET};
 
 /// The same grant as [`super::read_policy_json`] in documents that each fit
 /// [`super::MANAGED_POLICY_LIMIT`]; empty for no ARNs. When everything fits
@@ -23,13 +23,23 @@ use super::{arn_cost, document, sorted_unique, BUDGET};
 /// between it and its unit's middle; a unit that outgrows its size splits
 /// into its two halves, which rewrites that unit's documents.
 pub fn read_policy_documents<'a>(arns: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    keyed_policy_documents(arns, None)
+}
+
+/// [`read_policy_documents`] with `key`'s statement in every document
+/// (each keeps room for it).
+pub fn keyed_policy_documents<'a>(
+    arns: impl IntoIterator<Item = &'a str>,
+    key: Option<&KeyGrant>,
+) -> Vec<String> {
     let entries = entries(arns);
-    split(&entries)
+    let budget = BUDGET - key.map_or(0, KeyGrant::room);
+    split(&entries, budget)
         .into_iter()
         .map(|group| {
             let mut resources: Vec<&str> = group.iter().map(|e| e.arn).collect();
             resources.sort_unstable();
-            document(&resources)
+            document(&resources, key)
         })
         .collect()
 }
@@ -76,9 +86,9 @@ fn entries<'a>(arns: impl IntoIterator<Item = &'a str>) -> Vec<Entry<'a>> {
 }
 
 /// The documents of `entries` (in hash order) as consecutive runs.
-fn split<'e, 'a>(entries: &'e [Entry<'a>]) -> Vec<&'e [Entry<'a>]> {
+fn split<'e, 'a>(entries: &'e [Entry<'a>], budget: usize) -> Vec<&'e [Entry<'a>]> {
     let mut documents = Vec::new();
-    split_units(entries, 0, &mut documents);
+    split_units(entries, 0, budget, &mut documents);
     documents
 }
 
@@ -88,18 +98,23 @@ fn cost(entries: &[Entry]) -> usize {
 
 /// `entries` share their first `depth` hash bits: one unit if small
 /// enough, otherwise its two halves by the next bit, lower first.
-fn split_units<'e, 'a>(entries: &'e [Entry<'a>], depth: u32, documents: &mut Vec<&'e [Entry<'a>]>) {
+fn split_units<'e, 'a>(
+    entries: &'e [Entry<'a>],
+    depth: u32,
+    budget: usize,
+    documents: &mut Vec<&'e [Entry<'a>]>,
+) {
     if entries.is_empty() {
         return;
     }
     let middle = middle(entries, depth);
-    if cost(entries) <= UNIT_DOCUMENTS * BUDGET || entries.len() == 1 {
-        lay_out_unit(entries, middle, documents);
+    if cost(entries) <= UNIT_DOCUMENTS * budget || entries.len() == 1 {
+        lay_out_unit(entries, middle, budget, documents);
         return;
     }
     let (low, high) = entries.split_at(middle);
-    split_units(low, depth + 1, documents);
-    split_units(high, depth + 1, documents);
+    split_units(low, depth + 1, budget, documents);
+    split_units(high, depth + 1, budget, documents);
 }
 
 /// Where the next hash bit turns to 1; equal 64-bit hashes (never seen in
@@ -117,16 +132,17 @@ fn middle(entries: &[Entry], depth: u32) -> usize {
 fn lay_out_unit<'e, 'a>(
     entries: &'e [Entry<'a>],
     middle: usize,
+    budget: usize,
     documents: &mut Vec<&'e [Entry<'a>]>,
 ) {
     let (low, high) = entries.split_at(middle);
-    let mut lows = cut_from_edge(low, false);
-    let mut highs = cut_from_edge(high, true);
+    let mut lows = cut_from_edge(low, false, budget);
+    let mut highs = cut_from_edge(high, true, budget);
     highs.reverse();
     // The partly filled documents on either side of the middle share one
     // when they fit together.
     if let (Some(&l), Some(&h)) = (lows.last(), highs.first()) {
-        if cost(&entries[middle - l..middle + h]) <= BUDGET {
+        if cost(&entries[middle - l..middle + h]) <= budget {
             lows.pop();
             highs[0] = l + h;
         }
@@ -143,7 +159,7 @@ fn lay_out_unit<'e, 'a>(
 /// with the lowest `cut` among those that bring it to [`CUT_FROM_PERCENT`]%
 /// of the budget without passing it; what is left at the far end is one
 /// document when it fits.
-fn cut_from_edge(entries: &[Entry], backwards: bool) -> Vec<usize> {
+fn cut_from_edge(entries: &[Entry], backwards: bool, budget: usize) -> Vec<usize> {
     let count = entries.len();
     let at = |i: usize| {
         if backwards {
@@ -160,11 +176,11 @@ fn cut_from_edge(entries: &[Entry], backwards: bool) -> Vec<usize> {
         let mut best: Option<(u64, usize)> = None;
         // Always at least one entry, so even an ARN over the budget (which
         // no secret name is long enough to make) ends up in a document.
-        while end < count && (end == start || size + at(end).cost <= BUDGET) {
+        while end < count && (end == start || size + at(end).cost <= budget) {
             size += at(end).cost;
             end += 1;
             let candidate = at(end - 1).cut;
-            if size * 100 >= CUT_FROM_PERCENT * BUDGET
+            if size * 100 >= CUT_FROM_PERCENT * budget
                 && best.is_none_or(|(lowest, _)| candidate < lowest)
             {
                 best = Some((candidate, end));
@@ -255,7 +271,7 @@ mod tests {
             if minimum < 4 {
                 continue;
             }
-            let documents = split(&entries(arns.iter().map(String::as_str))).len();
+            let documents = split(&entries(arns.iter().map(String::as_str)), BUDGET).len();
             assert!(
                 documents * 4 <= minimum * 5,
                 "{} names like {}: {documents} documents for a minimum of {minimum}",
@@ -269,7 +285,7 @@ mod tests {
     /// holds (the sum and count of its entries' hashes), for comparing
     /// splits quickly.
     fn fingerprints(entries: &[Entry]) -> BTreeSet<(u128, usize)> {
-        split(entries)
+        split(entries, BUDGET)
             .into_iter()
             .map(|group| {
                 let sum = group.iter().map(|e| u128::from(e.order)).sum();

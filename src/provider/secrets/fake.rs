@@ -223,7 +223,12 @@ impl FakeState {
 
 #[async_trait]
 impl SecretsApi for FakeSecrets {
-    async fn create(&self, name: &str, tags: &BTreeMap<String, String>) -> ApiResult<String> {
+    async fn create(
+        &self,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+        kms_key_id: Option<&str>,
+    ) -> ApiResult<String> {
         let mut state = self.enter("CreateSecret", name)?;
         if let Some(existing) = state.secrets.get(name) {
             return Err(if existing.scheduled_for_deletion {
@@ -241,9 +246,16 @@ impl SecretsApi for FakeSecrets {
             });
         }
         let arn = state.arn_for(name);
-        let info = made_now(name, &arn, false, tags.clone());
+        let mut info = made_now(name, &arn, false, tags.clone());
+        info.kms_key_id = kms_key_id.map(str::to_owned);
         state.secrets.insert(name.to_owned(), info);
         Ok(arn)
+    }
+
+    async fn set_kms_key(&self, arn: &str, kms_key_id: &str) -> ApiResult<()> {
+        let mut state = self.enter("UpdateSecret", arn)?;
+        state.secret_mut(arn)?.kms_key_id = Some(kms_key_id.to_owned());
+        Ok(())
     }
 
     async fn describe(&self, key: &str) -> ApiResult<Option<SecretInfo>> {

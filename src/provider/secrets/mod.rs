@@ -14,6 +14,8 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
+use crate::provider::keys::is_aws_managed_alias;
+
 pub use listing::{list_all, list_at_most, TOO_MANY_PAGES};
 pub use sdk::SdkSecrets;
 
@@ -67,13 +69,13 @@ impl SecretInfo {
         }
     }
 
-    /// The KMS key when it is one the customer chose: `None` for the
-    /// AWS-managed key, whether DescribeSecret omits the key or names its
-    /// alias.
+    /// The KMS key unless DescribeSecret omits it or names the AWS-managed
+    /// key by its alias (exactly, see [`is_aws_managed_alias`]): any other
+    /// name, a key ARN included, may be a customer's key.
     pub fn customer_kms_key(&self) -> Option<&str> {
         self.kms_key_id
             .as_deref()
-            .filter(|key| !key.ends_with(AWS_MANAGED_KEY_ALIAS))
+            .filter(|key| !is_aws_managed_alias(key))
     }
 }
 
@@ -156,8 +158,17 @@ pub const NOT_SENT: &str = "NotSent";
 /// The Secrets Manager API surface of this provider.
 #[async_trait]
 pub trait SecretsApi: Send + Sync {
-    /// CreateSecret with no value and the AWS-managed key; returns the ARN.
-    async fn create(&self, name: &str, tags: &BTreeMap<String, String>) -> ApiResult<String>;
+    /// CreateSecret with no value, on `kms_key_id` (`None`: the AWS-managed
+    /// key); returns the ARN.
+    async fn create(
+        &self,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+        kms_key_id: Option<&str>,
+    ) -> ApiResult<String>;
+    /// UpdateSecret with KmsKeyId only (never a value): the key new
+    /// versions are encrypted with.
+    async fn set_kms_key(&self, arn: &str, kms_key_id: &str) -> ApiResult<()>;
     /// DescribeSecret; `Ok(None)` when no secret has that name or ARN.
     async fn describe(&self, name_or_arn: &str) -> ApiResult<Option<SecretInfo>>;
     /// RestoreSecret: cancels a scheduled deletion.

@@ -13,7 +13,7 @@ use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::primitives::DateTime;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, SecretListEntry, Tag};
 use aws_sdk_secretsmanager::Client;
-use tracing::debug;
+use tracing::{debug, Instrument};
 
 use super::{
     ApiError, ApiResult, ErrorKind, ListFilter, ListPage, SecretInfo, SecretsApi, LIST_PAGE_SIZE,
@@ -37,9 +37,10 @@ enum Operation {
     UntagResource,
     GetResourcePolicy,
     ListSecrets,
+    UpdateSecret,
 }
 
-const OPERATIONS: usize = 8;
+const OPERATIONS: usize = 9;
 
 pub struct SdkSecrets {
     client: Client,
@@ -47,6 +48,9 @@ pub struct SdkSecrets {
     rates: [AdaptiveRate; OPERATIONS],
     breaker: Breaker,
     stop: StopSignal,
+    /// Per-operation pacing (`retry_mode = "adaptive"`); without it only
+    /// the back-off between retries.
+    paced: bool,
 }
 
 impl SdkSecrets {
@@ -58,7 +62,13 @@ impl SdkSecrets {
             rates: Default::default(),
             breaker: Breaker::new(endpoint),
             stop,
+            paced: true,
         }
+    }
+
+    /// With `false`, no pacing: retries with back-off only.
+    pub fn paced(self, paced: bool) -> Self {
+        Self { paced, ..self }
     }
 
     /// Runs one operation with pacing and retries, within
@@ -66,7 +76,15 @@ impl SdkSecrets {
     /// request already sent after [`STOP_GRACE`] (reported as
     /// [`ErrorKind::Abandoned`]). While the endpoint counts as unreachable,
     /// nothing is sent ([`ErrorKind::Unreachable`]).
-    async fn call<T, E, F, Fut>(&self, operation: Operation, mut attempt: F) -> ApiResult<T>
+    /// `target` (a secret's name or ARN, or what a listing asks for) goes
+    /// into the span every attempt's log line repeats (see
+    /// `provider::aws::call_log`).
+    async fn call<T, E, F, Fut>(
+        &self,
+        operation: Operation,
+        target: &str,
+        mut attempt: F,
+    ) -> ApiResult<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
@@ -76,7 +94,11 @@ impl SdkSecrets {
         let began = Instant::now();
         let mut retry = 0;
         loop {
-            let wait = rate.reserve(Instant::now());
+            let wait = if self.paced {
+                rate.reserve(Instant::now())
+            } else {
+                std::time::Duration::ZERO
+            };
             if !wait.is_zero() && !self.pause(wait).await {
                 return Err(stopped(operation));
             }
@@ -84,7 +106,8 @@ impl SdkSecrets {
                 return Err(unreachable(&outage, false));
             }
             let sent = Instant::now();
-            let Some(result) = self.unless_abandoned(attempt()).await else {
+            let span = tracing::debug_span!("aws_call", secret = target, attempt = retry + 1);
+            let Some(result) = self.unless_abandoned(attempt().instrument(span)).await else {
                 return Err(abandoned(operation));
             };
             let error = match result {
@@ -250,6 +273,15 @@ fn secret_info(output: DescribeSecretOutput, name_or_arn: &str) -> SecretInfo {
     }
 }
 
+/// What a listing asks for, for the log: its name prefixes, else `*`.
+fn listing_target(filter: &ListFilter) -> String {
+    if filter.name_prefixes.is_empty() {
+        "*".to_owned()
+    } else {
+        format!("{}*", filter.name_prefixes.join("*,"))
+    }
+}
+
 /// The SDK's filters for a [`ListFilter`] (several filters: all must match).
 fn sdk_filters(filter: &ListFilter) -> Vec<Filter> {
     [
@@ -355,14 +387,20 @@ where
 
 #[async_trait]
 impl SecretsApi for SdkSecrets {
-    async fn create(&self, name: &str, tags: &BTreeMap<String, String>) -> ApiResult<String> {
+    async fn create(
+        &self,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+        kms_key_id: Option<&str>,
+    ) -> ApiResult<String> {
         let tags = sdk_tags(tags);
         let output = self
-            .call(Operation::CreateSecret, || {
+            .call(Operation::CreateSecret, name, || {
                 self.client
                     .create_secret()
                     .name(name)
                     .set_tags(Some(tags.clone()))
+                    .set_kms_key_id(kms_key_id.map(str::to_owned))
                     .send()
             })
             .await?;
@@ -375,7 +413,7 @@ impl SecretsApi for SdkSecrets {
 
     async fn describe(&self, name_or_arn: &str) -> ApiResult<Option<SecretInfo>> {
         let result = self
-            .call(Operation::DescribeSecret, || {
+            .call(Operation::DescribeSecret, name_or_arn, || {
                 self.client.describe_secret().secret_id(name_or_arn).send()
             })
             .await;
@@ -387,7 +425,7 @@ impl SecretsApi for SdkSecrets {
     }
 
     async fn restore(&self, arn: &str) -> ApiResult<()> {
-        self.call(Operation::RestoreSecret, || {
+        self.call(Operation::RestoreSecret, arn, || {
             self.client.restore_secret().secret_id(arn).send()
         })
         .await?;
@@ -396,7 +434,7 @@ impl SecretsApi for SdkSecrets {
 
     async fn delete(&self, arn: &str, recovery_window_in_days: i64) -> ApiResult<()> {
         let result = self
-            .call(Operation::DeleteSecret, || {
+            .call(Operation::DeleteSecret, arn, || {
                 self.client
                     .delete_secret()
                     .secret_id(arn)
@@ -421,7 +459,7 @@ impl SecretsApi for SdkSecrets {
 
     async fn tag(&self, arn: &str, tags: &BTreeMap<String, String>) -> ApiResult<()> {
         let tags = sdk_tags(tags);
-        self.call(Operation::TagResource, || {
+        self.call(Operation::TagResource, arn, || {
             self.client
                 .tag_resource()
                 .secret_id(arn)
@@ -433,7 +471,7 @@ impl SecretsApi for SdkSecrets {
     }
 
     async fn untag(&self, arn: &str, keys: &[String]) -> ApiResult<()> {
-        self.call(Operation::UntagResource, || {
+        self.call(Operation::UntagResource, arn, || {
             self.client
                 .untag_resource()
                 .secret_id(arn)
@@ -444,9 +482,21 @@ impl SecretsApi for SdkSecrets {
         Ok(())
     }
 
+    async fn set_kms_key(&self, arn: &str, kms_key_id: &str) -> ApiResult<()> {
+        self.call(Operation::UpdateSecret, arn, || {
+            self.client
+                .update_secret()
+                .secret_id(arn)
+                .kms_key_id(kms_key_id)
+                .send()
+        })
+        .await?;
+        Ok(())
+    }
+
     async fn has_resource_policy(&self, arn: &str) -> ApiResult<bool> {
         let output = self
-            .call(Operation::GetResourcePolicy, || {
+            .call(Operation::GetResourcePolicy, arn, || {
                 self.client.get_resource_policy().secret_id(arn).send()
             })
             .await?;
@@ -462,7 +512,7 @@ impl SecretsApi for SdkSecrets {
     ) -> ApiResult<ListPage> {
         let filters = sdk_filters(filter);
         let output = self
-            .call(Operation::ListSecrets, || {
+            .call(Operation::ListSecrets, &listing_target(filter), || {
                 self.client
                     .list_secrets()
                     .set_filters(Some(filters.clone()).filter(|f| !f.is_empty()))

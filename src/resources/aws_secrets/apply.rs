@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::provider::batch::{run_all, Outcome};
-use crate::provider::secrets::{ApiError, SecretInfo, SecretsApi};
+use crate::provider::keys::{policy_key_arn, same_key};
+use crate::provider::secrets::{ApiError, SecretInfo, SecretsApi, AWS_MANAGED_KEY_ALIAS};
 use crate::provider::tags::{
     ownership_tags, TagCount, HANDOVER, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,
 };
@@ -14,17 +15,17 @@ use crate::tf::diag::Diagnostics;
 use crate::tf::stop::StopSignal;
 use crate::tf::value::{AttributePath, Value};
 
-use super::ensure::{carry_out, ensure_secret, judge, Action, Claim, EnsureError};
+use super::ensure::{carry_out, ensure_secret, judge, Action, Claim, EnsureError, KeyWanted};
 use super::handover::{CreatePlan, HandedOver};
 use super::id::new_id;
 use super::mark::{hands_over, is_fresh, mark_tags, principal_of, Binding};
 use super::model::{known_names, SecretsState};
 use super::ownership::{Owner, Refusal};
-use super::plan::warn_deletions;
+use super::plan::{planned_window, warn_deletions};
 use super::read::recorded_state;
 use super::refusal::{explain_refusals, refused_detail};
 use super::report::{warn_owned_elsewhere, NameReport};
-use super::schema::SECRET_NAMES;
+use super::schema::{KMS_KEY_ID, SECRET_NAMES};
 use super::taken;
 
 /// Creates every name, or nothing: each existing name is first described
@@ -47,6 +48,9 @@ pub async fn create(
         return Value::Null;
     };
     let planned_set = names.clone();
+    let Some(key) = wanted_key(client, planned, None, diags).await else {
+        return Value::Null;
+    };
     let id = match new_id() {
         Ok(id) => id,
         Err(problem) => {
@@ -64,7 +68,10 @@ pub async fn create(
         owner: &owner,
         default_tag_keys: &default_tag_keys,
         tags: &tags,
-        recovery_window_in_days: client.recovery_window_in_days,
+        key: &key,
+        keys: client.keys.as_ref(),
+        ignore: &client.ignore_tags,
+        recovery_window_in_days: planned_window(planned).unwrap_or(client.recovery_window_in_days),
     };
     // Names a listing found are checked one by one; names it did not find
     // go straight to CreateSecret, which judges a name taken after all.
@@ -84,6 +91,9 @@ pub async fn create(
     let mut actions = checked.actions;
     actions.extend(create.into_iter().map(|name| (name, Action::Create)));
     let mut state = SecretsState::new(id, tags.clone());
+    state.kms_key_id = key.kms_key_id.clone();
+    state.key_arn = key.key_arn.clone();
+    state.recovery_window_in_days = planned_window(planned);
     let refused = add_names(client, stop, &mut state, actions, &claim, diags).await;
     explain_refusals(refused, &state.arns, false, diags);
     if diags.has_errors() {
@@ -227,7 +237,8 @@ pub async fn hand_over(
             .filter(|n| names.binary_search(n).is_err())
             .cloned()
             .collect();
-        warn_deletions(&dropped, Some(client.recovery_window_in_days), diags);
+        let window = state.window(client.recovery_window_in_days);
+        warn_deletions(&dropped, Some(window), diags);
         let owner = state.owner();
         remove_names(client, stop, &mut state, &owner, dropped, diags).await;
         if diags.has_errors() {
@@ -368,12 +379,17 @@ pub async fn update(
     let Some(names) = planned_names(planned, diags) else {
         return prior.to_value();
     };
+    let Some(key) = wanted_key(client, planned, Some(&prior), diags).await else {
+        return prior.to_value();
+    };
     let added: Vec<(String, Action)> = names
         .iter()
         .filter(|n| !prior.arns.contains_key(*n))
         .map(|n| (n.clone(), Action::Create))
         .collect();
-    converge(client, stop, prior, &names, added, diags)
+    let mut prior = prior;
+    prior.recovery_window_in_days = planned_window(planned);
+    converge(client, stop, prior, &names, added, &key, diags)
         .await
         .to_value()
 }
@@ -403,6 +419,11 @@ pub async fn replace(
         explain_taint(handed_over.arns.len(), diags);
         return handed_over.to_value();
     }
+    let Some(key) = wanted_key(client, planned, Some(&handed_over), diags).await else {
+        return handed_over.to_value();
+    };
+    let mut handed_over = handed_over;
+    handed_over.recovery_window_in_days = planned_window(planned);
     let missing: Vec<String> = names
         .iter()
         .filter(|n| !handed_over.arns.contains_key(*n))
@@ -415,7 +436,10 @@ pub async fn replace(
         owner: &owner,
         default_tag_keys: &default_tag_keys,
         tags: &tags,
-        recovery_window_in_days: client.recovery_window_in_days,
+        key: &key,
+        keys: client.keys.as_ref(),
+        ignore: &client.ignore_tags,
+        recovery_window_in_days: handed_over.window(client.recovery_window_in_days),
     };
     let checked = check_names(client, stop, missing, &claim, diags).await;
     let state = if !checked.refused.is_empty() {
@@ -429,8 +453,18 @@ pub async fn replace(
             .filter(|n| !names.contains(n))
             .cloned()
             .collect();
-        warn_deletions(&dropped, Some(client.recovery_window_in_days), diags);
-        converge(client, stop, handed_over, &names, checked.actions, diags).await
+        let window = handed_over.window(client.recovery_window_in_days);
+        warn_deletions(&dropped, Some(window), diags);
+        converge(
+            client,
+            stop,
+            handed_over,
+            &names,
+            checked.actions,
+            &key,
+            diags,
+        )
+        .await
     };
     if diags.has_errors() {
         explain_taint(state.arns.len(), diags);
@@ -447,6 +481,7 @@ async fn converge(
     prior: SecretsState,
     names: &[String],
     added: Vec<(String, Action)>,
+    key: &KeyWanted,
     diags: &mut Diagnostics,
 ) -> SecretsState {
     let mut state = prior;
@@ -464,6 +499,9 @@ async fn converge(
     if state.tags_all != desired_tags {
         retag(client, stop, &mut state, &desired_tags, diags).await;
     }
+    if state.kms_key_id != key.kms_key_id || state.key_arn != key.key_arn {
+        rekey(client, stop, &mut state, key, diags).await;
+    }
 
     let owner = owner.for_adoption();
     let default_tag_keys = default_tag_keys(client);
@@ -471,7 +509,10 @@ async fn converge(
         owner: &owner,
         default_tag_keys: &default_tag_keys,
         tags: &desired_tags,
-        recovery_window_in_days: client.recovery_window_in_days,
+        key,
+        keys: client.keys.as_ref(),
+        ignore: &client.ignore_tags,
+        recovery_window_in_days: state.window(client.recovery_window_in_days),
     };
     let refused = add_names(client, stop, &mut state, added, &claim, diags).await;
     explain_refusals(refused, &state.arns, false, diags);
@@ -495,6 +536,112 @@ pub async fn delete(
     } else {
         state.to_value()
     }
+}
+
+/// The planned `kms_key_id` and the key ARN the read policies grant: the
+/// recorded one while the key stays, else resolved now (see
+/// [`policy_key_arn`]), before anything is written. `None` with an error
+/// when KMS cannot tell.
+async fn wanted_key(
+    client: &Configured,
+    planned: &Value,
+    recorded: Option<&SecretsState>,
+    diags: &mut Diagnostics,
+) -> Option<KeyWanted> {
+    let kms_key_id = planned
+        .get_attribute(KMS_KEY_ID)
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if let Some(recorded) = recorded.filter(|r| r.kms_key_id == kms_key_id && r.key_arn.is_some()) {
+        return Some(KeyWanted {
+            kms_key_id,
+            key_arn: recorded.key_arn.clone(),
+        });
+    }
+    let resolved = policy_key_arn(
+        client.keys.as_ref(),
+        kms_key_id.as_deref(),
+        &client.region,
+        client.account_id.as_deref(),
+    )
+    .await;
+    match resolved {
+        Ok(key_arn) => Some(KeyWanted {
+            kms_key_id,
+            key_arn,
+        }),
+        Err(error) => {
+            diags.error_at(
+                AttributePath::root(KMS_KEY_ID),
+                "Cannot resolve kms_key_id to a key ARN",
+                format!(
+                    "kms:DescribeKey on {:?} failed: {error}. The read policies grant \
+                     kms:Decrypt on the key's ARN, which IAM matches instead of an alias; \
+                     nothing was changed. Allow kms:DescribeKey on the key to the provider's \
+                     role, or give kms_key_id as the key ARN.",
+                    kms_key_id.unwrap_or_default()
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Moves every secret to `key` (UpdateSecret with KmsKeyId only: values
+/// stay readable, new versions use the new key). The state records the
+/// new key only when every secret has it, so a partial failure is retried
+/// by the next plan.
+async fn rekey(
+    client: &Configured,
+    stop: &StopSignal,
+    state: &mut SecretsState,
+    key: &KeyWanted,
+    diags: &mut Diagnostics,
+) {
+    let api = client.secrets.as_ref();
+    let target = key.kms_key_id.as_deref().unwrap_or(AWS_MANAGED_KEY_ALIAS);
+    // Another name for the same key (its ARN for its id, say), or an alias
+    // that now points elsewhere, moves nothing: only the policies change.
+    let moves = !same_key(
+        state.kms_key_id.as_deref(),
+        key.kms_key_id.as_deref(),
+        key.key_arn.as_deref(),
+    );
+    let targets: Vec<(String, String)> = if moves {
+        state
+            .arns
+            .iter()
+            .map(|(n, a)| (n.clone(), a.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let results = run_all(targets, stop, |(_, arn)| async move {
+        api.set_kms_key(&arn, target).await
+    })
+    .await;
+    let mut report = NameReport::new("moved to the new key");
+    for ((name, _), outcome) in results {
+        match outcome {
+            Outcome::Done(()) => {}
+            Outcome::Failed(error) if report.shared_cause(&name, Some(&error)) => {}
+            Outcome::Failed(error) => report.failed(
+                &name,
+                format!("Failed to change the KMS key of secret {name:?}"),
+                format!(
+                    "UpdateSecret with KmsKeyId {target:?} failed: {error}. The provider's role \
+                     needs kms:GenerateDataKey and kms:Decrypt on the new key (and kms:Decrypt \
+                     on the old one); the next apply will try again."
+                ),
+            ),
+            Outcome::Skipped => report.stopped(&name),
+        }
+    }
+    if report.is_clean() {
+        state.kms_key_id = key.kms_key_id.clone();
+        state.key_arn = key.key_arn.clone();
+    }
+    report.finish(diags);
 }
 
 fn default_tag_keys(client: &Configured) -> BTreeSet<String> {
@@ -581,7 +728,7 @@ async fn remove_names(
     diags: &mut Diagnostics,
 ) {
     let api = client.secrets.as_ref();
-    let window = client.recovery_window_in_days;
+    let window = state.window(client.recovery_window_in_days);
     let targets: Vec<(String, String)> = names
         .into_iter()
         .filter_map(|n| state.arns.get(&n).map(|arn| (n, arn.clone())))
@@ -686,6 +833,7 @@ async fn retag(
         .filter(|k| {
             !desired.contains_key(*k)
                 && ![OWNERSHIP_RESOURCE, OWNERSHIP_KIND, OWNERSHIP_ID].contains(&k.as_str())
+                && !client.ignore_tags.ignores(k)
         })
         .cloned()
         .collect();
@@ -852,6 +1000,7 @@ fn describe_ensure_error(name: &str, error: EnsureError) -> (String, String) {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use crate::provider::keys::tests::FakeKeys;
     use crate::provider::secrets::fake::FakeSecrets;
     use crate::tf::diag::Severity;
     use crate::tf::stop::StopSource;
@@ -860,6 +1009,7 @@ pub(super) mod tests {
     pub fn configured(fake: &Arc<FakeSecrets>, default_tags: &[(&str, &str)]) -> Configured {
         Configured {
             secrets: fake.clone(),
+            keys: Arc::new(crate::provider::keys::tests::FakeKeys::default()),
             region: "us-east-1".into(),
             account_id: None,
             caller_arn: None,
@@ -867,6 +1017,7 @@ pub(super) mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).into(), (*v).into()))
                 .collect(),
+            ignore_tags: Default::default(),
             recovery_window_in_days: 7,
         }
     }
@@ -874,6 +1025,177 @@ pub(super) mod tests {
     pub fn planned(names: &[&str]) -> Value {
         let set = Value::Set(names.iter().map(|n| Value::String((*n).into())).collect());
         Value::Object([(SECRET_NAMES.to_owned(), set)].into_iter().collect())
+    }
+
+    /// `planned(names)` with a `kms_key_id` and a `recovery_window_in_days`.
+    pub fn planned_with(names: &[&str], key: Option<&str>, window: Option<i64>) -> Value {
+        let mut value = planned(names);
+        if let Value::Object(attributes) = &mut value {
+            attributes.insert(
+                KMS_KEY_ID.to_owned(),
+                key.map_or(Value::Null, |k| Value::String(k.to_owned())),
+            );
+            attributes.insert(
+                super::super::schema::RECOVERY_WINDOW.to_owned(),
+                window.map_or(Value::Null, Value::number),
+            );
+        }
+        value
+    }
+
+    const KEY_1: &str =
+        "arn:aws:kms:us-east-1:111122223333:key/1111aaaa-12ab-34cd-56ef-1234567890ab";
+    const KEY_2: &str =
+        "arn:aws:kms:us-east-1:111122223333:key/2222bbbb-12ab-34cd-56ef-1234567890ab";
+
+    fn keyed(fake: &Arc<FakeSecrets>, keys: FakeKeys) -> Configured {
+        Configured {
+            keys: Arc::new(keys),
+            ..configured(fake, &[])
+        }
+    }
+
+    #[tokio::test]
+    async fn a_customer_key_is_used_at_create_changed_in_place_and_granted_in_the_policy() {
+        let fake = Arc::new(FakeSecrets::new());
+        let keys = FakeKeys::with(&["alias/app"], KEY_1, false);
+        let client = keyed(&fake, keys);
+        let mut diags = Diagnostics::new();
+        let value = create(
+            &client,
+            &never(),
+            &planned_with(&["a", "b"], Some("alias/app"), None),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.key_arn.as_deref(), Some(KEY_1), "resolved once");
+        assert_eq!(
+            fake.get("a").unwrap().kms_key_id.as_deref(),
+            Some("alias/app")
+        );
+        let policy = value
+            .get_attribute("read_policy_json")
+            .unwrap()
+            .as_str()
+            .unwrap();
+        for expected in [
+            KEY_1,
+            "kms:Decrypt",
+            "secretsmanager.us-east-1.amazonaws.com",
+        ] {
+            assert!(policy.contains(expected), "{expected} missing: {policy}");
+        }
+
+        // Another key: UpdateSecret on each secret, nothing created or deleted.
+        let calls = fake.calls().len();
+        let mut diags = Diagnostics::new();
+        let value = update(
+            &client,
+            &never(),
+            state.clone(),
+            &planned_with(&["a", "b"], Some(KEY_2), None),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let after: Vec<String> = fake.calls()[calls..].to_vec();
+        assert_eq!(
+            after,
+            [
+                format!("UpdateSecret {}", state.arns["a"]),
+                format!("UpdateSecret {}", state.arns["b"])
+            ]
+        );
+        let moved = SecretsState::from_value(&value).unwrap();
+        assert_eq!(moved.arns, state.arns);
+        assert_eq!(moved.kms_key_id.as_deref(), Some(KEY_2));
+        assert_eq!(moved.key_arn.as_deref(), Some(KEY_2));
+        assert_eq!(fake.get("b").unwrap().kms_key_id.as_deref(), Some(KEY_2));
+        let documents = value.get_attribute("read_policy_documents").unwrap();
+        let text = documents.as_elements().unwrap()[0].as_str().unwrap();
+        assert!(text.contains(KEY_2) && !text.contains(KEY_1), "{text}");
+
+        // Back to the AWS-managed key: its alias, and no grant.
+        let mut diags = Diagnostics::new();
+        let value = update(
+            &client,
+            &never(),
+            moved,
+            &planned_with(&["a", "b"], None, None),
+            &mut diags,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(
+            fake.get("a").unwrap().kms_key_id.as_deref(),
+            Some("alias/aws/secretsmanager")
+        );
+        let policy = value
+            .get_attribute("read_policy_json")
+            .unwrap()
+            .as_str()
+            .unwrap();
+        assert!(!policy.contains("kms:"), "{policy}");
+    }
+
+    #[tokio::test]
+    async fn an_alias_kms_cannot_resolve_fails_before_any_write() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = keyed(&fake, FakeKeys::default());
+        let mut diags = Diagnostics::new();
+        let value = create(
+            &client,
+            &never(),
+            &planned_with(&["a"], Some("alias/unknown"), None),
+            &mut diags,
+        )
+        .await;
+        assert!(value.is_null());
+        assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+        let error = diags.iter().next().unwrap();
+        assert!(error.detail.contains("kms:DescribeKey"), "{}", error.detail);
+    }
+
+    #[tokio::test]
+    async fn the_resource_window_is_used_for_removals_and_destroy() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let mut diags = Diagnostics::new();
+        let value = create(
+            &client,
+            &never(),
+            &planned_with(&["a", "b"], None, Some(21)),
+            &mut diags,
+        )
+        .await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.recovery_window_in_days, Some(21));
+        let value = update(
+            &client,
+            &never(),
+            state,
+            &planned_with(&["a"], None, Some(14)),
+            &mut diags,
+        )
+        .await;
+        let state = SecretsState::from_value(&value).unwrap();
+        assert_eq!(
+            fake.deletion_window("b"),
+            Some(14),
+            "the planned window removes"
+        );
+        delete(&client, &never(), state, &mut diags).await;
+        assert_eq!(
+            fake.deletion_window("a"),
+            Some(14),
+            "destroy uses the recorded one"
+        );
+        assert!(!diags.has_errors(), "{diags:?}");
+        let plain = created(&client, &["c"]).await;
+        delete(&client, &never(), plain, &mut diags).await;
+        assert_eq!(fake.deletion_window("c"), Some(7), "else the provider's");
     }
 
     fn never() -> StopSignal {

@@ -11,10 +11,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::provider::ignore_tags::IgnoreTags;
+use crate::provider::keys::{is_aws_managed, KeysApi};
 use crate::provider::secrets::{ApiError, ErrorKind, SecretInfo, SecretsApi};
 use crate::provider::tags::TRANSIENT;
 
-use super::ownership::{decide, Decision, Owner, Refusal};
+use super::ownership::{decide, Decision, KeyCheck, Owner, Refusal};
 
 /// Why a name could not be made to exist.
 #[derive(Debug)]
@@ -74,9 +76,34 @@ pub struct Claim<'a> {
     pub default_tag_keys: &'a BTreeSet<String>,
     /// Every tag the secrets must carry.
     pub tags: &'a BTreeMap<String, String>,
+    /// The key the secrets must be on.
+    pub key: &'a KeyWanted,
+    /// For telling whether a key ARN is the AWS-managed key.
+    pub keys: &'a dyn KeysApi,
+    /// Tags other tools set, which never make a secret differ.
+    pub ignore: &'a IgnoreTags,
     /// The recovery window of this resource's deletions: a secret this
     /// apply restored and then could not take is scheduled again with it.
     pub recovery_window_in_days: i64,
+}
+
+/// A resource's `kms_key_id` (`None`: the AWS-managed key) and the key ARN
+/// it resolved to, when known.
+#[derive(Clone, Debug, Default)]
+pub struct KeyWanted {
+    pub kms_key_id: Option<String>,
+    pub key_arn: Option<String>,
+}
+
+/// Whether `info` is on the claimed key. A resource without a key takes a
+/// secret whose key ARN DescribeKey (when permitted) says is AWS-managed.
+async fn check_key(info: &SecretInfo, claim: &Claim<'_>) -> KeyCheck {
+    let wanted = claim.key.kms_key_id.as_deref();
+    let mut check = KeyCheck::new(info, wanted, claim.key.key_arn.as_deref());
+    if !check.matches && wanted.is_none() {
+        check.matches = is_aws_managed(claim.keys, info.kms_key_id.as_deref()).await;
+    }
+    check
 }
 
 /// What will be done for a name whose current state is known.
@@ -99,11 +126,25 @@ pub async fn judge(
     existing: Option<SecretInfo>,
     claim: &Claim<'_>,
 ) -> Result<Action, EnsureError> {
+    // Ignored tags are neither checked nor written (the ownership tags are
+    // never ignored).
+    let existing = existing.map(|info| SecretInfo {
+        tags: claim.ignore.without_ignored(&info.tags),
+        ..info
+    });
+    let key = match &existing {
+        Some(info) => check_key(info, claim).await,
+        None => KeyCheck {
+            wanted: None,
+            matches: true,
+        },
+    };
     let decide_with = |policy| {
         decide(
             existing.as_ref(),
             claim.owner,
             claim.default_tag_keys,
+            &key,
             policy,
         )
     };
@@ -139,7 +180,10 @@ pub async fn ensure_secret(
     name: &str,
     claim: &Claim<'_>,
 ) -> Result<String, EnsureError> {
-    match api.create(name, claim.tags).await {
+    match api
+        .create(name, claim.tags, claim.key.kms_key_id.as_deref())
+        .await
+    {
         Ok(arn) => return Ok(arn),
         Err(error)
             if matches!(
@@ -165,7 +209,7 @@ pub async fn carry_out(
 ) -> Result<String, EnsureError> {
     match action {
         Action::Create => api
-            .create(name, claim.tags)
+            .create(name, claim.tags, claim.key.kms_key_id.as_deref())
             .await
             .map_err(api_error("CreateSecret")),
         Action::Adopt(info) => take(api, info, claim).await,
@@ -275,6 +319,7 @@ async fn schedule_again(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::keys::tests::FakeKeys;
     use crate::provider::secrets::fake::FakeSecrets;
     use crate::provider::tags::{ownership_tags, RELEASED};
 
@@ -290,6 +335,9 @@ mod tests {
             owner: &owner,
             default_tag_keys: &keys,
             tags: &tags,
+            key: &KeyWanted::default(),
+            keys: &FakeKeys::default(),
+            ignore: &IgnoreTags::default(),
             recovery_window_in_days: 9,
         };
         ensure_secret(api, name, &claim).await

@@ -145,14 +145,21 @@ impl Resource<Configured> for AwsSecrets {
         }
         let default_tags = client.map(|c| &c.default_tags);
         self.claim_names(&request, diags);
-        match plan::plan(request.prior, request.config, default_tags) {
+        match plan::plan(
+            request.prior,
+            request.config,
+            default_tags,
+            client.map(Configured::place),
+        ) {
             Ok(mut planned) => {
                 if request.prior.is_null() {
                     let names = known_names(request.config.get_attribute(SECRET_NAMES));
                     planned.private = CreatePlan::for_names(names.as_deref()).into_private();
                 }
                 let removed = plan::removed_names(request.prior, &planned.state);
-                plan::warn_deletions(&removed, client.map(|c| c.recovery_window_in_days), diags);
+                let window = plan::planned_window(&planned.state)
+                    .or(client.map(|c| c.recovery_window_in_days));
+                plan::warn_deletions(&removed, window, diags);
                 advice::warn(&planned.state, client.map(Configured::place), diags);
                 validate::warn_arn_like_suffixes(request.config, request.prior, diags);
                 Some(planned)
@@ -174,10 +181,10 @@ impl Resource<Configured> for AwsSecrets {
         diags: &mut Diagnostics,
     ) {
         if let Ok(state) = SecretsState::from_value(prior) {
-            let names: Vec<String> = state.arns.into_keys().collect();
-            let window = ctx
+            let window = state.recovery_window_in_days.or(ctx
                 .client_if_configured()
-                .map(|c| c.recovery_window_in_days);
+                .map(|c| c.recovery_window_in_days));
+            let names: Vec<String> = state.arns.into_keys().collect();
             plan::warn_deletions(&names, window, diags);
         }
     }

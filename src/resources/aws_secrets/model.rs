@@ -2,14 +2,16 @@
 
 use std::collections::BTreeMap;
 
+use crate::provider::keys::via_service;
 use crate::provider::tags::OWNERSHIP_ID;
 use crate::tf::value::Value;
 
 use super::ownership::Owner;
-use crate::provider::policy::kept_policy_values;
+use crate::provider::policy::{kept_policy_values, KeyGrant};
 
 use super::schema::{
-    ID, READ_POLICY_DOCUMENTS, READ_POLICY_JSON, SECRET_ARN_MAP, SECRET_NAMES, TAGS_ALL,
+    ID, KMS_KEY_ID, READ_POLICY_DOCUMENTS, READ_POLICY_JSON, RECOVERY_WINDOW, SECRET_ARN_MAP,
+    SECRET_NAMES, TAGS_ALL,
 };
 
 /// What is recorded for one `planton_aws_secrets`: the names that exist,
@@ -25,6 +27,13 @@ pub struct SecretsState {
     /// continues, which the next ones are kept from; empty for a new or
     /// imported object.
     pub documents: Vec<String>,
+    /// `kms_key_id` as configured (`None`: the AWS-managed key).
+    pub kms_key_id: Option<String>,
+    /// The key ARN the read policies grant `kms:Decrypt` on: `None` for
+    /// the AWS-managed key. Recorded in the policy documents themselves.
+    pub key_arn: Option<String>,
+    /// The resource's `recovery_window_in_days`, if set.
+    pub recovery_window_in_days: Option<i64>,
 }
 
 impl SecretsState {
@@ -34,6 +43,9 @@ impl SecretsState {
             arns: BTreeMap::new(),
             tags_all,
             documents: Vec::new(),
+            kms_key_id: None,
+            key_arn: None,
+            recovery_window_in_days: None,
         }
     }
 
@@ -42,14 +54,36 @@ impl SecretsState {
     pub fn successor(&self, tags_all: BTreeMap<String, String>) -> Self {
         Self {
             documents: self.documents.clone(),
+            kms_key_id: self.kms_key_id.clone(),
+            key_arn: self.key_arn.clone(),
+            recovery_window_in_days: self.recovery_window_in_days,
             ..Self::new(self.id.clone(), tags_all)
         }
     }
 
     /// `read_policy_json` and `read_policy_documents` for these ARNs, the
-    /// documents kept from the recorded ones.
+    /// documents kept from the recorded ones. With a `kms_key_id` every
+    /// document keeps room for the key's statement, whichever key it is.
     pub fn policy_values(&self) -> (Value, Value) {
-        kept_policy_values(&self.documents, self.arns.values())
+        kept_policy_values(
+            &self.documents,
+            self.arns.values(),
+            self.key_grant().as_ref(),
+            self.kms_key_id.is_some(),
+        )
+    }
+
+    /// The `kms:Decrypt` grant a customer key adds to the read policies
+    /// (the key is in the secrets' region, so its ARN names that region).
+    pub fn key_grant(&self) -> Option<KeyGrant> {
+        let arn = self.key_arn.clone()?;
+        let region = arn.split(':').nth(3)?.to_owned();
+        KeyGrant::new([arn], via_service(&region))
+    }
+
+    /// The recovery window removals use: the resource's, else `provider`'s.
+    pub fn window(&self, provider: i64) -> i64 {
+        self.recovery_window_in_days.unwrap_or(provider)
     }
 
     /// Who owns this state's secrets: its id, and the id its `tags_all`
@@ -77,6 +111,12 @@ impl SecretsState {
                 (READ_POLICY_JSON, policy),
                 (READ_POLICY_DOCUMENTS, documents),
                 (TAGS_ALL, string_map(&self.tags_all)),
+                (KMS_KEY_ID, optional_string(self.kms_key_id.as_deref())),
+                (
+                    RECOVERY_WINDOW,
+                    self.recovery_window_in_days
+                        .map_or(Value::Null, Value::number),
+                ),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
@@ -96,13 +136,36 @@ impl SecretsState {
         let tags_all = known_string_map(value.get_attribute(TAGS_ALL)).unwrap_or_default();
         let documents =
             known_strings(value.get_attribute(READ_POLICY_DOCUMENTS)).unwrap_or_default();
+        let kms_key_id = value
+            .get_attribute(KMS_KEY_ID)
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let policy = value
+            .get_attribute(READ_POLICY_JSON)
+            .and_then(Value::as_str);
+        let key_arn = kms_key_id
+            .as_ref()
+            .and(documents.first().map(String::as_str).or(policy))
+            .and_then(KeyGrant::of_document)
+            .and_then(|grant| grant.key_arns.into_iter().next());
+        let recovery_window_in_days = value
+            .get_attribute(RECOVERY_WINDOW)
+            .and_then(Value::as_number)
+            .and_then(|n| n.as_i64());
         Ok(Self {
             id,
             arns,
             tags_all,
             documents,
+            kms_key_id,
+            key_arn,
+            recovery_window_in_days,
         })
     }
+}
+
+fn optional_string(value: Option<&str>) -> Value {
+    value.map_or(Value::Null, |v| Value::String(v.to_owned()))
 }
 
 pub fn string_map(map: &BTreeMap<String, String>) -> Value {

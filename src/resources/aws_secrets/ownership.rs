@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use crate::provider::keys::same_key;
 use crate::provider::secrets::SecretInfo;
 use crate::provider::tags::{is_planton_owned, is_provider_tag, is_released, OWNERSHIP_ID};
 
@@ -177,6 +178,25 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// Whether a secret is on the key a resource asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyCheck {
+    /// The resource's `kms_key_id` (`None`: the AWS-managed key).
+    pub wanted: Option<String>,
+    pub matches: bool,
+}
+
+impl KeyCheck {
+    /// Judged from the names alone ([`same_key`]); `wanted_arn` is the key
+    /// ARN `wanted` resolved to, when known.
+    pub fn new(info: &SecretInfo, wanted: Option<&str>, wanted_arn: Option<&str>) -> Self {
+        Self {
+            wanted: wanted.map(str::to_owned),
+            matches: same_key(info.kms_key_id.as_deref(), wanted, wanted_arn),
+        }
+    }
+}
+
 /// Decides what to do with a name given what exists under it.
 /// `has_resource_policy` is `None` until GetResourcePolicy was asked; the
 /// answer is [`Decision::CheckPolicy`] when it is needed.
@@ -184,6 +204,7 @@ pub fn decide(
     existing: Option<&SecretInfo>,
     owner: &Owner,
     default_tag_keys: &BTreeSet<String>,
+    key: &KeyCheck,
     has_resource_policy: Option<bool>,
 ) -> Decision {
     let Some(info) = existing else {
@@ -214,7 +235,7 @@ pub fn decide(
             });
         }
     }
-    let mut differences = differences(info, default_tag_keys);
+    let mut differences = differences(info, default_tag_keys, key);
     match has_resource_policy {
         None if differences.is_empty() => return Decision::CheckPolicy,
         Some(true) => differences.push("it has a resource policy".to_owned()),
@@ -234,12 +255,22 @@ pub fn decide(
 }
 
 /// How a secret differs from one this provider made (policy aside).
-fn differences(info: &SecretInfo, default_tag_keys: &BTreeSet<String>) -> Vec<String> {
+fn differences(
+    info: &SecretInfo,
+    default_tag_keys: &BTreeSet<String>,
+    key: &KeyCheck,
+) -> Vec<String> {
     let mut found = Vec::new();
-    if let Some(key) = info.customer_kms_key() {
-        found.push(format!(
-            "it is encrypted with KMS key {key:?} instead of the AWS-managed key"
-        ));
+    if !key.matches {
+        let actual = match info.customer_kms_key() {
+            Some(actual) => format!("KMS key {actual:?}"),
+            None => "the AWS-managed key".to_owned(),
+        };
+        let wanted = match &key.wanted {
+            Some(wanted) => format!("this resource's kms_key_id {wanted:?}"),
+            None => "the AWS-managed key".to_owned(),
+        };
+        found.push(format!("it is encrypted with {actual} instead of {wanted}"));
     }
     if info.replicated {
         found.push("it is replicated to other regions".to_owned());
@@ -285,7 +316,14 @@ mod tests {
     }
 
     fn decide_with(info: Option<&SecretInfo>, policy: Option<bool>) -> Decision {
-        decide(info, &Owner::new(OURS), &keys(), policy)
+        let key = info.map_or(
+            KeyCheck {
+                wanted: None,
+                matches: true,
+            },
+            |i| KeyCheck::new(i, None, None),
+        );
+        decide(info, &Owner::new(OURS), &keys(), &key, policy)
     }
 
     #[test]
@@ -368,13 +406,25 @@ mod tests {
         assert!(refusal.to_string().contains(THEIRS));
         let owner = Owner::new(THEIRS);
         assert_eq!(
-            decide(Some(&info), &owner, &keys(), Some(false)),
+            decide(
+                Some(&info),
+                &owner,
+                &keys(),
+                &KeyCheck::new(&info, None, None),
+                Some(false)
+            ),
             Decision::Restore
         );
         // An import of that owner's secrets takes its scheduled ones too.
         let importer = Owner::with_recorded(OURS, Some(&THEIRS.to_owned())).for_adoption();
         assert_eq!(
-            decide(Some(&info), &importer, &keys(), Some(false)),
+            decide(
+                Some(&info),
+                &importer,
+                &keys(),
+                &KeyCheck::new(&info, None, None),
+                Some(false)
+            ),
             Decision::Restore
         );
         // 0.1.0's ids were derived from names: anyone could compute them.
@@ -423,6 +473,48 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_on_the_resource_s_own_key_is_clean_and_on_another_is_not() {
+        let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let mut info = secret(true, planton(OURS));
+        info.kms_key_id = Some(key.into());
+        let ours = KeyCheck::new(&info, Some(key), None);
+        assert_eq!(
+            decide(Some(&info), &Owner::new(OURS), &keys(), &ours, Some(false)),
+            Decision::Restore
+        );
+        let by_alias = KeyCheck::new(&info, Some("alias/app"), Some(key));
+        assert!(by_alias.matches, "the alias resolved to this key");
+        let other = KeyCheck::new(&info, Some("alias/other"), None);
+        let Decision::Refuse(refusal) =
+            decide(Some(&info), &Owner::new(OURS), &keys(), &other, Some(false))
+        else {
+            panic!("another key is refused");
+        };
+        assert!(
+            refusal.to_string().contains("kms_key_id \"alias/other\""),
+            "{refusal}"
+        );
+        // A resource with a key refuses a secret on the AWS-managed key.
+        let plain = secret(true, planton(OURS));
+        let wants_key = KeyCheck::new(&plain, Some(key), None);
+        let Decision::Refuse(refusal) = decide(
+            Some(&plain),
+            &Owner::new(OURS),
+            &keys(),
+            &wants_key,
+            Some(false),
+        ) else {
+            panic!("the AWS-managed key is not the resource's key");
+        };
+        assert!(
+            refusal
+                .to_string()
+                .contains("with the AWS-managed key instead"),
+            "{refusal}"
+        );
+    }
+
+    #[test]
     fn scheduled_and_untagged_is_refused() {
         let info = secret(true, BTreeMap::new());
         assert_eq!(
@@ -437,7 +529,13 @@ mod tests {
         let upgraded = Owner::with_recorded(OURS, Some(&legacy.to_owned()));
         let info = secret(false, planton(legacy));
         assert_eq!(
-            decide(Some(&info), &upgraded.for_adoption(), &keys(), Some(false)),
+            decide(
+                Some(&info),
+                &upgraded.for_adoption(),
+                &keys(),
+                &KeyCheck::new(&info, None, None),
+                Some(false)
+            ),
             Decision::Adopt
         );
         let imported = Owner::with_recorded(OURS, Some(&THEIRS.to_owned()));
@@ -447,6 +545,10 @@ mod tests {
                 Some(&secret(false, planton(THEIRS))),
                 &imported.for_adoption(),
                 &keys(),
+                &KeyCheck {
+                    wanted: None,
+                    matches: true
+                },
                 None
             ),
             Decision::Refuse(Refusal::OwnedByAnother {

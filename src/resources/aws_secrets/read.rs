@@ -302,11 +302,22 @@ pub(super) fn recorded_state(
         .map(|i| i.tags.get(OWNERSHIP_ID).map(String::as_str));
     record_previous_owners(&mut tags_all, ids);
     let mut state = SecretsState::new(id, tags_all);
+    state.kms_key_id = common_key(found);
     state.arns = found
         .iter()
         .map(|info| (info.name.clone(), info.arn.clone()))
         .collect();
     state
+}
+
+/// The customer key every imported secret names the same way, if any, as
+/// the state's `kms_key_id`: a configuration that names it plans no change.
+fn common_key(found: &[SecretInfo]) -> Option<String> {
+    let first = found.first()?.customer_kms_key()?;
+    found
+        .iter()
+        .all(|info| info.customer_kms_key() == Some(first))
+        .then(|| first.to_owned())
 }
 
 /// Secrets from several previous owners share no id, so `tags_all` would

@@ -3,11 +3,29 @@
 use crate::tf::diag::Diagnostics;
 use crate::tf::value::{AttributePath, Value};
 
-use super::schema::SECRET_NAMES;
+use super::schema::{KMS_KEY_ID, RECOVERY_WINDOW, SECRET_NAMES};
+use crate::provider::keys::key_name_problem;
 use crate::provider::names::{looks_like_arn_suffix, report_invalid_names};
+use crate::tf::typed::ObjectReader;
 
-/// Checks every known name; unknown ones are checked when they are known.
+/// Checks every known name, the key and the window; unknown values are
+/// checked when they are known.
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
+    let saw_unknown = std::cell::Cell::new(false);
+    let reader = ObjectReader::new(config, &saw_unknown);
+    reader.integer(RECOVERY_WINDOW, 7..=30, diags);
+    if let Some(key) = reader.string(KMS_KEY_ID, diags) {
+        if let Some(problem) = key_name_problem(&key) {
+            diags.error_at(
+                AttributePath::root(KMS_KEY_ID),
+                "Invalid kms_key_id",
+                format!(
+                    "kms_key_id {key:?} {problem}. Give a key id, a key ARN, an alias name \
+                     (alias/NAME) or an alias ARN, or leave it unset for the AWS-managed key."
+                ),
+            );
+        }
+    }
     let Some(names) = config.get_attribute(SECRET_NAMES) else {
         return;
     };

@@ -14,6 +14,9 @@ pub(crate) struct Call {
     /// The body's `ForceDeleteWithoutRecovery` is `true` (a DeleteSecret
     /// that skips the recovery window).
     pub force_delete: bool,
+    /// The body has a `SecretString` or `SecretBinary` member (a value),
+    /// whatever the operation: UpdateSecret carries one or not.
+    pub carries_value: bool,
 }
 
 pub(crate) fn classify(headers: &HeaderMap, query: Option<&str>, body: &[u8]) -> Call {
@@ -33,6 +36,9 @@ pub(crate) fn classify(headers: &HeaderMap, query: Option<&str>, body: &[u8]) ->
         let json = json_object(body);
         call.secret = json.as_ref().and_then(secret_from_json);
         call.force_delete = json.as_ref().is_some_and(force_delete_from_json);
+        call.carries_value = json.as_ref().is_some_and(|obj| {
+            obj.contains_key("SecretString") || obj.contains_key("SecretBinary")
+        });
     } else if let Some(action) = query.and_then(form_action).or_else(|| {
         form_body(headers)
             .then(|| std::str::from_utf8(body).ok().and_then(form_action))
@@ -124,6 +130,19 @@ mod tests {
             classify(&h, None, b"{}").service.as_deref(),
             Some("dynamodb")
         );
+    }
+
+    #[test]
+    fn a_value_in_the_body_is_noticed() {
+        let h = headers(&[("x-amz-target", "secretsmanager.UpdateSecret")]);
+        let key_only = br#"{"SecretId":"a","KmsKeyId":"alias/k"}"#;
+        assert!(!classify(&h, None, key_only).carries_value);
+        for body in [
+            br#"{"SecretId":"a","SecretString":"v"}"#.as_slice(),
+            br#"{"SecretId":"a","SecretBinary":"dg=="}"#.as_slice(),
+        ] {
+            assert!(classify(&h, None, body).carries_value);
+        }
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct Operation {
     /// when true, so ordinary lines keep their shape.
     #[serde(default, skip_serializing_if = "is_false")]
     pub force_delete: bool,
+    /// The JSON body carried a `SecretString` or `SecretBinary`. Written only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub carries_value: bool,
     /// Credentials a query-protocol answer (STS AssumeRole and friends) handed out: access
     /// key ids, secret keys and session tokens, so a test can search logs, plans and states
     /// for them. Written only when present.
@@ -130,6 +133,7 @@ mod tests {
             injected: Some(Injected::Error5xx),
             upstream_status: None,
             force_delete: false,
+            carries_value: false,
             issued_credentials: Vec::new(),
         };
         assert_eq!(

@@ -350,6 +350,7 @@ async fn handle(
         injected: None,
         upstream_status: None,
         force_delete: call.force_delete,
+        carries_value: call.carries_value,
         issued_credentials: Vec::new(),
     };
     let reply = |mut rec: Operation, injected: Option<Injected>, resp: Response<Body>| {
