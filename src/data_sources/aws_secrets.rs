@@ -11,7 +11,8 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use crate::provider::arn::{secret_arn_problem, secret_name};
-use crate::provider::keys::{is_aws_managed, policy_key_arn, via_service};
+use crate::provider::key_names::via_service;
+use crate::provider::keys::{is_aws_managed, policy_key_arn};
 use crate::provider::lookup::{describe_names, Lookup};
 use crate::provider::names::report_invalid_names;
 use crate::provider::policy::{

@@ -290,6 +290,38 @@ mod tests {
     }
 
     #[test]
+    fn hashicorp_aws_switches_are_read_or_refused_on_their_path() {
+        let mut diags = Diagnostics::new();
+        let cfg = config(vec![
+            ("region", Value::String("US East".into())),
+            ("skip_region_validation", Value::Bool(true)),
+            ("skip_metadata_api_check", Value::Bool(true)),
+            ("insecure", Value::Bool(false)),
+            ("use_fips_endpoint", Value::Bool(true)),
+            ("retry_mode", Value::String("standard".into())),
+        ]);
+        let Reading::Ready(ready) = read(&cfg, &mut diags) else {
+            panic!("{diags:?}")
+        };
+        assert!(ready.aws.skip_region_validation && ready.aws.use_fips_endpoint);
+        assert!(ready.aws.standard_retries && !ready.aws.use_dualstack_endpoint);
+        for (name, value) in [
+            ("insecure", Value::Bool(true)),
+            ("retry_mode", Value::String("legacy".into())),
+        ] {
+            let mut diags = Diagnostics::new();
+            assert!(matches!(
+                read(&config(vec![(name, value)]), &mut diags),
+                Reading::Invalid
+            ));
+            assert_eq!(
+                diags.iter().next().unwrap().path,
+                Some(AttributePath::root(name))
+            );
+        }
+    }
+
+    #[test]
     fn region_shape_is_checked() {
         let mut diags = Diagnostics::new();
         let cfg = config(vec![("region", Value::String("US East".into()))]);

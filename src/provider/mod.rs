@@ -11,6 +11,7 @@ pub mod config;
 pub mod endpoints;
 pub mod errors;
 pub mod ignore_tags;
+pub mod key_names;
 pub mod keys;
 pub mod lookup;
 pub mod names;

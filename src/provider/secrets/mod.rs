@@ -14,13 +14,12 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use crate::provider::keys::is_aws_managed_alias;
+use crate::provider::key_names::is_aws_managed_alias;
 
 pub use listing::{list_all, list_at_most, TOO_MANY_PAGES};
 pub use sdk::SdkSecrets;
 
-/// The alias of the key Secrets Manager uses when none is chosen.
-pub const AWS_MANAGED_KEY_ALIAS: &str = "alias/aws/secretsmanager";
+pub use crate::provider::key_names::AWS_MANAGED_KEY_ALIAS;
 
 /// What DescribeSecret tells about a secret (never its value).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::provider::batch::{run_all, Outcome};
-use crate::provider::keys::{policy_key_arn, same_key};
+use crate::provider::key_names::same_key;
+use crate::provider::keys::policy_key_arn;
 use crate::provider::secrets::{ApiError, SecretInfo, SecretsApi, AWS_MANAGED_KEY_ALIAS};
 use crate::provider::tags::{
     ownership_tags, TagCount, HANDOVER, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,

@@ -368,6 +368,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn ignored_tags_never_make_a_restore_refused_and_are_left_alone() {
+        let api = FakeSecrets::new();
+        let mut released = tags("asm-old");
+        released.insert(RELEASED.into(), "true".into());
+        released.insert("team:owner".into(), "payments".into());
+        api.insert("a", released.clone(), true);
+        assert!(
+            matches!(
+                ensure(&api, "a", "asm-1").await,
+                Err(EnsureError::Refused(_))
+            ),
+            "not ignored: a tag this provider does not set"
+        );
+        let api = FakeSecrets::new();
+        api.insert("a", released, true);
+        let (owner, tags, keys) = (Owner::new("asm-1"), tags("asm-1"), BTreeSet::new());
+        let ignore = IgnoreTags {
+            key_prefixes: BTreeSet::from(["team:".to_owned()]),
+            ..IgnoreTags::default()
+        };
+        let claim = Claim {
+            owner: &owner,
+            default_tag_keys: &keys,
+            tags: &tags,
+            key: &KeyWanted::default(),
+            keys: &FakeKeys::default(),
+            ignore: &ignore,
+            recovery_window_in_days: 9,
+        };
+        ensure_secret(&api, "a", &claim).await.unwrap();
+        let secret = api.get("a").unwrap();
+        assert!(!secret.scheduled_for_deletion);
+        assert_eq!(secret.tags["team:owner"], "payments", "left alone");
+    }
+
+    #[tokio::test]
     async fn only_the_owner_restores_what_it_did_not_release() {
         let api = FakeSecrets::new();
         api.insert("a", tags("asm-owner"), true);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::provider::keys::via_service;
+use crate::provider::key_names::via_service;
 use crate::provider::tags::OWNERSHIP_ID;
 use crate::tf::value::Value;
 

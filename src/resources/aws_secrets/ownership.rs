@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::provider::keys::same_key;
+use crate::provider::key_names::same_key;
 use crate::provider::secrets::SecretInfo;
 use crate::provider::tags::{is_planton_owned, is_provider_tag, is_released, OWNERSHIP_ID};
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::provider::keys::{is_aws_managed_alias, known_policy_key_arn};
+use crate::provider::key_names::{is_aws_managed_alias, known_policy_key_arn};
 use crate::provider::place::Place;
 use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
 use crate::tf::diag::Diagnostics;

@@ -4,7 +4,7 @@ use crate::tf::diag::Diagnostics;
 use crate::tf::value::{AttributePath, Value};
 
 use super::schema::{KMS_KEY_ID, RECOVERY_WINDOW, SECRET_NAMES};
-use crate::provider::keys::key_name_problem;
+use crate::provider::key_names::key_name_problem;
 use crate::provider::names::{looks_like_arn_suffix, report_invalid_names};
 use crate::tf::typed::ObjectReader;
 
