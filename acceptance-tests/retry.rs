@@ -273,7 +273,7 @@ fn retry_refused(side: &Side, other: &Side, context: &str) {
             "{context}: {name} in {error}"
         );
     }
-    side.sc.assert_no_writes(context);
+    side.sc.assert_no_writes_but_the_mark(context);
     let after = side.recorded().expect("the object stays in state");
     assert_eq!(after.id, before.id, "{context}: the same object");
     assert_eq!(after.arns, before.arns, "{context}: the same secrets");
@@ -424,9 +424,11 @@ fn racing_workspaces_and_their_plain_retries_never_schedule_a_secret() {
         let a_ops = a.sc.proxy.operations();
         assert_eq!(secrets_of(&a_ops, "DeleteSecret").len(), a_won.len());
         assert_eq!(a.sc.proxy.count("DeleteSecret"), a_won.len());
-        for op in ["CreateSecret", "RestoreSecret", "UntagResource"] {
+        for op in ["CreateSecret", "RestoreSecret"] {
             assert_eq!(a.sc.proxy.count(op), 0, "{op}: {}", calls(&a.sc));
         }
+        // A that lost names is tainted and replaced: its mark goes.
+        assert!(a.sc.proxy.count("UntagResource") <= 1, "{}", calls(&a.sc));
         let a_final = a.sc.secrets(X);
         assert_eq!(a_final.id, made[0].id, "A keeps its id");
         assert!(!a_final.tainted);
@@ -521,14 +523,21 @@ fn assert_plain_retry_converges(
     let out = sc.apply();
     assert_says(&out, &["1 added, 0 changed, 1 destroyed"]);
     let ops = sc.proxy.operations();
-    for op in [
-        "DeleteSecret",
-        "RestoreSecret",
-        "UntagResource",
-        "TagResource",
-    ] {
+    for op in ["DeleteSecret", "RestoreSecret"] {
         assert_eq!(sc.proxy.count(op), 0, "{context}: {op}: {}", calls(sc));
     }
+    // The only tag writes: the destroy half marks one secret, the create
+    // half removes the mark first.
+    let marked = secrets_of(&ops, "TagResource");
+    assert_eq!(marked.len(), 1, "{context}: {}", calls(sc));
+    assert_eq!(secrets_of(&ops, "UntagResource"), marked, "{context}");
+    assert_eq!(sc.proxy.count("TagResource"), 1, "{context}: {}", calls(sc));
+    assert_eq!(
+        sc.proxy.count("UntagResource"),
+        1,
+        "{context}: {}",
+        calls(sc)
+    );
     let missing: BTreeSet<String> = name_set(names)
         .difference(&partial.secret_names)
         .cloned()
@@ -915,12 +924,13 @@ fn destroy_then_apply_replace_and_taint_keep_every_arn() {
         sc.assert_server_matches(&restored, &no_extra_tags());
         sc.assert_empty_plan();
 
-        // -replace: the replacement continues the object, no write at all.
+        // -replace: the replacement continues the object; the only writes
+        // are the handover mark and its removal.
         sc.proxy.clear();
         let out = sc.try_apply_with(&[&format!("-replace={X}")]);
         out.assert_success();
         assert_says(&out, &["1 added, 0 changed, 1 destroyed"]);
-        sc.assert_no_writes("-replace");
+        sc.assert_no_writes_but_the_mark("-replace");
         let replaced = sc.secrets(X);
         assert_eq!(replaced.id, restored.id, "-replace keeps the id");
         assert_eq!(replaced.arns, restored.arns, "-replace keeps the ARNs");
@@ -933,7 +943,7 @@ fn destroy_then_apply_replace_and_taint_keep_every_arn() {
         sc.proxy.clear();
         let out = sc.apply();
         assert_says(&out, &["1 added, 0 changed, 1 destroyed"]);
-        sc.assert_no_writes("taint");
+        sc.assert_no_writes_but_the_mark("taint");
         let untainted = sc.secrets(X);
         assert!(!untainted.tainted);
         assert_eq!(untainted.id, replaced.id);
@@ -1113,5 +1123,228 @@ fn ownership_tags_removed_out_of_band_are_put_back_only_on_the_same_secret() {
         assert_eq!(sc.describe(&c), c_before, "the other c is never touched");
         assert_eq!(sc.describe(&d), d_before, "d is never touched");
         assert!(sc.state().addresses().is_empty());
+    });
+}
+
+// ---------------------------------------------------------------------------
+// A replacement whose create half Terraform skips
+
+const Y: &str = "planton_aws_secrets.y";
+/// The mark the destroy half of a replacement leaves on one secret it hands
+/// over, for a create half that runs in a later apply.
+const HANDOVER_TAG: &str = "planton.ai/handover";
+
+/// main.tf: `y` holding `y_names`, and `x` holding `x_names` and depending
+/// on `y`, so that a failed change of `y` makes Terraform skip `x`'s create.
+fn configure_pair(sc: &Scenario, x_names: &[String], y_names: &[String]) {
+    fn refs(names: &[String]) -> Vec<&str> {
+        names.iter().map(String::as_str).collect()
+    }
+    let x = secrets_resource("x", &refs(x_names))
+        .replace("\n}\n", "\n  depends_on = [planton_aws_secrets.y]\n}\n");
+    sc.write_main("", &format!("{}{x}", secrets_resource("y", &refs(y_names))));
+}
+
+/// The names under `sc`'s prefix whose secret carries the handover mark.
+fn marked(sc: &Scenario) -> BTreeSet<String> {
+    server(sc)
+        .into_iter()
+        .filter(|(_, s)| s.tags.contains_key(HANDOVER_TAG))
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// Every AWS call `sc`'s proxy saw, and only writes to `arns` among them
+/// are `allowed` ("TagResource", ...): asserts no other write touched them.
+fn assert_writes_to(
+    sc: &Scenario,
+    arns: &BTreeMap<String, String>,
+    allowed: &[&str],
+    context: &str,
+) {
+    let ours: BTreeSet<&String> = arns.keys().chain(arns.values()).collect();
+    for op in sc.proxy.operations() {
+        let (Some(name), Some(secret)) = (op.operation.as_deref(), op.secret.as_ref()) else {
+            continue;
+        };
+        if crate::harness::scenario::WRITES.contains(&name) && ours.contains(secret) {
+            assert!(
+                allowed.contains(&name),
+                "{context}: {name} {secret} sent: {}",
+                calls(sc)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_replacement_whose_create_half_is_skipped_continues_on_the_next_plain_apply() {
+    for_each_terraform("retry_skipped_create", |tf| {
+        let _timer = Timer::start("retry_skipped_create", tf);
+        let sc = Scenario::new(tf, "retry-skip");
+        let names = numbered(&sc, 0, 3);
+        let [y0, y1] = ["Y0", "Y1"].map(|s| sc.name(s));
+        configure_pair(&sc, &names, std::slice::from_ref(&y0));
+        sc.init();
+        sc.proxy.clear();
+        sc.apply();
+        let mut log = vec![format!("create {{{}}}", calls(&sc))];
+        let made = sc.secrets(X);
+        sc.assert_server_matches(&made, &no_extra_tags());
+
+        // x is replaced while y's change fails: y adds a name it may not
+        // create. Terraform runs x's destroy half, then skips its create.
+        configure_pair(&sc, &names, &[y0.clone(), y1.clone()]);
+        let denied = Faults {
+            deny: vec![aws_fault_proxy::DenyRule {
+                operation: "CreateSecret".into(),
+                secret: y1.clone(),
+            }],
+            ..Faults::default()
+        };
+        sc.proxy.set_faults(denied.clone());
+        sc.proxy.clear();
+        let out = sc.try_apply_with(&[&format!("-replace={X}")]);
+        let error = one_error(&out, "the replacement");
+        assert!(error.contains("AccessDeniedException"), "{error}");
+        log.push(format!("-replace while y fails {{{}}}", calls(&sc)));
+        assert!(
+            sc.state().secrets(X).is_none(),
+            "x left state: {}",
+            out.describe()
+        );
+        assert_eq!(sc.secrets(Y).secret_names, name_set(&[&y0]));
+        assert_no_delete_or_restore(&sc, "the replacement");
+        assert_writes_to(&sc, &made.arns, &["TagResource"], "the replacement");
+        // Its secrets stay live, with their id; one carries the mark.
+        let on_server = server(&sc);
+        for name in &names {
+            assert_eq!(on_server[name].arn, made.arns[name]);
+            assert_eq!(on_server[name].owner(), Some(made.id.as_str()));
+        }
+        assert_eq!(marked(&sc).len(), 1, "{on_server:?}");
+        assert_nothing_scheduled(&sc, "after the replacement");
+
+        // The same apply again, y still failing: x is skipped again and its
+        // secrets are not touched; the mark stays.
+        sc.proxy.clear();
+        let out = sc.try_apply();
+        one_error(&out, "the retry while y fails");
+        log.push(format!("retry while y fails {{{}}}", calls(&sc)));
+        assert!(sc.state().secrets(X).is_none());
+        assert_writes_to(&sc, &made.arns, &[], "the retry while y fails");
+        assert_eq!(marked(&sc).len(), 1);
+
+        // The cause is gone: the plain retry continues x (same id, same
+        // ARNs), removing the mark and creating nothing of x's.
+        sc.proxy.clear_faults();
+        sc.proxy.clear();
+        let out = sc.apply();
+        log.push(format!("retry once y can change {{{}}}", calls(&sc)));
+        assert_says(&out, &["1 added, 1 changed, 0 destroyed"]);
+        let continued = sc.secrets(X);
+        assert_eq!(continued.id, made.id, "the same object");
+        assert_eq!(continued.arns, made.arns, "the same secrets");
+        assert!(!continued.tainted);
+        assert_no_delete_or_restore(&sc, "the retry");
+        assert_writes_to(&sc, &made.arns, &["UntagResource"], "the retry");
+        assert_eq!(sc.proxy.count("UntagResource"), 1, "{}", calls(&sc));
+        assert_eq!(
+            secrets_of(&sc.proxy.operations(), "CreateSecret"),
+            BTreeSet::from([y1.clone()])
+        );
+        assert!(marked(&sc).is_empty(), "single use");
+        sc.assert_server_matches(&continued, &no_extra_tags());
+        sc.assert_server_matches(&sc.secrets(Y), &no_extra_tags());
+        assert_nothing_scheduled(&sc, "after the retry");
+        sc.assert_empty_plan();
+        report(&format!(
+            "acceptance: retry_skipped_create ({}): calls by type: {}",
+            tf.name(),
+            log.join("; ")
+        ));
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Release tags never outlive the release
+
+#[test]
+fn a_failed_delete_leaves_no_release_tag_and_a_leftover_one_is_removed() {
+    for_each_terraform("retry_release_tag", |tf| {
+        let _timer = Timer::start("retry_release_tag", tf);
+        let sc = Scenario::new(tf, "retry-released");
+        let [a, b] = ["A", "B"].map(|s| sc.name(s));
+        configure(&sc, "", &[a.clone(), b.clone()]);
+        sc.init();
+        sc.apply();
+        let made = sc.secrets(X);
+
+        // b is dropped, but its DeleteSecret is denied: b stays, live, in
+        // state, and not released.
+        configure(&sc, "", std::slice::from_ref(&a));
+        sc.proxy.set_faults(Faults {
+            deny: vec![aws_fault_proxy::DenyRule {
+                operation: "DeleteSecret".into(),
+                secret: b.clone(),
+            }],
+            ..Faults::default()
+        });
+        sc.proxy.clear();
+        let out = sc.try_apply();
+        let error = one_error(&out, "the denied delete");
+        assert!(error.contains("AccessDeniedException"), "{error}");
+        let mut log = vec![format!("denied delete {{{}}}", calls(&sc))];
+        let kept = sc.secrets(X);
+        assert_eq!(kept.secret_names, name_set(&[&a, &b]));
+        assert_eq!(kept.arns, made.arns);
+        sc.assert_server_matches(&kept, &no_extra_tags());
+        assert!(
+            !sc.describe(&b).tags.contains_key(RELEASED_TAG),
+            "a secret that stays is not released"
+        );
+        assert_eq!(sc.proxy.count("UntagResource"), 1, "{}", calls(&sc));
+
+        // A release tag left on a kept secret anyway (a failed untag, an
+        // older release): the refresh shows it in tags_all, the plan
+        // repairs it, and the apply removes it.
+        sc.proxy.clear_faults();
+        configure(&sc, "", &[a.clone(), b.clone()]);
+        sc.oob.tag(
+            &a,
+            &BTreeMap::from([(RELEASED_TAG.to_string(), "true".to_string())]),
+        );
+        sc.proxy.clear();
+        let plan = sc.plan_code(2);
+        assert_says(&plan, &[RELEASED_TAG, "1 to change"]);
+        sc.assert_no_writes("the plan");
+        sc.proxy.clear();
+        sc.apply();
+        log.push(format!("repair {{{}}}", calls(&sc)));
+        for op in [
+            "CreateSecret",
+            "DeleteSecret",
+            "RestoreSecret",
+            "TagResource",
+        ] {
+            assert_eq!(sc.proxy.count(op), 0, "{op}: {}", calls(&sc));
+        }
+        assert_eq!(
+            secrets_of(&sc.proxy.operations(), "UntagResource"),
+            made.arns.values().cloned().collect::<BTreeSet<_>>()
+        );
+        for name in [&a, &b] {
+            assert!(!sc.describe(name).tags.contains_key(RELEASED_TAG), "{name}");
+        }
+        let repaired = sc.secrets(X);
+        assert_eq!(repaired.arns, made.arns);
+        assert!(!repaired.tags_all.contains_key(RELEASED_TAG));
+        sc.assert_server_matches(&repaired, &no_extra_tags());
+        sc.assert_empty_plan();
+        report(&format!(
+            "acceptance: retry_release_tag ({}): calls by type: {}",
+            tf.name(),
+            log.join("; ")
+        ));
     });
 }

@@ -364,6 +364,21 @@ impl Scenario {
         }
     }
 
+    /// Asserts that the only writes since the proxy was last cleared are
+    /// those of a replacement's handover mark: at most one TagResource
+    /// (the destroy half marks one secret) and one UntagResource (the
+    /// create half removes the mark before any other write).
+    pub fn assert_no_writes_but_the_mark(&self, context: &str) {
+        for op in WRITES {
+            let most = usize::from(op == "TagResource" || op == "UntagResource");
+            assert!(
+                self.proxy.count(op) <= most,
+                "{context}: {op} sent: {:?}",
+                self.proxy.operation_names()
+            );
+        }
+    }
+
     /// Asserts that `name` is scheduled for deletion `days` (± 1 hour)
     /// after `since`.
     pub fn assert_scheduled(&self, name: &str, days: f64, since: SystemTime) -> SecretInfo {

@@ -330,6 +330,7 @@ mod tests {
             ignore_tags: Default::default(),
             region: "us-east-1".into(),
             account_id: None,
+            caller_arn: None,
             default_tags: BTreeMap::new(),
             recovery_window_in_days: 30,
         }

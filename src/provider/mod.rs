@@ -54,6 +54,9 @@ pub struct Configured {
     /// The account the credentials act in; `None` with
     /// `skip_requesting_account_id`.
     pub account_id: Option<String>,
+    /// The caller's ARN (STS GetCallerIdentity), learned with the account;
+    /// `None` with `skip_requesting_account_id`.
+    pub caller_arn: Option<String>,
     /// `default_tags` without the ignored keys.
     pub default_tags: BTreeMap<String, String>,
     pub ignore_tags: IgnoreTags,
@@ -89,6 +92,7 @@ pub async fn configure(
             Some(Configured {
                 region: aws.region().to_owned(),
                 account_id,
+                caller_arn: aws.caller_arn().map(str::to_owned),
                 secrets: Arc::new(
                     SdkSecrets::new(
                         aws.secrets_manager().clone(),

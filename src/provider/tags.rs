@@ -19,6 +19,17 @@ pub const KIND_VALUE: &str = "AwsSecretsManager";
 /// scheduled secret without it still belongs to the resource in its
 /// `planton.ai/resource-id`, and only that resource restores it.
 pub const RELEASED: &str = "planton.ai/released";
+/// Set by the destroy half of a replacement on one secret it hands over
+/// (`<expiry>:<digest>`, see `resources::aws_secrets::mark`): a short-lived,
+/// single-use proof that lets the create half continue the object in a
+/// later apply when Terraform skipped it in this one. The create half
+/// removes it before any other write.
+pub const HANDOVER: &str = "planton.ai/handover";
+
+/// Tags the provider sets for a while and removes again; a refresh that
+/// finds one on a recorded, live secret shows it in `tags_all`, so the
+/// plan shows its removal.
+pub const TRANSIENT: [&str; 2] = [RELEASED, HANDOVER];
 
 /// Whether the owner released a secret before scheduling it.
 pub fn is_released(tags: &BTreeMap<String, String>) -> bool {
@@ -33,6 +44,10 @@ pub const PROVIDER_TAGS: &[(&str, &str)] = &[
     (OWNERSHIP_KIND, "at creation"),
     (OWNERSHIP_ID, "at creation"),
     (RELEASED, "before scheduling it for deletion"),
+    (
+        HANDOVER,
+        "on one secret of an object being replaced, until its replacement continues it",
+    ),
 ];
 
 /// Whether the provider itself writes tag `key` (see [`PROVIDER_TAGS`]).
@@ -331,8 +346,8 @@ mod tests {
 
     #[test]
     fn the_budget_counts_every_tag_the_provider_may_add() {
-        assert_eq!(PROVIDER_TAGS.len(), 4);
-        assert_eq!(MAX_DEFAULT_TAGS, 46);
+        assert_eq!(PROVIDER_TAGS.len(), 5);
+        assert_eq!(MAX_DEFAULT_TAGS, 45);
         let tags_of = |n: usize| -> BTreeMap<String, String> {
             (0..n)
                 .map(|i| (format!("t{i:02}"), "v".to_owned()))
@@ -340,7 +355,7 @@ mod tests {
         };
         let path = AttributePath::root("default_tags").attribute("tags");
         let mut diags = Diagnostics::new();
-        validate_default_tags(&tags_of(46), &path, &mut diags);
+        validate_default_tags(&tags_of(45), &path, &mut diags);
         assert!(diags.is_empty(), "{diags:?}");
         validate_default_tags(&tags_of(48), &path, &mut diags);
         assert_eq!(diags.len(), 1);
@@ -350,10 +365,11 @@ mod tests {
         assert_eq!(
             error.detail,
             "default_tags has 48 tags. AWS allows 50 tags per secret (keys starting with \"aws:\" \
-             not counted), and over a secret's life the provider adds 4 of its own: \
+             not counted), and over a secret's life the provider adds 5 of its own: \
              planton.ai/resource (at creation), planton.ai/resource-kind (at creation), \
              planton.ai/resource-id (at creation), planton.ai/released (before scheduling it for \
-             deletion). 48 + 4 = 52, so at most 46 default tags fit: remove 2."
+             deletion), planton.ai/handover (on one secret of an object being replaced, until its \
+             replacement continues it). 48 + 5 = 53, so at most 45 default tags fit: remove 3."
         );
     }
 

@@ -33,6 +33,8 @@ pub struct AwsConnection {
     /// rejection can point at them.
     static_credentials: bool,
     account_id: OnceCell<String>,
+    /// The caller's ARN, seen with the account ID.
+    caller_arn: std::sync::OnceLock<String>,
 }
 
 impl fmt::Debug for AwsConnection {
@@ -219,6 +221,7 @@ impl AwsConnection {
             skip_requesting_account_id: settings.skip_requesting_account_id,
             static_credentials: static_credentials.is_some(),
             account_id: OnceCell::new(),
+            caller_arn: std::sync::OnceLock::new(),
         };
 
         // A guard needs the account even when validation is skipped.
@@ -276,6 +279,15 @@ impl AwsConnection {
         Ok(Some(account.clone()))
     }
 
+    /// The caller's ARN, once [`AwsConnection::account_id`] learned the
+    /// account; `None` with `skip_requesting_account_id`.
+    pub fn caller_arn(&self) -> Option<&str> {
+        if self.skip_requesting_account_id {
+            return None;
+        }
+        self.caller_arn.get().map(String::as_str)
+    }
+
     async fn caller_account(&self) -> Result<String, ConnectError> {
         let output = self
             .sts
@@ -285,6 +297,9 @@ impl AwsConnection {
             .map_err(|err| validation_error(err, self.static_credentials))?;
         match output.account() {
             Some(account) if !account.is_empty() => {
+                if let Some(arn) = output.arn().filter(|a| !a.is_empty()) {
+                    let _ = self.caller_arn.set(arn.to_owned());
+                }
                 tracing::info!(
                     account = %account,
                     caller = output.arn().unwrap_or(""),

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::provider::batch::{run_all, Outcome};
 use crate::provider::key_names::same_key;
 use crate::provider::keys::policy_key_arn;
-use crate::provider::secrets::{ApiError, SecretsApi, AWS_MANAGED_KEY_ALIAS};
+use crate::provider::secrets::{ApiError, SecretInfo, SecretsApi, AWS_MANAGED_KEY_ALIAS};
 use crate::provider::tags::{
-    ownership_tags, TagCount, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,
+    ownership_tags, TagCount, HANDOVER, OWNERSHIP_ID, OWNERSHIP_KIND, OWNERSHIP_RESOURCE, RELEASED,
 };
 use crate::provider::Configured;
 use crate::tf::diag::Diagnostics;
@@ -18,12 +18,15 @@ use crate::tf::value::{AttributePath, Value};
 
 use super::ensure::{carry_out, ensure_secret, judge, Action, Claim, EnsureError, KeyWanted};
 use super::guard::{check_after, still_moving, After, Leases};
+use super::handover::{CreatePlan, HandedOver};
 use super::id::new_id;
+use super::mark::{hands_over, is_fresh, mark_tags, principal_of, Binding};
 use super::model::{known_names, SecretsState};
 use super::ownership::{Owner, Refusal};
 use super::plan::{planned_window, warn_deletions};
+use super::read::recorded_state;
 use super::refusal::{explain_refusals, refused_detail};
-use super::report::{brief_listing, NameReport};
+use super::report::{brief_listing, warn_owned_elsewhere, NameReport};
 use super::schema::{KMS_KEY_ID, SECRET_NAMES};
 use super::taken;
 
@@ -33,7 +36,10 @@ use super::taken;
 /// the address free). Many names are first narrowed down to those that
 /// exist by a listing (see `taken`). A create that fails part-way later (throttling, an
 /// outage, a stop) records what it made; the replacement Terraform then
-/// plans for the tainted object hands it over (see `handover`).
+/// plans for the tainted object hands it over (see `handover`). A create
+/// whose existing names all carry one old id, one of them with a valid
+/// handover mark (see `mark`), is the create half of a replacement whose
+/// destroy half ran in an earlier apply: it continues that object.
 pub async fn create(
     client: &Configured,
     stop: &StopSignal,
@@ -43,6 +49,7 @@ pub async fn create(
     let Some(names) = planned_names(planned, diags) else {
         return Value::Null;
     };
+    let planned_set = names.clone();
     let Some(key) = wanted_key(client, planned, None, diags).await else {
         return Value::Null;
     };
@@ -75,13 +82,15 @@ pub async fn create(
             Some(taken) => names.into_iter().partition(|n| taken.contains(n)),
             None => (names, Vec::new()),
         };
-    let mut actions = match check_names(client, stop, check, &claim, diags).await {
-        Ok(actions) => actions,
-        Err(refused) => {
-            explain_refusals(refused, &BTreeMap::new(), true, diags);
-            return Value::Null;
+    let checked = check_names(client, stop, check, &claim, diags).await;
+    if !checked.refused.is_empty() {
+        if let Some(handed_over) = marked_handover(client, &planned_set, &checked) {
+            return replace(client, stop, handed_over, planned, diags).await;
         }
-    };
+        explain_refusals(checked.refused, &BTreeMap::new(), true, diags);
+        return Value::Null;
+    }
+    let mut actions = checked.actions;
     actions.extend(create.into_iter().map(|name| (name, Action::Create)));
     let mut state = SecretsState::new(id, tags.clone());
     state.kms_key_id = key.kms_key_id.clone();
@@ -99,8 +108,18 @@ pub async fn create(
     state.to_value()
 }
 
+/// What checking names before any write found.
+struct Checked {
+    /// What to do for each name that may be taken.
+    actions: Vec<(String, Action)>,
+    /// The names that may not be taken; none means nothing is in the way.
+    refused: Vec<(String, Refusal)>,
+    /// What DescribeSecret showed of the refused names.
+    seen: Vec<SecretInfo>,
+}
+
 /// Describes and judges every name before anything is written: the
-/// actions to carry out, or every name that may not be taken. A name that
+/// actions to carry out, and every name that may not be taken. A name that
 /// could not be checked (an API error, a stop) is reported and left out, as
 /// a failed create of it would be.
 async fn check_names(
@@ -109,7 +128,7 @@ async fn check_names(
     names: Vec<String>,
     claim: &Claim<'_>,
     diags: &mut Diagnostics,
-) -> Result<Vec<(String, Action)>, Vec<(String, Refusal)>> {
+) -> Checked {
     let api = client.secrets.as_ref();
     let results = run_all(names, stop, |name| async move {
         let existing = api
@@ -119,16 +138,27 @@ async fn check_names(
                 operation: "DescribeSecret",
                 error,
             })?;
-        judge(api, existing, claim).await
+        let seen = existing.clone();
+        match judge(api, existing, claim).await {
+            Ok(action) => Ok(Ok(action)),
+            Err(EnsureError::Refused(refusal)) => Ok(Err((refusal, seen))),
+            Err(error) => Err(error),
+        }
     })
     .await;
-    let mut actions = Vec::new();
-    let mut refused = Vec::new();
+    let mut checked = Checked {
+        actions: Vec::new(),
+        refused: Vec::new(),
+        seen: Vec::new(),
+    };
     let mut report = NameReport::new("created");
     for (name, outcome) in results {
         match outcome {
-            Outcome::Done(action) => actions.push((name, action)),
-            Outcome::Failed(EnsureError::Refused(refusal)) => refused.push((name, refusal)),
+            Outcome::Done(Ok(action)) => checked.actions.push((name, action)),
+            Outcome::Done(Err((refusal, seen))) => {
+                checked.refused.push((name, refusal));
+                checked.seen.extend(seen);
+            }
             Outcome::Failed(error) if report.shared_cause(&name, error.api_error()) => {}
             Outcome::Failed(error) => {
                 let (summary, detail) = describe_ensure_error(&name, error);
@@ -138,11 +168,192 @@ async fn check_names(
         }
     }
     report.finish(diags);
-    if refused.is_empty() {
-        Ok(actions)
-    } else {
-        Err(refused)
+    checked
+}
+
+/// The old object a create of `names` continues because its destroy half
+/// ran in an earlier apply (see `mark`): one of the names in the way
+/// carries a mark for these names and this caller that has not expired.
+/// The live names carrying the mark's id are handed over; any other name
+/// in the way is judged again by the continued object (and refused).
+fn marked_handover(client: &Configured, names: &[String], checked: &Checked) -> Option<HandedOver> {
+    let principal = client.caller_arn.as_deref().map(principal_of);
+    let now = now_secs();
+    let ids: BTreeSet<&str> = checked
+        .seen
+        .iter()
+        .filter(|info| hands_over(&info.tags, names, principal.as_deref(), now))
+        .filter_map(|info| info.tags.get(OWNERSHIP_ID).map(String::as_str))
+        .collect();
+    let mut ids = ids.into_iter();
+    let (Some(id), None) = (ids.next(), ids.next()) else {
+        return None;
+    };
+    let old: Vec<SecretInfo> = checked
+        .seen
+        .iter()
+        .filter(|info| {
+            !info.scheduled_for_deletion
+                && info.tags.get(OWNERSHIP_ID).map(String::as_str) == Some(id)
+        })
+        .cloned()
+        .collect();
+    let marked = old
+        .iter()
+        .filter(|info| info.tags.contains_key(HANDOVER))
+        .map(|info| info.arn.clone())
+        .collect();
+    tracing::info!(
+        resource_id = id,
+        "continuing a replaced planton_aws_secrets object whose create half an earlier apply skipped"
+    );
+    let state = recorded_state(id.to_owned(), &old, &client.default_tags);
+    Some(HandedOver { state, marked })
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The destroy half of a replacement (see `handover`): removes the names
+/// the replacement drops, then marks one secret it keeps so that a create
+/// half Terraform skips in this apply can still continue the object in a
+/// later one. The object it hands over, or (when a write failed, with the
+/// errors) the state to keep: Terraform then keeps the object and skips the
+/// create half, and the next apply replaces it again.
+pub async fn hand_over(
+    client: &Configured,
+    stop: &StopSignal,
+    recorded: SecretsState,
+    plan: &CreatePlan,
+    diags: &mut Diagnostics,
+) -> Result<HandedOver, SecretsState> {
+    let mut state = recorded;
+    if let Some(names) = &plan.names {
+        let dropped: Vec<String> = state
+            .arns
+            .keys()
+            .filter(|n| names.binary_search(n).is_err())
+            .cloned()
+            .collect();
+        let window = state.window(client.recovery_window_in_days);
+        warn_deletions(&dropped, Some(window), diags);
+        let owner = state.owner();
+        remove_names(client, stop, &mut state, &owner, dropped, diags).await;
+        if diags.has_errors() {
+            return Err(state);
+        }
     }
+    let principal = client.caller_arn.as_deref().map(principal_of);
+    let binding = Binding {
+        id: &state.id,
+        names: plan.names.as_deref(),
+        principal: principal.as_deref(),
+    };
+    match mark_one(client, &state, &binding).await {
+        Ok(marked) => Ok(HandedOver {
+            marked: marked.into_iter().collect(),
+            state,
+        }),
+        Err((arn, error)) => {
+            diags.error(
+                "Cannot hand the replaced object over",
+                format!(
+                    "Before replacing this planton_aws_secrets object, the provider marks one of \
+                     its secrets ({arn}) so that the replacement can continue it even if \
+                     Terraform skips the create half of this apply: {error}. Nothing was deleted \
+                     and the object stays in state; fix the cause and apply again."
+                ),
+            );
+            Err(state)
+        }
+    }
+}
+
+/// Tags the first recorded secret that is still live and this object's
+/// with the mark of `binding` (the mark is bound to the id every secret
+/// carries, so one is enough), unless it carries that mark already; its
+/// ARN, `None` when no secret is left to continue.
+async fn mark_one(
+    client: &Configured,
+    state: &SecretsState,
+    binding: &Binding<'_>,
+) -> Result<Option<String>, (String, String)> {
+    let now = now_secs();
+    let api = client.secrets.as_ref();
+    let owner = state.owner();
+    let failed = |arn: &String, operation: &str, error: ApiError| {
+        (arn.clone(), format!("{operation} failed: {error}"))
+    };
+    for arn in state.arns.values() {
+        let info = api
+            .describe(arn)
+            .await
+            .map_err(|e| failed(arn, "DescribeSecret", e))?;
+        match info {
+            Some(info)
+                if info.arn == *arn
+                    && !info.scheduled_for_deletion
+                    && owner.foreign_owner(&info).is_none() =>
+            {
+                if !is_fresh(&info.tags, binding, now) {
+                    let mark = mark_tags(binding, now);
+                    let count =
+                        TagCount::new(&info.tags, &[], mark.keys(), &default_tag_keys(client));
+                    if !count.fits() {
+                        return Err((arn.clone(), count.problem()));
+                    }
+                    api.tag(arn, &mark)
+                        .await
+                        .map_err(|e| failed(arn, "TagResource", e))?;
+                }
+                return Ok(Some(arn.clone()));
+            }
+            // Gone, scheduled or another's: the create half judges it again.
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
+/// Removes the handover marks before any other write, so a mark serves
+/// once; false (with an error) when one could not be removed.
+async fn unmark(
+    client: &Configured,
+    stop: &StopSignal,
+    marked: Vec<String>,
+    diags: &mut Diagnostics,
+) -> bool {
+    let api = client.secrets.as_ref();
+    let key = &[HANDOVER.to_owned()];
+    let results = run_all(
+        marked,
+        stop,
+        |arn| async move { api.untag(&arn, key).await },
+    )
+    .await;
+    let mut report = NameReport::new("continued");
+    for (arn, outcome) in results {
+        match outcome {
+            Outcome::Done(()) => {}
+            Outcome::Failed(error) if report.shared_cause(&arn, Some(&error)) => {}
+            Outcome::Failed(error) => report.failed(
+                &arn,
+                format!("Failed to remove the handover mark of {arn}"),
+                format!(
+                    "UntagResource ({HANDOVER}) failed: {error}. The replaced object is recorded \
+                     again as it was and nothing else was changed; fix the cause and apply again."
+                ),
+            ),
+            Outcome::Skipped => report.stopped(&arn),
+        }
+    }
+    let clean = report.is_clean();
+    report.finish(diags);
+    clean
 }
 
 /// Terraform marks a resource whose create reported errors as tainted and
@@ -188,18 +399,29 @@ pub async fn update(
 
 /// The create half of a replacement: continues the object the destroy
 /// half handed over (see `handover`), keeping its id and ARNs. Names to
-/// add are all checked before anything is written; if any may not be
-/// taken, nothing is written and the old object is recorded as it was.
+/// add are all checked before anything is written but the removal of the
+/// handover mark (see `mark`); if any may not be taken, nothing else is
+/// written and the old object is recorded as it was.
 pub async fn replace(
     client: &Configured,
     stop: &StopSignal,
-    handed_over: SecretsState,
+    handed_over: HandedOver,
     planned: &Value,
     diags: &mut Diagnostics,
 ) -> Value {
+    let HandedOver {
+        state: handed_over,
+        marked,
+    } = handed_over;
     let Some(names) = planned_names(planned, diags) else {
         return handed_over.to_value();
     };
+    // The mark goes first: the object is recorded again from here on, and
+    // a mark on a recorded object would let another create continue it.
+    if !unmark(client, stop, marked, diags).await {
+        explain_taint(handed_over.arns.len(), diags);
+        return handed_over.to_value();
+    }
     let Some(key) = wanted_key(client, planned, Some(&handed_over), diags).await else {
         return handed_over.to_value();
     };
@@ -226,23 +448,30 @@ pub async fn replace(
         ignore: &client.ignore_tags,
         recovery_window_in_days: handed_over.window(client.recovery_window_in_days),
     };
-    let state = match check_names(client, stop, missing, &claim, diags).await {
-        Ok(added) => {
-            // A plan for a replacement never saw the old object's names.
-            let dropped: Vec<String> = handed_over
-                .arns
-                .keys()
-                .filter(|n| !names.contains(n))
-                .cloned()
-                .collect();
-            let window = handed_over.window(client.recovery_window_in_days);
-            warn_deletions(&dropped, Some(window), diags);
-            converge(client, stop, handed_over, &names, added, &key, diags).await
-        }
-        Err(refused) => {
-            explain_refusals(refused, &handed_over.arns, true, diags);
-            handed_over
-        }
+    let checked = check_names(client, stop, missing, &claim, diags).await;
+    let state = if !checked.refused.is_empty() {
+        explain_refusals(checked.refused, &handed_over.arns, true, diags);
+        handed_over
+    } else {
+        // A plan for a replacement never saw the old object's names.
+        let dropped: Vec<String> = handed_over
+            .arns
+            .keys()
+            .filter(|n| !names.contains(n))
+            .cloned()
+            .collect();
+        let window = handed_over.window(client.recovery_window_in_days);
+        warn_deletions(&dropped, Some(window), diags);
+        converge(
+            client,
+            stop,
+            handed_over,
+            &names,
+            checked.actions,
+            &key,
+            diags,
+        )
+        .await
     };
     if diags.has_errors() {
         explain_taint(state.arns.len(), diags);
@@ -578,9 +807,14 @@ async fn remove_names(
                             return Ok(Removal::OwnedBy(other));
                         }
                     }
-                    api.delete(&arn, window)
-                        .await
-                        .map_err(|e| RemoveError::Api("DeleteSecret", e))?;
+                    if let Err(error) = api.delete(&arn, window).await {
+                        // The secret stays this resource's: it must not
+                        // stay restorable by others (best effort; a
+                        // refresh shows a tag left over, and the next
+                        // apply removes it).
+                        let _ = api.untag(&arn, &[RELEASED.to_owned()]).await;
+                        return Err(RemoveError::Api("DeleteSecret", error));
+                    }
                     // And after: scheduled while another took it.
                     match owner_now(api, &arn, owner).await? {
                         Some(other) => Ok(Removal::ScheduledWhileTaken(other)),
@@ -650,32 +884,6 @@ async fn remove_names(
         );
     }
     report.finish(diags);
-}
-
-/// One warning for secrets that now carry another resource instance's id:
-/// this resource lets go of them instead of fighting over their tags.
-pub fn warn_owned_elsewhere(names: &[(String, String)], what: &str, diags: &mut Diagnostics) {
-    if names.is_empty() {
-        return;
-    }
-    let listed: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
-    let owners: BTreeSet<&str> = names.iter().map(|(_, o)| o.as_str()).collect();
-    diags.warning_at(
-        AttributePath::root(SECRET_NAMES),
-        format!(
-            "{} secret(s) now belong to another planton_aws_secrets resource",
-            names.len()
-        ),
-        format!(
-            "These secrets now carry the planton.ai/resource-id of another resource ({}) \
-             instead of this one's (an import elsewhere, or a tag changed outside Terraform), so \
-             they {what} and are no longer in this resource's state: {}. Remove them from \
-             secret_names here, or move them back deliberately (terraform state rm there, \
-             terraform import here).",
-            owners.into_iter().collect::<Vec<_>>().join(", "),
-            brief_listing(&listed)
-        ),
-    );
 }
 
 /// Brings every secret's managed tags to `desired`, each secret checked
@@ -910,6 +1118,7 @@ pub(super) mod tests {
             keys: Arc::new(crate::provider::keys::tests::FakeKeys::default()),
             region: "us-east-1".into(),
             account_id: None,
+            caller_arn: None,
             default_tags: default_tags
                 .iter()
                 .map(|(k, v)| ((*k).into(), (*v).into()))
@@ -1438,6 +1647,48 @@ pub(super) mod tests {
     }
 
     #[tokio::test]
+    async fn a_failed_delete_takes_its_release_tag_back_and_a_leftover_one_is_repaired() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let prior = created(&client, &["a", "b"]).await;
+        fake.deny_call("DeleteSecret", "b");
+        let mut diags = Diagnostics::new();
+        let value = delete(&client, &never(), prior.clone(), &mut diags).await;
+        assert!(diags.has_errors());
+        let kept = SecretsState::from_value(&value).unwrap();
+        assert_eq!(kept.arns.keys().collect::<Vec<_>>(), ["b"]);
+        let b = fake.get("b").unwrap();
+        assert!(!b.scheduled_for_deletion);
+        assert!(!b.tags.contains_key(RELEASED), "no longer released");
+        let arn_b = &prior.arns["b"];
+        let tail: Vec<String> = fake.calls().into_iter().rev().take(3).collect();
+        assert_eq!(
+            tail,
+            [
+                format!("UntagResource {arn_b}"),
+                format!("DeleteSecret {arn_b}"),
+                format!("TagResource {arn_b}")
+            ]
+        );
+
+        // A release tag left over anyway (the untag failed too, or an
+        // older release) shows in tags_all, and the apply removes it.
+        fake.alter("b", |s| {
+            s.tags.insert(RELEASED.into(), "true".into());
+        });
+        let mut diags = Diagnostics::new();
+        let refreshed = super::super::read::read(&client, &never(), kept, &mut diags).await;
+        let refreshed = SecretsState::from_value(&refreshed).unwrap();
+        assert_eq!(refreshed.tags_all[RELEASED], "true");
+        let value = update(&client, &never(), refreshed, &planned(&["b"]), &mut diags).await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let repaired = SecretsState::from_value(&value).unwrap();
+        assert!(!repaired.tags_all.contains_key(RELEASED));
+        assert!(!fake.get("b").unwrap().tags.contains_key(RELEASED));
+        assert!(!fake.get("b").unwrap().scheduled_for_deletion);
+    }
+
+    #[tokio::test]
     async fn create_that_finds_another_owner_refuses_before_any_write() {
         let fake = Arc::new(FakeSecrets::new());
         let client = configured(&fake, &[]);
@@ -1598,7 +1849,15 @@ pub(super) mod tests {
         assert!(fake.calls().is_empty());
     }
 
-    fn writes(fake: &FakeSecrets, since: usize) -> Vec<String> {
+    fn handed(state: &SecretsState) -> HandedOver {
+        HandedOver {
+            state: state.clone(),
+            marked: Vec::new(),
+        }
+    }
+
+    /// The calls since call `since` that write.
+    pub fn writes(fake: &FakeSecrets, since: usize) -> Vec<String> {
         fake.calls()[since..]
             .iter()
             .filter(|c| !c.starts_with("DescribeSecret") && !c.starts_with("GetResourcePolicy"))
@@ -1617,7 +1876,7 @@ pub(super) mod tests {
         let value = replace(
             &client,
             &never(),
-            partial.clone(),
+            handed(&partial),
             &planned(&["a", "b", "shared"]),
             &mut diags,
         )
@@ -1647,7 +1906,7 @@ pub(super) mod tests {
         let value = replace(
             &client,
             &never(),
-            old.clone(),
+            handed(&old),
             &planned(&["a", "b", "new"]),
             &mut diags,
         )

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::provider::ignore_tags::IgnoreTags;
 use crate::provider::keys::{is_aws_managed, KeysApi};
 use crate::provider::secrets::{ApiError, ErrorKind, SecretInfo, SecretsApi};
-use crate::provider::tags::RELEASED;
+use crate::provider::tags::TRANSIENT;
 
 use super::guard::{check_after, After};
 use super::ownership::{decide, Decision, KeyCheck, Owner, Refusal};
@@ -249,9 +249,10 @@ async fn check_restored(api: &dyn SecretsApi, info: &SecretInfo) -> Result<(), E
     Ok(())
 }
 
-/// Makes a live secret's tags this resource's, and no longer released;
-/// `restored` when this apply just restored it. After any write, checks the
-/// secret carries this resource's id (another may have taken it meanwhile).
+/// Makes a live secret's tags this resource's, no longer released nor
+/// marked for a handover; `restored` when this apply just restored it. After
+/// any write, checks the secret carries this resource's id (another may have
+/// taken it meanwhile).
 async fn take(
     api: &dyn SecretsApi,
     existing: SecretInfo,
@@ -262,7 +263,7 @@ async fn take(
         .tags
         .iter()
         .any(|(k, v)| existing.tags.get(k) != Some(v));
-    if !(restored || retag || existing.tags.contains_key(RELEASED)) {
+    if !(restored || retag || TRANSIENT.iter().any(|k| existing.tags.contains_key(*k))) {
         return Ok(existing.arn);
     }
     if retag {
@@ -270,8 +271,13 @@ async fn take(
             .await
             .map_err(api_error("TagResource"))?;
     }
-    if existing.tags.contains_key(RELEASED) {
-        api.untag(&existing.arn, &[RELEASED.to_owned()])
+    let transient: Vec<String> = TRANSIENT
+        .iter()
+        .filter(|k| existing.tags.contains_key(**k))
+        .map(|k| (*k).to_owned())
+        .collect();
+    if !transient.is_empty() {
+        api.untag(&existing.arn, &transient)
             .await
             .map_err(api_error("UntagResource"))?;
     }
@@ -338,7 +344,7 @@ mod tests {
     use super::*;
     use crate::provider::keys::tests::FakeKeys;
     use crate::provider::secrets::fake::FakeSecrets;
-    use crate::provider::tags::ownership_tags;
+    use crate::provider::tags::{ownership_tags, RELEASED};
 
     fn tags(id: &str) -> BTreeMap<String, String> {
         ownership_tags(&BTreeMap::new(), id)

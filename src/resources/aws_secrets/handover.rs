@@ -12,17 +12,20 @@
 //! - every create plan carries a [`CreatePlan`] marker as private data;
 //!   Terraform applies the destroy half of a replacement with it, while a
 //!   plain destroy carries the object's own (empty) private data;
-//! - a delete that carries the marker records a [`Handover`] here and
-//!   touches nothing in AWS;
+//! - a delete that carries the marker removes the names the replacement
+//!   drops, marks one secret it keeps with a short-lived, single-use
+//!   handover mark (see `mark`) and records a [`Handover`] here;
 //! - the create half takes the handover whose names digest matches its
-//!   planned names and continues the old object (its id, secrets and ARNs)
-//!   as an update would: it removes only names the configuration dropped
-//!   and adds missing ones after checking them all first. When it cannot
-//!   finish, it records what it holds, so the object stays in state.
+//!   planned names, removes the mark, and continues the old object (its
+//!   id, secrets and ARNs) as an update would: it adds missing names after
+//!   checking them all first. When it cannot finish, it records what it
+//!   holds, so the object stays in state.
 //!
-//! Only Terraform being killed or interrupted in the moment between the two
-//! halves leaves handed-over secrets unrecorded; they stay live, tagged
-//! with the old id, and the next apply offers their import.
+//! When Terraform skips the create half (a dependency failed in the same
+//! apply) or is killed between the halves, the in-memory handover is lost
+//! but the mark is not: the next plain apply plans a create of the same
+//! names, finds them carrying the old id and the mark, and continues the
+//! object the same way.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -32,11 +35,21 @@ use sha2::{Digest, Sha256};
 
 use super::model::SecretsState;
 
+/// An old object handed to the create that continues it.
+#[derive(Debug)]
+pub struct HandedOver {
+    pub state: SecretsState,
+    /// ARNs of the secrets carrying its handover mark, removed first.
+    pub marked: Vec<String>,
+}
+
 /// The private data of a create plan.
-#[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatePlan {
-    /// Digest of the planned names; `None` when they were not known yet.
-    pub names: Option<String>,
+    /// The planned names, sorted; `None` when they were not known yet. The
+    /// destroy half of a replacement needs them: it removes the names the
+    /// replacement drops and marks one it keeps (see `mark`).
+    pub names: Option<Vec<String>>,
 }
 
 /// Key of the private data; no other private data is ever written.
@@ -48,8 +61,16 @@ struct Private {
 impl CreatePlan {
     pub fn for_names(names: Option<&[String]>) -> Self {
         Self {
-            names: names.map(names_digest),
+            names: names.map(|names| {
+                let sorted: BTreeSet<&String> = names.iter().collect();
+                sorted.into_iter().cloned().collect()
+            }),
         }
+    }
+
+    /// Digest of the planned names, when known.
+    fn digest(&self) -> Option<String> {
+        self.names.as_deref().map(names_digest)
     }
 
     pub fn into_private(self) -> Vec<u8> {
@@ -83,7 +104,7 @@ pub fn names_digest(names: &[String]) -> String {
 struct Handover {
     /// The digest of the replacement's planned names, if known at plan time.
     names: Option<String>,
-    state: SecretsState,
+    old: HandedOver,
 }
 
 /// Handovers pending in this provider process.
@@ -93,17 +114,17 @@ pub struct Handovers {
 }
 
 impl Handovers {
-    pub fn offer(&self, plan: CreatePlan, state: SecretsState) {
+    pub fn offer(&self, plan: &CreatePlan, old: HandedOver) {
         self.lock().push(Handover {
-            names: plan.names,
-            state,
+            names: plan.digest(),
+            old,
         });
     }
 
     /// The old object the create of `names` replaces, if one was handed
     /// over: the one planned with exactly these names, else (names unknown
     /// at plan time) the only such handover, provided it shares a name.
-    pub fn take(&self, names: &[String]) -> Option<SecretsState> {
+    pub fn take(&self, names: &[String]) -> Option<HandedOver> {
         let digest = names_digest(names);
         let mut pending = self.lock();
         let position = pending
@@ -117,19 +138,19 @@ impl Handovers {
                     [only]
                         if names
                             .iter()
-                            .any(|n| pending[*only].state.arns.contains_key(n)) =>
+                            .any(|n| pending[*only].old.state.arns.contains_key(n)) =>
                     {
                         Some(*only)
                     }
                     _ => None,
                 }
             })?;
-        Some(pending.swap_remove(position).state)
+        Some(pending.swap_remove(position).old)
     }
 
     /// Ids of handovers no create took (logged when the process ends).
     pub fn unclaimed(&self) -> Vec<String> {
-        self.lock().iter().map(|h| h.state.id.clone()).collect()
+        self.lock().iter().map(|h| h.old.state.id.clone()).collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Handover>> {
@@ -142,7 +163,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn state(id: &str, names: &[&str]) -> SecretsState {
+    fn state(id: &str, names: &[&str]) -> HandedOver {
         let mut state = SecretsState::new(id.into(), BTreeMap::new());
         for name in names {
             state.arns.insert(
@@ -150,7 +171,10 @@ mod tests {
                 format!("arn:aws:secretsmanager:us-east-1:1:secret:{name}-abcdef"),
             );
         }
-        state
+        HandedOver {
+            state,
+            marked: Vec::new(),
+        }
     }
 
     fn owned(names: &[&str]) -> Vec<String> {
@@ -162,7 +186,7 @@ mod tests {
         let plan = CreatePlan::for_names(Some(&owned(&["b", "a"])));
         let private = plan.into_private();
         let read = CreatePlan::from_private(&private).unwrap();
-        assert_eq!(read.names, Some(names_digest(&owned(&["a", "b"]))));
+        assert_eq!(read.names, Some(owned(&["a", "b"])));
         assert_eq!(CreatePlan::from_private(b""), None);
         assert_eq!(CreatePlan::from_private(b"{}"), None);
         assert_eq!(CreatePlan::from_private(b"\x00garbage"), None);
@@ -189,15 +213,18 @@ mod tests {
     fn a_create_takes_the_handover_planned_with_its_names() {
         let handovers = Handovers::default();
         handovers.offer(
-            CreatePlan::for_names(Some(&owned(&["a", "b"]))),
+            &CreatePlan::for_names(Some(&owned(&["a", "b"]))),
             state("asm-1", &["a"]),
         );
         handovers.offer(
-            CreatePlan::for_names(Some(&owned(&["x"]))),
+            &CreatePlan::for_names(Some(&owned(&["x"]))),
             state("asm-2", &["x"]),
         );
         assert!(handovers.take(&owned(&["a"])).is_none(), "other names");
-        assert_eq!(handovers.take(&owned(&["b", "a"])).unwrap().id, "asm-1");
+        assert_eq!(
+            handovers.take(&owned(&["b", "a"])).unwrap().state.id,
+            "asm-1"
+        );
         assert!(handovers.take(&owned(&["a", "b"])).is_none(), "taken once");
         assert_eq!(handovers.unclaimed(), ["asm-2"]);
     }
@@ -205,12 +232,15 @@ mod tests {
     #[test]
     fn names_unknown_at_plan_time_match_only_one_overlapping_handover() {
         let handovers = Handovers::default();
-        handovers.offer(CreatePlan::for_names(None), state("asm-1", &["a", "b"]));
+        handovers.offer(&CreatePlan::for_names(None), state("asm-1", &["a", "b"]));
         assert!(handovers.take(&owned(&["z"])).is_none(), "shares no name");
-        assert_eq!(handovers.take(&owned(&["b", "c"])).unwrap().id, "asm-1");
+        assert_eq!(
+            handovers.take(&owned(&["b", "c"])).unwrap().state.id,
+            "asm-1"
+        );
 
-        handovers.offer(CreatePlan::for_names(None), state("asm-1", &["a"]));
-        handovers.offer(CreatePlan::for_names(None), state("asm-2", &["a"]));
+        handovers.offer(&CreatePlan::for_names(None), state("asm-1", &["a"]));
+        handovers.offer(&CreatePlan::for_names(None), state("asm-2", &["a"]));
         assert!(handovers.take(&owned(&["a"])).is_none(), "ambiguous");
         assert_eq!(handovers.unclaimed().len(), 2);
     }

@@ -14,6 +14,7 @@ mod identity;
 mod imports;
 mod lease;
 mod list;
+mod mark;
 mod model;
 mod ownership;
 mod plan;
@@ -272,10 +273,15 @@ impl Resource<Configured> for AwsSecrets {
             return prior.clone();
         }
         // The destroy half of a replacement: the create half continues this
-        // object, so nothing is deleted (see `handover`).
+        // object, so only names it drops are deleted (see `handover`).
         if let Some(plan) = CreatePlan::from_private(planned_private) {
-            self.handovers.offer(plan, recorded);
-            return Value::Null;
+            return match apply::hand_over(client, &ctx.stop, recorded, &plan, diags).await {
+                Ok(old) => {
+                    self.handovers.offer(&plan, old);
+                    Value::Null
+                }
+                Err(kept) => kept.to_value(),
+            };
         }
         apply::delete(client, &ctx.stop, recorded, diags).await
     }
@@ -346,6 +352,7 @@ mod tests {
 
     use super::*;
     use crate::provider::secrets::fake::FakeSecrets;
+    use crate::provider::tags::{HANDOVER, OWNERSHIP_ID};
     use crate::tf::stop::StopSignal;
     use apply::tests::{configured, planned};
 
@@ -376,20 +383,35 @@ mod tests {
         assert!(!diags.has_errors(), "{diags:?}");
 
         // Replacement: the destroy half carries the create plan's private
-        // data and writes nothing; the create half continues the object.
+        // data and only marks one secret; the create half removes the mark
+        // first and continues the object.
         let private = plan_private(&resource, &client, &names);
         let calls = fake.calls().len();
         let gone = resource.delete(&ctx, &first, &private, &mut diags).await;
         assert!(gone.is_null());
-        assert_eq!(fake.calls().len(), calls, "no AWS call: {:?}", fake.calls());
+        let arn_a = fake.get("a").unwrap().arn;
+        assert_eq!(
+            fake.calls()[calls..],
+            [
+                format!("DescribeSecret {arn_a}"),
+                format!("TagResource {arn_a}")
+            ]
+        );
+        assert!(fake.get("a").unwrap().tags.contains_key(HANDOVER));
         let second = resource
             .create(&ctx, &planned(&names), &planned(&names), &mut diags)
             .await;
         assert!(!diags.has_errors(), "{diags:?}");
         assert_eq!(second, first, "same id, same ARNs");
-        assert!(fake.calls()[calls..]
+        assert_eq!(
+            fake.calls()[calls + 2],
+            format!("UntagResource {arn_a}"),
+            "the mark goes first"
+        );
+        assert!(fake.calls()[calls + 3..]
             .iter()
             .all(|c| c.starts_with("Describe")));
+        assert!(!fake.get("a").unwrap().tags.contains_key(HANDOVER));
 
         // A plain destroy carries the object's own (empty) private data.
         assert!(resource
@@ -398,5 +420,100 @@ mod tests {
             .is_null());
         assert!(fake.get("a").unwrap().scheduled_for_deletion);
         assert!(resource.handovers.unclaimed().is_empty());
+    }
+
+    /// Two provider processes: the one that applied the destroy half, and
+    /// the one of a later apply whose create finds the mark.
+    async fn destroy_half_only(client: &Configured, names: &[&str], replacement: &[&str]) -> Value {
+        let resource = AwsSecrets::default();
+        let ctx = Context::new(Some(client), StopSignal::never());
+        let mut diags = Diagnostics::new();
+        let first = resource
+            .create(&ctx, &planned(names), &planned(names), &mut diags)
+            .await;
+        let private = plan_private(&resource, client, replacement);
+        assert!(resource
+            .delete(&ctx, &first, &private, &mut diags)
+            .await
+            .is_null());
+        assert!(!diags.has_errors(), "{diags:?}");
+        // Terraform skipped the create half; the process ends.
+        assert_eq!(resource.handovers.unclaimed().len(), 1);
+        first
+    }
+
+    /// A create of `names` by the provider process of a later apply.
+    async fn create_later(client: &Configured, names: &[&str]) -> (Value, Diagnostics) {
+        let ctx = Context::new(Some(client), StopSignal::never());
+        let mut diags = Diagnostics::new();
+        let value = AwsSecrets::default()
+            .create(&ctx, &planned(names), &planned(names), &mut diags)
+            .await;
+        (value, diags)
+    }
+
+    #[tokio::test]
+    async fn a_later_create_continues_an_object_whose_create_half_was_skipped() {
+        let fake = Arc::new(FakeSecrets::new());
+        let client = configured(&fake, &[]);
+        let first = destroy_half_only(&client, &["a", "b", "gone"], &["a", "b", "new"]).await;
+        let old = model::SecretsState::from_value(&first).unwrap();
+        // The destroy half removed the dropped name at once.
+        assert!(fake.get("gone").unwrap().scheduled_for_deletion);
+
+        let calls = fake.calls().len();
+        let (value, diags) = create_later(&client, &["a", "b", "new"]).await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let state = model::SecretsState::from_value(&value).unwrap();
+        assert_eq!(state.id, old.id, "the old object continues");
+        assert_eq!(state.arns["a"], old.arns["a"]);
+        assert_eq!(state.arns["b"], old.arns["b"]);
+        assert_eq!(
+            apply::tests::writes(&fake, calls),
+            [
+                format!("UntagResource {}", old.arns["a"]),
+                "CreateSecret new".to_owned()
+            ]
+        );
+        for name in ["a", "b", "new"] {
+            let secret = fake.get(name).unwrap();
+            assert_eq!(secret.tags[OWNERSHIP_ID], old.id);
+            assert!(!secret.tags.contains_key(HANDOVER), "single use");
+        }
+
+        // Used once: the same create again finds no mark and refuses.
+        let (again, diags) = create_later(&client, &["a", "b", "new"]).await;
+        assert!(again.is_null());
+        assert!(diags.has_errors());
+    }
+
+    #[tokio::test]
+    async fn a_mark_serves_only_its_names_and_its_principal() {
+        let fake = Arc::new(FakeSecrets::new());
+        let as_caller = |arn: &str| {
+            let mut client = configured(&fake, &[]);
+            client.caller_arn = Some(arn.into());
+            client
+        };
+        let client = as_caller("arn:aws:sts::1:assumed-role/ci/run-1");
+        destroy_half_only(&client, &["a", "b"], &["a", "b"]).await;
+        for (names, caller) in [
+            (&["a"][..], "arn:aws:sts::1:assumed-role/ci/run-2"),
+            (&["a", "b"][..], "arn:aws:sts::1:assumed-role/other/run-2"),
+        ] {
+            let calls = fake.calls().len();
+            let (value, diags) = create_later(&as_caller(caller), names).await;
+            assert!(value.is_null(), "{names:?} by {caller}");
+            assert!(diags.has_errors());
+            assert!(apply::tests::writes(&fake, calls).is_empty());
+        }
+        // The same role in another session continues it.
+        let (value, diags) = create_later(
+            &as_caller("arn:aws:sts::1:assumed-role/ci/run-9"),
+            &["a", "b"],
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert!(!value.is_null());
     }
 }

@@ -7,18 +7,17 @@ use std::sync::Mutex;
 use crate::provider::batch::{run_all, Outcome};
 use crate::provider::lookup::{describe_names, Lookup};
 use crate::provider::secrets::{ApiError, SecretInfo};
-use crate::provider::tags::{ownership_tags, OWNERSHIP_ID};
+use crate::provider::tags::{ownership_tags, OWNERSHIP_ID, TRANSIENT};
 use crate::provider::Configured;
 use crate::tf::diag::Diagnostics;
 use crate::tf::stop::StopSignal;
 use crate::tf::value::AttributePath;
 use crate::tf::value::Value;
 
-use super::apply::warn_owned_elsewhere;
 use super::id::new_id;
 use super::model::SecretsState;
 use super::ownership::{recorded_ids, Owner};
-use super::report::{brief_listing, unverified};
+use super::report::{brief_listing, unverified, warn_owned_elsewhere};
 use super::schema::SECRET_NAMES;
 use crate::provider::names::name_problem;
 
@@ -50,9 +49,11 @@ pub async fn read(
     // Tags are folded in as answers arrive, so ten thousand secrets never
     // hold ten thousand tag maps at once.
     let common = Mutex::new(CommonTags::new(&managed_keys));
+    // Release and handover tags left on a secret this resource keeps.
+    let leftover = Mutex::new(BTreeMap::new());
     let owner = prior.owner();
     let results = run_all(targets, stop, |(name, arn)| {
-        let (common, owner) = (&common, &owner);
+        let (common, owner, leftover) = (&common, &owner, &leftover);
         async move {
             let seen = match api.describe(&arn).await? {
                 // Gone; but say so if another secret took the name.
@@ -70,6 +71,14 @@ pub async fn read(
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
                             .add(&info.tags);
+                        for key in TRANSIENT {
+                            if let Some(value) = info.tags.get(key) {
+                                leftover
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .insert(key.to_owned(), value.clone());
+                            }
+                        }
                         if has_ownership_tags(&info.tags, owner) {
                             let id = info.tags.get(OWNERSHIP_ID).cloned().unwrap_or_default();
                             Seen::Live(info.arn, id)
@@ -123,6 +132,12 @@ pub async fn read(
     }
     let common = common.into_inner().unwrap_or_else(|e| e.into_inner());
     state.tags_all = common.into_tags().unwrap_or(prior.tags_all);
+    // Shown in tags_all, so the plan shows their removal and the next apply
+    // removes them: a secret that stays must not stay released (restorable
+    // by anyone once scheduled) nor marked for a handover.
+    state
+        .tags_all
+        .extend(leftover.into_inner().unwrap_or_else(|e| e.into_inner()));
     if untagged.is_empty() {
         record_previous_owners(
             &mut state.tags_all,

@@ -1,6 +1,8 @@
 //! Per-name failures, reported so that a thousand failing names make a
 //! readable handful of diagnostics rather than a thousand.
 
+use std::collections::BTreeSet;
+
 use crate::provider::secrets::{ApiError, ErrorKind, NOT_SENT};
 use crate::tf::diag::Diagnostics;
 use crate::tf::value::AttributePath;
@@ -219,6 +221,32 @@ fn listing<S: AsRef<str>>(names: &[S], limit: usize) -> String {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),
     }
+}
+
+/// One warning for secrets that now carry another resource instance's id:
+/// this resource lets go of them instead of fighting over their tags.
+pub fn warn_owned_elsewhere(names: &[(String, String)], what: &str, diags: &mut Diagnostics) {
+    if names.is_empty() {
+        return;
+    }
+    let listed: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+    let owners: BTreeSet<&str> = names.iter().map(|(_, o)| o.as_str()).collect();
+    diags.warning_at(
+        AttributePath::root(SECRET_NAMES),
+        format!(
+            "{} secret(s) now belong to another planton_aws_secrets resource",
+            names.len()
+        ),
+        format!(
+            "These secrets now carry the planton.ai/resource-id of another resource ({}) \
+             instead of this one's (an import elsewhere, or a tag changed outside Terraform), so \
+             they {what} and are no longer in this resource's state: {}. Remove them from \
+             secret_names here, or move them back deliberately (terraform state rm there, \
+             terraform import here).",
+            owners.into_iter().collect::<Vec<_>>().join(", "),
+            brief_listing(&listed)
+        ),
+    );
 }
 
 #[cfg(test)]
