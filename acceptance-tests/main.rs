@@ -61,6 +61,7 @@ mod resilience_quota;
 mod resilience_retries_exhausted;
 mod retry;
 mod schema;
+mod takeover;
 mod transport_tcp;
 mod unknown_names;
 mod validation;

@@ -107,6 +107,15 @@ impl Diagnostics {
         self.0.iter().any(|d| d.severity == Severity::Error)
     }
 
+    /// How many errors so far: a step compares before and after to tell
+    /// whether it failed.
+    pub fn error_count(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -108,6 +108,10 @@ impl FakeSecrets {
         self.state.lock().unwrap().denied.insert(name.to_owned());
     }
 
+    pub fn allow(&self, name: &str) {
+        self.state.lock().unwrap().denied.remove(name);
+    }
+
     /// Only `operation` on `name` fails with AccessDenied.
     pub fn deny_call(&self, operation: &str, name: &str) {
         self.state

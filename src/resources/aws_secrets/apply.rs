@@ -17,6 +17,7 @@ use crate::tf::stop::StopSignal;
 use crate::tf::value::{AttributePath, Value};
 
 use super::ensure::{carry_out, ensure_secret, judge, Action, Claim, EnsureError, KeyWanted};
+use super::guard::{check_after, still_moving, After, Leases};
 use super::id::new_id;
 use super::model::{known_names, SecretsState};
 use super::ownership::{Owner, Refusal};
@@ -246,7 +247,8 @@ pub async fn replace(
 
 /// Brings `state` to `names`: removes the names no longer listed, brings
 /// the tags in line, then carries out `added` (names judged already, or
-/// [`Action::Create`] to create-or-judge).
+/// [`Action::Create`] to create-or-judge). Secrets imported from another
+/// owner are moved under that owner's lease (see `guard`).
 async fn converge(
     client: &Configured,
     stop: &StopSignal,
@@ -257,8 +259,12 @@ async fn converge(
     diags: &mut Diagnostics,
 ) -> SecretsState {
     let mut state = prior;
+    let api = client.secrets.as_ref();
     let desired_tags = ownership_tags(&client.default_tags, &state.id);
-    let owner = state.owner();
+    let recorded = state.owner();
+    let leases = Leases::take(api, &recorded, diags).await;
+    let owner = leases.writer(&recorded);
+    let errors_before = diags.error_count();
 
     let removed: Vec<String> = state
         .arns
@@ -268,17 +274,21 @@ async fn converge(
         .collect();
     remove_names(client, stop, &mut state, &owner, removed, diags).await;
 
+    let mut owned_elsewhere = Vec::new();
     if state.tags_all != desired_tags {
-        retag(client, stop, &mut state, &desired_tags, diags).await;
+        owned_elsewhere = retag(client, stop, &mut state, &desired_tags, &owner, diags).await;
     }
     if state.kms_key_id != key.kms_key_id || state.key_arn != key.key_arn {
         rekey(client, stop, &mut state, key, diags).await;
     }
 
-    let owner = owner.for_adoption();
+    let adopter = Owner {
+        recorded: owner.recorded.clone(),
+        ..owner.for_adoption()
+    };
     let default_tag_keys = default_tag_keys(client);
     let claim = Claim {
-        owner: &owner,
+        owner: &adopter,
         default_tag_keys: &default_tag_keys,
         tags: &desired_tags,
         key,
@@ -287,7 +297,17 @@ async fn converge(
         recovery_window_in_days: state.window(client.recovery_window_in_days),
     };
     let refused = add_names(client, stop, &mut state, added, &claim, diags).await;
+    leases.refuse_owned_elsewhere(&owned_elsewhere, diags);
     explain_refusals(refused, &state.arns, false, diags);
+    let failed = diags.error_count() > errors_before;
+    let moving = leases.finish(api, failed, diags).await;
+    if !moving.is_empty() && state.tags_all.get(OWNERSHIP_ID) == Some(&state.id) {
+        // Not moved whole yet: the state keeps the previous ids, so the
+        // next apply takes their leases again and finishes.
+        state
+            .tags_all
+            .insert(OWNERSHIP_ID.to_owned(), still_moving(&state.id, &moving));
+    }
     state
 }
 
@@ -477,6 +497,22 @@ enum Removal {
     Deleted,
     /// Another resource instance owns it now: left alone.
     OwnedBy(String),
+    /// Scheduled by this apply while another resource took it: released,
+    /// so that resource's next apply restores it.
+    ScheduledWhileTaken(String),
+}
+
+/// The owner id a secret carries now when it is not `owner`'s.
+async fn owner_now(
+    api: &dyn SecretsApi,
+    arn: &str,
+    owner: &Owner,
+) -> Result<Option<String>, RemoveError> {
+    Ok(api
+        .describe(arn)
+        .await
+        .map_err(|e| RemoveError::Api("DescribeSecret", e))?
+        .and_then(|info| owner.foreign_owner(&info).map(str::to_owned)))
 }
 
 /// Why a secret could not be scheduled for deletion.
@@ -531,11 +567,20 @@ async fn remove_names(
                         api.tag(&arn, release)
                             .await
                             .map_err(|e| RemoveError::Api("TagResource", e))?;
+                        // Checked again between the writes: a secret
+                        // another resource took meanwhile is its own.
+                        if let Some(other) = owner_now(api, &arn, owner).await? {
+                            return Ok(Removal::OwnedBy(other));
+                        }
                     }
                     api.delete(&arn, window)
                         .await
                         .map_err(|e| RemoveError::Api("DeleteSecret", e))?;
-                    Ok(Removal::Deleted)
+                    // And after: scheduled while another took it.
+                    match owner_now(api, &arn, owner).await? {
+                        Some(other) => Ok(Removal::ScheduledWhileTaken(other)),
+                        None => Ok(Removal::Deleted),
+                    }
                 }
             },
         }
@@ -543,12 +588,15 @@ async fn remove_names(
     .await;
     let mut report = NameReport::new("deleted");
     let mut left_alone = Vec::new();
+    let mut taken_meanwhile = Vec::new();
     for ((name, _), outcome) in results {
         match outcome {
             Outcome::Done(removal) => {
                 state.arns.remove(&name);
-                if let Removal::OwnedBy(other) = removal {
-                    left_alone.push((name, other));
+                match removal {
+                    Removal::Deleted => {}
+                    Removal::OwnedBy(other) => left_alone.push((name, other)),
+                    Removal::ScheduledWhileTaken(other) => taken_meanwhile.push((name, other)),
                 }
             }
             Outcome::Failed(RemoveError::Api(_, error))
@@ -575,6 +623,27 @@ async fn remove_names(
     }
     left_alone.sort();
     warn_owned_elsewhere(&left_alone, "were not deleted", diags);
+    taken_meanwhile.sort();
+    if !taken_meanwhile.is_empty() {
+        let listed: Vec<String> = taken_meanwhile
+            .iter()
+            .map(|(name, other)| format!("{name:?} (now {other})"))
+            .collect();
+        diags.error_at(
+            AttributePath::root(SECRET_NAMES),
+            format!(
+                "{} secret(s) were scheduled for deletion while another resource took them",
+                taken_meanwhile.len()
+            ),
+            format!(
+                "This apply released and scheduled these secrets (recovery window {window} days) \
+                 while another planton_aws_secrets resource imported them: {}. They are released, \
+                 so that resource's next apply (the same configuration, applied again) restores \
+                 them with their ARNs.",
+                brief_listing(&listed)
+            ),
+        );
+    }
     report.finish(diags);
 }
 
@@ -604,22 +673,21 @@ pub fn warn_owned_elsewhere(names: &[(String, String)], what: &str, diags: &mut 
     );
 }
 
-/// Brings every secret's managed tags to `desired`. `tags_all` moves to the
-/// new tags only when every secret has them, so a partial failure is
-/// retried by the next plan.
+/// Brings every secret's managed tags to `desired`, each secret checked
+/// before (its owner is `owner`, or it lost its ownership tags but keeps
+/// its recorded ARN) and after (it carries this resource's id). Only the
+/// tags a secret lacks are written. `tags_all` moves to the new tags only
+/// when every secret has them, so a partial failure is retried by the next
+/// plan. Returns the secrets found with another owner: they leave state.
 async fn retag(
     client: &Configured,
     stop: &StopSignal,
     state: &mut SecretsState,
     desired: &BTreeMap<String, String>,
+    owner: &Owner,
     diags: &mut Diagnostics,
-) {
+) -> Vec<(String, String)> {
     let api = client.secrets.as_ref();
-    let changed: BTreeMap<String, String> = desired
-        .iter()
-        .filter(|(k, v)| state.tags_all.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     let stale: Vec<String> = state
         .tags_all
         .keys()
@@ -643,49 +711,75 @@ async fn retag(
         .chain(desired.keys())
         .cloned()
         .collect();
-    // Added first: removing first would briefly drop tags that tag-based
-    // IAM conditions may rely on. Removed first only when adding would pass
-    // AWS's limit: by what state records, or by what a failed TagResource
-    // then finds on the secret.
-    let remove_first = !TagCount::new(&state.tags_all, &[], changed.keys(), &managed).fits();
-    let (changed, stale, managed) = (&changed, &stale, &managed);
+    let (stale, managed) = (&stale, &managed);
     let results = run_all(targets, stop, |(_, arn)| async move {
-        let tag = || async {
-            if changed.is_empty() {
-                return Ok(());
-            }
-            let Err(error) = api.tag(&arn, changed).await else {
-                return Ok(());
-            };
-            Err(over_limit(api, &arn, changed, stale, managed)
-                .await
-                .unwrap_or(RetagError::Api(error)))
+        // Checked before writing: the secret carries the id the plan was
+        // made against (or lost its ownership tags, its ARN recorded).
+        let Some(info) = api.describe(&arn).await.map_err(RetagError::Api)? else {
+            return Ok(After::Gone);
         };
-        let untag = || async {
-            if !stale.is_empty() {
-                api.untag(&arn, stale).await.map_err(RetagError::Api)?;
-            }
-            Ok::<(), RetagError>(())
-        };
+        if info.scheduled_for_deletion || info.arn != arn {
+            return Ok(After::Gone);
+        }
+        if let Some(other) = owner.foreign_owner(&info) {
+            return Ok(After::OwnedBy(other.to_owned()));
+        }
+        // Only what this secret lacks is written.
+        let changed: BTreeMap<String, String> = desired
+            .iter()
+            .filter(|(k, v)| info.tags.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let stale: Vec<String> = stale
+            .iter()
+            .filter(|k| info.tags.contains_key(*k))
+            .cloned()
+            .collect();
+        if changed.is_empty() && stale.is_empty() {
+            return Ok(After::Ours);
+        }
+        // Added first: removing first would briefly drop tags that
+        // tag-based IAM conditions may rely on. Removed first only when
+        // adding would pass AWS's limit on the tags the secret carries.
+        let remove_first = !TagCount::new(&info.tags, &[], changed.keys(), managed).fits();
         if remove_first {
-            untag().await?;
-            return tag().await;
-        }
-        match tag().await {
-            // Room is made by removing first, only now it is needed.
-            Err(RetagError::RemoveFirst) => {
-                untag().await?;
-                api.tag(&arn, changed).await.map_err(RetagError::Api)
+            let after = TagCount::new(&info.tags, &stale, changed.keys(), managed);
+            if !after.fits() {
+                return Err(RetagError::TagLimit(after.problem()));
             }
-            Ok(()) => untag().await,
-            Err(error) => Err(error),
+            untag(api, &arn, &stale).await?;
         }
+        if !changed.is_empty() {
+            api.tag(&arn, &changed).await.map_err(RetagError::Api)?;
+        }
+        if !remove_first {
+            untag(api, &arn, &stale).await?;
+        }
+        // Checked after writing: another resource may have taken it.
+        check_after(api, &arn, &owner.id)
+            .await
+            .map_err(RetagError::Api)
     })
     .await;
     let mut report = NameReport::new("re-tagged");
+    let mut owned_elsewhere = Vec::new();
     for ((name, _), outcome) in results {
         match outcome {
-            Outcome::Done(()) => {}
+            Outcome::Done(After::Ours) => {}
+            Outcome::Done(After::OwnedBy(other)) => {
+                state.arns.remove(&name);
+                owned_elsewhere.push((name, other));
+            }
+            Outcome::Done(After::Gone) => {
+                state.arns.remove(&name);
+                report.failed(
+                    &name,
+                    format!("Secret {name:?} was deleted during the apply"),
+                    "The secret was deleted or scheduled for deletion outside Terraform while \
+                     this apply updated its tags; it left state and the next plan adds it back."
+                        .to_owned(),
+                );
+            }
             Outcome::Failed(RetagError::Api(error)) if report.shared_cause(&name, Some(&error)) => {
             }
             Outcome::Failed(RetagError::Api(error)) => report.failed(
@@ -700,20 +794,14 @@ async fn retag(
                 format!("Failed to update the tags of secret {name:?}"),
                 format!("The default tags cannot be applied: {problem}."),
             ),
-            Outcome::Failed(RetagError::RemoveFirst) => report.failed(
-                &name,
-                format!("Failed to update the tags of secret {name:?}"),
-                "TagResource failed for lack of room although the stale tags were removed. The \
-                 next apply will try again."
-                    .to_owned(),
-            ),
             Outcome::Skipped => report.stopped(&name),
         }
     }
-    if report.is_clean() {
+    if report.is_clean() && owned_elsewhere.is_empty() {
         state.tags_all = desired.clone();
     }
     report.finish(diags);
+    owned_elsewhere
 }
 
 /// Why a secret's tags could not be brought in line.
@@ -721,31 +809,14 @@ enum RetagError {
     Api(ApiError),
     /// The tags do not fit AWS's limit even with the stale ones removed.
     TagLimit(String),
-    /// They fit only with the stale ones removed first.
-    RemoveFirst,
 }
 
-/// After a failed TagResource, whether AWS's tag limit was the cause (the
-/// secret carries tags set elsewhere): [`RetagError::RemoveFirst`] when
-/// removing `stale` first makes room, [`RetagError::TagLimit`] when nothing
-/// does; `None` when the limit is not the cause.
-async fn over_limit(
-    api: &dyn SecretsApi,
-    arn: &str,
-    changed: &BTreeMap<String, String>,
-    stale: &[String],
-    managed: &BTreeSet<String>,
-) -> Option<RetagError> {
-    let info = api.describe(arn).await.ok().flatten()?;
-    if TagCount::new(&info.tags, &[], changed.keys(), managed).fits() {
-        return None;
+/// UntagResource of the stale keys a secret carries, if any.
+async fn untag(api: &dyn SecretsApi, arn: &str, stale: &[String]) -> Result<(), RetagError> {
+    if !stale.is_empty() {
+        api.untag(arn, stale).await.map_err(RetagError::Api)?;
     }
-    let after = TagCount::new(&info.tags, stale, changed.keys(), managed);
-    Some(if after.fits() {
-        RetagError::RemoveFirst
-    } else {
-        RetagError::TagLimit(after.problem())
-    })
+    Ok(())
 }
 
 /// The summary and detail of one name's failure to exist.
@@ -1214,16 +1285,25 @@ pub(super) mod tests {
                 .map(|c| c.split(' ').next().unwrap().to_owned())
                 .collect()
         };
-        assert_eq!(calls_of(&prior.arns["a"]), ["TagResource", "UntagResource"]);
+        // Each described before (which tells what it carries) and after.
+        assert_eq!(
+            calls_of(&prior.arns["a"]),
+            [
+                "DescribeSecret",
+                "TagResource",
+                "UntagResource",
+                "DescribeSecret"
+            ]
+        );
         assert_eq!(
             calls_of(&prior.arns["b"]),
             [
-                "TagResource",
                 "DescribeSecret",
                 "UntagResource",
-                "TagResource"
+                "TagResource",
+                "DescribeSecret"
             ],
-            "the first TagResource found no room: removed first"
+            "adding first would pass the limit on b: removed first"
         );
         for name in ["a", "b"] {
             let tags = fake.get(name).unwrap().tags;

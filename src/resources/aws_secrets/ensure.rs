@@ -16,6 +16,7 @@ use crate::provider::keys::{is_aws_managed, KeysApi};
 use crate::provider::secrets::{ApiError, ErrorKind, SecretInfo, SecretsApi};
 use crate::provider::tags::RELEASED;
 
+use super::guard::{check_after, After};
 use super::ownership::{decide, Decision, KeyCheck, Owner, Refusal};
 
 /// Why a name could not be made to exist.
@@ -212,15 +213,17 @@ pub async fn carry_out(
             .create(name, claim.tags, claim.key.kms_key_id.as_deref())
             .await
             .map_err(api_error("CreateSecret")),
-        Action::Adopt(info) => take(api, info, claim).await,
+        Action::Adopt(info) => take(api, info, claim, false).await,
         Action::Restore(info) => {
             api.restore(&info.arn)
                 .await
                 .map_err(api_error("RestoreSecret"))?;
             let arn = info.arn.clone();
             match check_restored(api, &info).await {
-                Ok(()) => match take(api, info, claim).await {
+                Ok(()) => match take(api, info, claim, true).await {
                     Ok(arn) => Ok(arn),
+                    // Another resource took it once live: its own now.
+                    Err(error @ EnsureError::Refused(Refusal::OwnedByAnother { .. })) => Err(error),
                     Err(error) => Err(schedule_again(api, &arn, claim, error).await),
                 },
                 Err(error) => Err(schedule_again(api, &arn, claim, error).await),
@@ -246,17 +249,23 @@ async fn check_restored(api: &dyn SecretsApi, info: &SecretInfo) -> Result<(), E
     Ok(())
 }
 
-/// Makes a live secret's tags this resource's, and no longer released.
+/// Makes a live secret's tags this resource's, and no longer released;
+/// `restored` when this apply just restored it. After any write, checks the
+/// secret carries this resource's id (another may have taken it meanwhile).
 async fn take(
     api: &dyn SecretsApi,
     existing: SecretInfo,
     claim: &Claim<'_>,
+    restored: bool,
 ) -> Result<String, EnsureError> {
-    if claim
+    let retag = claim
         .tags
         .iter()
-        .any(|(k, v)| existing.tags.get(k) != Some(v))
-    {
+        .any(|(k, v)| existing.tags.get(k) != Some(v));
+    if !(restored || retag || existing.tags.contains_key(RELEASED)) {
+        return Ok(existing.arn);
+    }
+    if retag {
         api.tag(&existing.arn, claim.tags)
             .await
             .map_err(api_error("TagResource"))?;
@@ -266,7 +275,21 @@ async fn take(
             .await
             .map_err(api_error("UntagResource"))?;
     }
-    Ok(existing.arn)
+    // Checked after writing: another resource may have taken it meanwhile.
+    match check_after(api, &existing.arn, &claim.owner.id)
+        .await
+        .map_err(api_error("DescribeSecret"))?
+    {
+        After::Ours => Ok(existing.arn),
+        After::OwnedBy(owner) if !owner.is_empty() => {
+            Err(EnsureError::Refused(Refusal::OwnedByAnother { owner }))
+        }
+        After::OwnedBy(_) => Err(EnsureError::Refused(Refusal::NotPlanton)),
+        After::Gone => Err(EnsureError::Refused(Refusal::Altered {
+            scheduled_for_deletion: true,
+            differences: vec!["it was scheduled for deletion again during this apply".to_owned()],
+        })),
+    }
 }
 
 /// Puts a secret this apply restored back where it was found, scheduled for
@@ -469,6 +492,7 @@ mod tests {
                 format!("GetResourcePolicy {arn}"),
                 format!("TagResource {arn}"),
                 format!("UntagResource {arn}"),
+                format!("DescribeSecret {arn}"),
             ]
         );
     }

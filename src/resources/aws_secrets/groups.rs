@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::provider::place::region_and_account;
 use crate::provider::secrets::{list_all, ApiResult, ListFilter, SecretInfo};
-use crate::provider::tags::{is_planton_owned, OWNERSHIP_ID};
+use crate::provider::tags::{is_planton_owned, KIND_VALUE, OWNERSHIP_ID, OWNERSHIP_KIND};
 use crate::provider::Configured;
 use crate::tf::stop::StopSignal;
 use crate::tf::value::Value;
@@ -28,12 +28,13 @@ pub struct Group {
     pub scheduled: Vec<SecretInfo>,
 }
 
-/// What a search found: the groups in id order, and how many planton-tagged
-/// secrets were left out because their id is not one this provider writes.
+/// What a search found: the groups in id order, and the names of the
+/// secrets with a planton.ai/resource-id tag that were left out because
+/// they are not marked as this provider marks its secrets.
 #[derive(Debug, Default)]
 pub struct Found {
     pub groups: Vec<Group>,
-    pub malformed: usize,
+    pub left_out: Vec<String>,
 }
 
 /// Which planton secrets to look for.
@@ -65,12 +66,41 @@ pub async fn find(client: &Configured, stop: &StopSignal, search: &Search) -> Ap
     Ok(group_by_owner(secrets, search))
 }
 
+/// Like [`find`], but a name prefix only selects groups: each group that
+/// holds a matching secret is listed whole (one more listing by its id),
+/// so configuration generated from it names every secret of the group.
+pub async fn find_whole(
+    client: &Configured,
+    stop: &StopSignal,
+    search: &Search,
+) -> ApiResult<Found> {
+    let mut found = find(client, stop, search).await?;
+    if search.name_prefix.is_none() {
+        return Ok(found);
+    }
+    for group in &mut found.groups {
+        let by_id = Search {
+            id: Some(group.id.clone()),
+            name_prefix: None,
+            include_scheduled: search.include_scheduled,
+        };
+        let whole = find(client, stop, &by_id).await?;
+        if let Some(whole) = whole.groups.into_iter().next() {
+            *group = whole;
+        }
+    }
+    Ok(found)
+}
+
 /// Groups secrets by owner id. A secret counts when it carries
-/// `planton.ai/resource = true` and an ownership id this provider writes,
-/// and matches the search exactly (AWS's filters are prefix matches).
+/// `planton.ai/resource = true`, `planton.ai/resource-kind =
+/// AwsSecretsManager` and an ownership id this provider writes (the kind is
+/// part of a group's identity: another kind's secrets sharing an id are
+/// not this resource's), and matches the search exactly (AWS's filters are
+/// prefix matches).
 pub fn group_by_owner(secrets: Vec<SecretInfo>, search: &Search) -> Found {
     let mut by_id: BTreeMap<String, Group> = BTreeMap::new();
-    let mut malformed = 0;
+    let mut left_out = Vec::new();
     for secret in secrets {
         let Some(id) = secret.tags.get(OWNERSHIP_ID).cloned() else {
             continue;
@@ -84,8 +114,9 @@ pub fn group_by_owner(secrets: Vec<SecretInfo>, search: &Search) -> Found {
         if !wanted {
             continue;
         }
-        if !is_planton_owned(&secret.tags) || !is_well_formed(&id) {
-            malformed += 1;
+        let kind = secret.tags.get(OWNERSHIP_KIND).map(String::as_str);
+        if !is_planton_owned(&secret.tags) || kind != Some(KIND_VALUE) || !is_well_formed(&id) {
+            left_out.push(secret.name);
             continue;
         }
         let group = by_id.entry(id.clone()).or_insert_with(|| Group {
@@ -104,7 +135,8 @@ pub fn group_by_owner(secrets: Vec<SecretInfo>, search: &Search) -> Found {
         group.live.sort_by(|a, b| a.name.cmp(&b.name));
         group.scheduled.sort_by(|a, b| a.name.cmp(&b.name));
     }
-    Found { groups, malformed }
+    left_out.sort();
+    Found { groups, left_out }
 }
 
 impl Group {
@@ -187,6 +219,10 @@ pub mod tests {
     fn groups_by_owner_in_id_then_name_order() {
         let mut hand_made = secret("hand/made", A, false);
         hand_made.tags.remove("planton.ai/resource");
+        let mut other_kind = secret("other/kind", A, false);
+        other_kind
+            .tags
+            .insert(OWNERSHIP_KIND.into(), "AwsSecretsManagerV2".into());
         let secrets = vec![
             secret("b/2", B, false),
             secret("a/2", A, false),
@@ -194,6 +230,7 @@ pub mod tests {
             secret("a/1", A, false),
             secret("odd", "asm-not-an-id", false),
             hand_made,
+            other_kind,
             SecretInfo::plain("untagged", "arn:x", false, BTreeMap::new()),
         ];
         let search = Search {
@@ -201,7 +238,7 @@ pub mod tests {
             ..Search::default()
         };
         let found = group_by_owner(secrets.clone(), &search);
-        assert_eq!(found.malformed, 2);
+        assert_eq!(found.left_out, ["hand/made", "odd", "other/kind"]);
         let ids: Vec<&str> = found.groups.iter().map(|g| g.id.as_str()).collect();
         assert_eq!(ids, [A, B]);
         assert_eq!(found.groups[0].names(), ["a/1", "a/2"]);

@@ -12,8 +12,16 @@ use crate::tf::schema::{IdentityAttribute, IdentitySchema};
 use crate::tf::stop::StopSignal;
 use crate::tf::value::{AttributePath, Type, Value};
 
+use std::collections::BTreeSet;
+
+use crate::provider::batch::{run_all, Outcome};
+use crate::provider::tags::OWNERSHIP_ID;
+
+use super::ensure::{judge, Claim, EnsureError, KeyWanted};
 use super::groups::{self, Group, Search};
 use super::id::is_well_formed;
+use super::model::SecretsState;
+use super::ownership::Owner;
 use super::read::import_names;
 use super::report::brief_listing;
 use super::schema::{ID, SECRET_ARN_MAP};
@@ -203,16 +211,119 @@ pub async fn import(
             return Value::Null;
         }
     }
+    if !restorable(client, stop, &group, diags).await {
+        return Value::Null;
+    }
     warn_scheduled(&group, diags);
     let names = group.live.iter().map(|s| s.name.clone()).collect();
-    import_names(
+    let imported = import_names(
         client,
         stop,
         names,
         "import again once nothing else is changing it",
         diags,
     )
-    .await
+    .await;
+    record_group(imported, &group.id)
+}
+
+/// The state records the imported id even when every secret of the group
+/// is scheduled, so the apply restores them as the group's new owner.
+fn record_group(imported: Value, id: &str) -> Value {
+    match SecretsState::from_value(&imported) {
+        Ok(mut state) if !state.tags_all.contains_key(OWNERSHIP_ID) => {
+            state
+                .tags_all
+                .insert(OWNERSHIP_ID.to_owned(), id.to_owned());
+            state.to_value()
+        }
+        _ => imported,
+    }
+}
+
+/// Judges the group's scheduled secrets as the apply will (DescribeSecret,
+/// GetResourcePolicy): a plan never promises a restore its apply refuses.
+/// False, with one error, when any would be refused.
+async fn restorable(
+    client: &Configured,
+    stop: &StopSignal,
+    group: &Group,
+    diags: &mut Diagnostics,
+) -> bool {
+    if group.scheduled.is_empty() {
+        return true;
+    }
+    let api = client.secrets.as_ref();
+    let mut owner = Owner::new("");
+    owner.restores.insert(group.id.clone());
+    let keys: BTreeSet<String> = client.default_tags.keys().cloned().collect();
+    let (owner, keys) = (&owner, &keys);
+    let targets: Vec<String> = group.scheduled.iter().map(|s| s.arn.clone()).collect();
+    let results = run_all(targets, stop, |arn| async move {
+        let existing = api.describe(&arn).await.map_err(|error| EnsureError::Api {
+            operation: "DescribeSecret",
+            error,
+        })?;
+        // Restored or purged since the listing: nothing to promise.
+        let Some(info) = existing.filter(|i| i.scheduled_for_deletion) else {
+            return Ok(());
+        };
+        // The import does not know the configuration's kms_key_id: the
+        // secret's own key is not held against it here.
+        let key = KeyWanted {
+            kms_key_id: info.customer_kms_key().map(str::to_owned),
+            key_arn: None,
+        };
+        let claim = Claim {
+            owner,
+            default_tag_keys: keys,
+            tags: &client.default_tags,
+            key: &key,
+            keys: client.keys.as_ref(),
+            ignore: &client.ignore_tags,
+            recovery_window_in_days: client.recovery_window_in_days,
+        };
+        judge(api, Some(info), &claim).await.map(|_| ())
+    })
+    .await;
+    let mut problems = Vec::new();
+    for (arn, outcome) in results {
+        let name = group
+            .scheduled
+            .iter()
+            .find(|s| s.arn == arn)
+            .map_or(arn.as_str(), |s| s.name.as_str());
+        match outcome {
+            Outcome::Done(()) => {}
+            Outcome::Failed(EnsureError::Refused(refusal)) => {
+                problems.push(format!("{name:?} ({refusal}; restore it with aws secretsmanager restore-secret --secret-id '{arn}' and undo the difference)"));
+            }
+            Outcome::Failed(error) => problems.push(format!("{name:?} ({error})")),
+            Outcome::Skipped => {
+                problems.push(format!("{name:?} (not checked: the provider was stopped)"))
+            }
+        }
+    }
+    if problems.is_empty() {
+        return true;
+    }
+    problems.sort();
+    diags.error_at(
+        AttributePath::root(ID),
+        format!(
+            "{} scheduled secret(s) of {} cannot be restored by an apply",
+            problems.len(),
+            group.id
+        ),
+        format!(
+            "An identity import restores the group's secrets that are scheduled for deletion, but \
+             these differ from what this provider makes, so an apply would refuse them: {}. \
+             Nothing was imported. A live secret is imported as it is: restore each one as shown, \
+             then import again; or import again after their deletion date, when they are gone.",
+            problems.join("; ")
+        ),
+    );
+    false
 }
 
 /// The import-by-identity route for refused secrets that carry another
@@ -262,9 +373,10 @@ fn warn_scheduled(group: &Group, diags: &mut Diagnostics) {
             group.id
         ),
         format!(
-            "These secrets carry the imported id but are scheduled for deletion: {}. The next \
-             apply of a planton_aws_secrets resource whose secret_names lists them restores them \
-             with the same ARNs; leave them out to let the deletion go ahead.",
+            "These secrets carry the imported id but are scheduled for deletion: {}. This import \
+             moves them with the group: the next apply of this resource restores each one its \
+             secret_names lists, with the same ARN; a name left out stays scheduled and its \
+             deletion goes ahead.",
             brief_listing(&names)
         ),
     );

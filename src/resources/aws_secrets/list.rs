@@ -15,6 +15,7 @@ use crate::tf::value::{AttributePath, Type, Value};
 
 use super::groups::{self, Group, Search};
 use super::identity::{ACCOUNT_ID, REGION};
+use super::report::brief_listing;
 use super::schema::ID;
 use super::TYPE_NAME;
 
@@ -28,7 +29,7 @@ pub fn list_schema() -> Schema {
         "Finds every group of secrets a `planton_aws_secrets` resource made: one result per ownership id (`planton.ai/resource-id` tag), with its identity, a display name (id, count, first names) and, with `include_resource = true`, the whole object. Secrets are found with ListSecrets filtered by tag and name (metadata only, never a value), 100 per page.",
     )
     .attribute(Attribute::optional(NAME_PREFIX, Type::String).description(
-        "Only secrets whose name starts with this (case-sensitive); a group then holds only those of its secrets. Letters, digits and `/_+=.@-`, at most 512 characters.",
+        "Only groups holding a secret whose name starts with this (case-sensitive). The prefix selects groups, not secrets: each group found is listed whole, so configuration generated from it names every secret of the group (an import moves a group whole). Letters, digits and `/_+=.@-`, at most 512 characters.",
     ))
     .attribute(Attribute::optional(INCLUDE_SCHEDULED, Type::Bool).description(
         "Also find secrets scheduled for deletion (default `false`). A group's scheduled secrets are listed in its `secret_names`, so configuration generated from it restores them on the next apply.",
@@ -123,7 +124,7 @@ impl ListResource<Configured> for AwsSecretsList {
             name_prefix: config.name_prefix,
             include_scheduled: config.include_scheduled,
         };
-        let found = match groups::find(client, &ctx.stop, &search).await {
+        let found = match groups::find_whole(client, &ctx.stop, &search).await {
             Ok(found) => found,
             Err(error) => {
                 diags.error(
@@ -137,12 +138,20 @@ impl ListResource<Configured> for AwsSecretsList {
                 return Vec::new();
             }
         };
-        if found.malformed > 0 {
+        if !found.left_out.is_empty() {
             diags.warning(
-                format!("{} secret(s) with a planton.ai/resource-id tag were left out", found.malformed),
-                "Their planton.ai/resource-id is not an id this provider writes, or they lack the \
-                 planton.ai/resource = true tag, so no planton_aws_secrets resource made them. \
-                 Import them by name if they should be managed (terraform import with their names).",
+                format!(
+                    "{} secret(s) with a planton.ai/resource-id tag were left out",
+                    found.left_out.len()
+                ),
+                format!(
+                    "These secrets carry a planton.ai/resource-id tag but are not marked as a \
+                     planton_aws_secrets resource marks its secrets (planton.ai/resource = true, \
+                     planton.ai/resource-kind = AwsSecretsManager and an id it writes), so no \
+                     planton_aws_secrets resource made them: {}. Import them by name if they \
+                     should be managed (terraform import with their names).",
+                    brief_listing(&found.left_out)
+                ),
             );
         }
         found

@@ -7,9 +7,12 @@ mod apply;
 mod claims;
 mod ensure;
 mod groups;
+mod guard;
 mod handover;
 mod id;
 mod identity;
+mod imports;
+mod lease;
 mod list;
 mod model;
 mod ownership;
@@ -34,6 +37,7 @@ use crate::tf::value::{AttributePath, Value};
 
 use claims::NameClaims;
 use handover::{CreatePlan, Handovers};
+use imports::ImportClaims;
 use model::{known_names, SecretsState};
 use schema::SECRET_NAMES;
 
@@ -48,6 +52,8 @@ pub struct AwsSecrets {
     claims: NameClaims,
     /// Objects being replaced, waiting for their replacement's create.
     handovers: Handovers,
+    /// Groups the plans of this provider configuration import.
+    imports: ImportClaims,
 }
 
 impl Drop for AwsSecrets {
@@ -84,6 +90,25 @@ impl AwsSecrets {
                 report::brief_listing(&taken)
             ),
         );
+    }
+}
+
+impl AwsSecrets {
+    /// A state imported and not applied yet moves its group whole, into
+    /// this one resource (see `imports`).
+    fn check_imports(&self, request: &PlanRequest<'_>, diags: &mut Diagnostics) {
+        let Ok(prior) = SecretsState::from_value(request.prior) else {
+            return;
+        };
+        let pending = imports::pending_imports(&prior);
+        if pending.is_empty() {
+            return;
+        }
+        let names: Vec<&String> = prior.arns.keys().collect();
+        self.imports.claim(&prior.id, &pending, &names, diags);
+        if let Some(names) = known_names(request.config.get_attribute(SECRET_NAMES)) {
+            imports::check_whole(&prior, &pending, &names, diags);
+        }
     }
 }
 
@@ -144,6 +169,7 @@ impl Resource<Configured> for AwsSecrets {
         }
         let default_tags = client.map(|c| &c.default_tags);
         self.claim_names(&request, diags);
+        self.check_imports(&request, diags);
         match plan::plan(
             request.prior,
             request.config,

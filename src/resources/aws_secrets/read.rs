@@ -352,9 +352,14 @@ fn warn_previous_owners(found: &[SecretInfo], diags: &mut Diagnostics) {
         ),
         format!(
             "These secrets carry the planton.ai/resource-id of another resource ({}): {}. This \
-             resource takes them over: the next apply tags them with its own id, and the previous \
-             owner's next refresh drops them from its state with a warning. Remove them from the \
-             previous owner's configuration so it does not try to create them again.",
+             resource takes them over: the next apply tags them with its own id, checking each \
+             secret still carries that id, and the previous owner's next refresh drops them from \
+             its state with a warning. The provider cannot see other states, so which case this \
+             is is yours to tell. Recovering your own lost state (the previous owner's state is \
+             gone): nothing else to do, keep the configuration as it is. Taking the group from \
+             another workspace that still has it: in that workspace run terraform state rm for \
+             its resource (not a removal from its configuration, which would schedule the \
+             secrets), and do not apply it meanwhile.",
             owners.into_iter().collect::<Vec<_>>().join(", "),
             brief_listing(&taken)
         ),
