@@ -1661,12 +1661,14 @@ pub(super) mod tests {
         assert!(!b.scheduled_for_deletion);
         assert!(!b.tags.contains_key(RELEASED), "no longer released");
         let arn_b = &prior.arns["b"];
-        let tail: Vec<String> = fake.calls().into_iter().rev().take(3).collect();
+        // Newest first: released, checked still ours, refused, taken back.
+        let tail: Vec<String> = fake.calls().into_iter().rev().take(4).collect();
         assert_eq!(
             tail,
             [
                 format!("UntagResource {arn_b}"),
                 format!("DeleteSecret {arn_b}"),
+                format!("DescribeSecret {arn_b}"),
                 format!("TagResource {arn_b}")
             ]
         );

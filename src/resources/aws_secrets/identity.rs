@@ -326,24 +326,6 @@ async fn restorable(
     false
 }
 
-/// The import-by-identity route for refused secrets that carry another
-/// planton id (as after an apply killed before it saved state), for the
-/// refusal's error: a ready block when they share one id.
-pub fn refusal_hint<'a>(owner_ids: impl IntoIterator<Item = &'a str>) -> String {
-    let ids: std::collections::BTreeSet<&str> = owner_ids.into_iter().collect();
-    let query = "With Terraform 1.14 or later, `terraform query` with a planton_aws_secrets list \
-                 block (in a .tfquery.hcl file) shows every group of secrets by id, and \
-                 -generate-config-out writes an import block for each.";
-    match ids.iter().next() {
-        Some(id) if ids.len() == 1 => format!(
-            "\n\nWith Terraform 1.12 or later, the interrupted apply's secrets can also be \
-             imported by their id, which takes every secret carrying it:\n\n  import {{\n    to = <ADDRESS>\n    identity = {{\n      \
-             id = \"{id}\"\n    }}\n  }}\n\n{query}"
-        ),
-        _ => format!("\n\n{query}"),
-    }
-}
-
 fn no_secrets(id: &str, client: &Configured, diags: &mut Diagnostics) {
     let place = match &client.account_id {
         Some(account) => format!("account {account}, region {}", client.region),
@@ -558,18 +540,6 @@ mod tests {
         assert!(diags
             .iter()
             .any(|d| d.detail.contains("\"a\", \"b\"") && d.detail.contains("restores")));
-    }
-
-    #[test]
-    fn refusals_of_one_orphan_group_get_a_ready_identity_block() {
-        let one = refusal_hint([groups::tests::A, groups::tests::A]);
-        assert!(
-            one.contains(&format!("id = \"{}\"", groups::tests::A)),
-            "{one}"
-        );
-        assert!(one.contains("terraform query") && one.ends_with("for each."));
-        let two = refusal_hint([groups::tests::A, groups::tests::B]);
-        assert!(!two.contains("identity = {") && two.contains("terraform query"));
     }
 
     #[tokio::test]

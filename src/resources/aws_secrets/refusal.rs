@@ -193,7 +193,7 @@ pub fn explain_refusals(
         detail.push_str(&remedy.advice(&quoted(&names), &ids.join(", "), &import));
         if remedy == Remedy::OtherOwner {
             // The routes by identity and by `terraform query` (identity.rs).
-            detail.push_str(&super::identity::refusal_hint(ids.iter().copied()));
+            detail.push_str(&refusal_hint(ids.iter().copied()));
         }
     }
     if refused
@@ -217,9 +217,28 @@ pub fn explain_refusals(
     );
 }
 
+/// The import-by-identity route for refused secrets that carry another
+/// planton id (as after an apply killed before it saved state), for the
+/// refusal's error: a ready block when they share one id.
+pub fn refusal_hint<'a>(owner_ids: impl IntoIterator<Item = &'a str>) -> String {
+    let ids: BTreeSet<&str> = owner_ids.into_iter().collect();
+    let query = "With Terraform 1.14 or later, `terraform query` with a planton_aws_secrets list \
+                 block (in a .tfquery.hcl file) shows every group of secrets by id, and \
+                 -generate-config-out writes an import block for each.";
+    match ids.iter().next() {
+        Some(id) if ids.len() == 1 => format!(
+            "\n\nWith Terraform 1.12 or later, the interrupted apply's secrets can also be \
+             imported by their id, which takes every secret carrying it:\n\n  import {{\n    to = <ADDRESS>\n    identity = {{\n      \
+             id = \"{id}\"\n    }}\n  }}\n\n{query}"
+        ),
+        _ => format!("\n\n{query}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources::aws_secrets::groups;
 
     fn owned(i: usize) -> (String, Refusal) {
         (
@@ -311,5 +330,17 @@ mod tests {
         );
         assert!(detail.contains("terraform import <ADDRESS> 'n'"));
         assert!(detail.contains("belong to another planton_aws_secrets resource (asm-o)"));
+    }
+
+    #[test]
+    fn refusals_of_one_orphan_group_get_a_ready_identity_block() {
+        let one = refusal_hint([groups::tests::A, groups::tests::A]);
+        assert!(
+            one.contains(&format!("id = \"{}\"", groups::tests::A)),
+            "{one}"
+        );
+        assert!(one.contains("terraform query") && one.ends_with("for each."));
+        let two = refusal_hint([groups::tests::A, groups::tests::B]);
+        assert!(!two.contains("identity = {") && two.contains("terraform query"));
     }
 }
