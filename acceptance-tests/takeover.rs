@@ -16,10 +16,28 @@ use std::time::Duration;
 use crate::harness::resilience::{server_secrets, RunningTf};
 use crate::harness::terraform::report;
 use crate::harness::{
-    for_each_terraform, require_localstack, secrets_resource, Scenario, Terraform, TfOutput,
+    for_each_terraform, require_localstack, secrets_resource, Scenario, SecretsResource, Terraform,
+    TfOutput,
 };
 
 const ADDRESS: &str = "planton_aws_secrets.x";
+
+/// A group of secrets applied as `planton_aws_secrets.g`, then removed from
+/// state (as after a lost state): its names and what state recorded.
+fn forgotten_group<const N: usize>(
+    sc: &Scenario,
+    labels: [&str; N],
+) -> ([String; N], SecretsResource) {
+    let names = labels.map(|s| sc.name(s));
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    sc.write_main("", &secrets_resource("g", &refs));
+    sc.init();
+    sc.apply();
+    let group = sc.secrets("planton_aws_secrets.g");
+    sc.tf(&["state", "rm", "-no-color", "planton_aws_secrets.g"])
+        .assert_success();
+    (names, group)
+}
 
 /// How one side imports `names` (group `id`): the configuration's import
 /// block, or `None` when the client has to run `terraform import`.
@@ -247,14 +265,8 @@ fn an_import_plan_that_leaves_out_a_secret_of_the_group_is_refused() {
         "an_import_plan_that_leaves_out_a_secret_of_the_group_is_refused",
         |tf| {
             let sc = Scenario::new(tf, "takeover-whole");
-            let names = ["a", "b", "c"].map(|s| sc.name(s));
+            let (names, group) = forgotten_group(&sc, ["a", "b", "c"]);
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-            sc.write_main("", &secrets_resource("g", &refs));
-            sc.init();
-            sc.apply();
-            let group = sc.secrets("planton_aws_secrets.g");
-            sc.tf(&["state", "rm", "-no-color", "planton_aws_secrets.g"])
-                .assert_success();
             let import = match tf.supports_import_blocks() {
                 true => format!(
                     "import {{\n  to = {ADDRESS}\n  id = \"{}\"\n}}\n",
@@ -308,14 +320,8 @@ fn an_identity_import_restores_its_scheduled_secrets_and_two_of_one_id_are_refus
                 return;
             }
             let sc = Scenario::new(tf, "takeover-identity");
-            let names = ["a", "b"].map(|s| sc.name(s));
+            let (names, group) = forgotten_group(&sc, ["a", "b"]);
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-            sc.write_main("", &secrets_resource("g", &refs));
-            sc.init();
-            sc.apply();
-            let group = sc.secrets("planton_aws_secrets.g");
-            sc.tf(&["state", "rm", "-no-color", "planton_aws_secrets.g"])
-                .assert_success();
             // Scheduled by a plain delete-secret: no release tag.
             for name in &names {
                 sc.oob.schedule_deletion(name, 7);

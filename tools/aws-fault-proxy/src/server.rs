@@ -601,6 +601,17 @@ fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> 
     resp
 }
 
+/// An admin request's body, at most `limit` bytes, or the answer refusing it.
+async fn admin_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, Response<Body>> {
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) => Err(proxy_error(
+            StatusCode::BAD_REQUEST,
+            &format!("could not read the body: {e}"),
+        )),
+    }
+}
+
 async fn admin(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path().to_string();
     let method = req.method().clone();
@@ -612,14 +623,9 @@ async fn admin(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
         }
         (&Method::GET, "/_proxy/faults") => json(StatusCode::OK, &shared.faults()),
         (&Method::PUT, "/_proxy/faults") => {
-            let body = match Limited::new(req.into_body(), 1024 * 1024).collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(e) => {
-                    return proxy_error(
-                        StatusCode::BAD_REQUEST,
-                        &format!("could not read the body: {e}"),
-                    )
-                }
+            let body = match admin_body(req, 1024 * 1024).await {
+                Ok(body) => body,
+                Err(refused) => return refused,
             };
             let parsed = std::str::from_utf8(&body)
                 .map_err(|_| FaultsError("the fault configuration is not UTF-8".to_string()))
@@ -632,14 +638,9 @@ async fn admin(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
         }
         (&Method::GET, "/_proxy/strict") => json(StatusCode::OK, &shared.strict()),
         (&Method::PUT, "/_proxy/strict") => {
-            let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(e) => {
-                    return proxy_error(
-                        StatusCode::BAD_REQUEST,
-                        &format!("could not read the body: {e}"),
-                    )
-                }
+            let body = match admin_body(req, 64 * 1024).await {
+                Ok(body) => body,
+                Err(refused) => return refused,
             };
             match serde_json::from_slice::<Option<StrictAws>>(&body) {
                 Ok(strict) => {
